@@ -1,0 +1,8 @@
+"""SimBatch: validate, complete and enrich medical-simulation scenario vitals."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("simbatch")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+local"
