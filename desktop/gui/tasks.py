@@ -1,0 +1,196 @@
+"""The one place that runs background work for the GUI.
+
+``run_task`` wraps a callable in a ``QRunnable`` on a thread pool, catches every exception and
+posts the result, the error or progress back to the GUI thread through queued Qt signals. Workers
+never touch widgets: they only return values, raise, or report progress through a plain callable.
+
+A callable may ask for two extras by naming a parameter:
+
+- ``cancel_token``: a :class:`CancelToken` it should poll (``token.raise_if_cancelled()``);
+- ``progress``: a callable taking one value (for example ``(done, total)``) that is delivered to
+  ``on_progress`` on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+from desktop.errors import CancelledError
+
+log = logging.getLogger(__name__)
+
+ResultCallback = Callable[[Any], None]
+ErrorCallback = Callable[[BaseException], None]
+ProgressCallback = Callable[[Any], None]
+CancelledCallback = Callable[[], None]
+
+
+class CancelToken:
+    """A thread-safe flag the GUI sets and a worker polls to stop early."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the work to stop; it stops at its next check."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancellation was asked for."""
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise ``CancelledError`` when cancellation was asked for."""
+        if self._event.is_set():
+            raise CancelledError("The task was cancelled.")
+
+
+class _Emitter(QObject):
+    """Lives in the GUI thread; its slots run there because the connections are queued."""
+
+    result_ready = Signal(object)
+    error_raised = Signal(object)
+    progress_made = Signal(object)
+
+    def __init__(self, handle: TaskHandle) -> None:
+        super().__init__()
+        self._handle = handle
+        queued = Qt.ConnectionType.QueuedConnection
+        self.result_ready.connect(self._deliver_result, queued)
+        self.error_raised.connect(self._deliver_error, queued)
+        self.progress_made.connect(self._deliver_progress, queued)
+
+    @Slot(object)
+    def _deliver_result(self, value: object) -> None:
+        self._handle._finish(lambda: self._handle._on_result(value))
+
+    @Slot(object)
+    def _deliver_error(self, error: object) -> None:
+        assert isinstance(error, BaseException)
+        self._handle._finish(lambda: self._handle._on_error(error))
+
+    @Slot(object)
+    def _deliver_progress(self, value: object) -> None:
+        self._handle._progress(value)
+
+
+class TaskHandle:
+    """One submitted task: cancel it, ask whether it is still running, or wait for its worker."""
+
+    def __init__(
+        self,
+        on_result: ResultCallback,
+        on_error: ErrorCallback,
+        on_progress: ProgressCallback | None,
+        on_cancelled: CancelledCallback | None,
+    ) -> None:
+        self.token = CancelToken()
+        self._on_result = on_result
+        self._on_error = on_error
+        self._on_progress = on_progress
+        self._on_cancelled = on_cancelled
+        self._worker_done = threading.Event()
+        self._delivered = False
+        self._emitter = _Emitter(self)
+
+    def cancel(self) -> None:
+        """Ask the task to stop. Its result or error is then dropped and ``on_cancelled`` runs."""
+        self.token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once ``cancel()`` was called."""
+        return self.token.cancelled
+
+    @property
+    def running(self) -> bool:
+        """True until the outcome was delivered to the GUI thread."""
+        return not self._delivered
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker function returned (not until delivery); True when it did."""
+        return self._worker_done.wait(timeout)
+
+    def _finish(self, deliver: Callable[[], None]) -> None:
+        if self._delivered:
+            return
+        self._delivered = True
+        _ACTIVE.discard(self)
+        if self.token.cancelled:
+            if self._on_cancelled is not None:
+                self._on_cancelled()
+            return
+        deliver()
+
+    def _progress(self, value: object) -> None:
+        if self._on_progress is not None and not self._delivered and not self.token.cancelled:
+            self._on_progress(value)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                 handle: TaskHandle) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._handle = handle
+
+    def run(self) -> None:
+        emitter = self._handle._emitter
+        try:
+            value = self._fn(*self._args, **self._kwargs)
+        except BaseException as exc:  # every failure goes back to the GUI thread
+            if not isinstance(exc, CancelledError):
+                log.debug("Background task failed", exc_info=exc)
+            self._handle._worker_done.set()
+            emitter.error_raised.emit(exc)
+            return
+        self._handle._worker_done.set()
+        emitter.result_ready.emit(value)
+
+
+#: Handles whose outcome has not been delivered yet; keeps their emitters alive.
+_ACTIVE: set[TaskHandle] = set()
+
+
+def _parameters(fn: Callable[..., Any]) -> set[str]:
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def run_task(
+    fn: Callable[..., Any],
+    *args: Any,
+    on_result: ResultCallback,
+    on_error: ErrorCallback,
+    on_progress: ProgressCallback | None = None,
+    on_cancelled: CancelledCallback | None = None,
+    pool: QThreadPool | None = None,
+) -> TaskHandle:
+    """Run ``fn(*args)`` on a worker thread and deliver its outcome on the GUI thread.
+
+    Must be called from the GUI thread. Exactly one of ``on_result``, ``on_error`` or (after
+    ``cancel()``) ``on_cancelled`` is called, on the GUI thread, once the function has returned.
+    """
+    handle = TaskHandle(on_result, on_error, on_progress, on_cancelled)
+    params = _parameters(fn)
+    kwargs: dict[str, Any] = {}
+    if "cancel_token" in params:
+        kwargs["cancel_token"] = handle.token
+    if "progress" in params:
+        emitter = handle._emitter
+        kwargs["progress"] = emitter.progress_made.emit
+    _ACTIVE.add(handle)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, args, kwargs, handle))
+    return handle

@@ -1,0 +1,140 @@
+"""run_task delivers result, error and progress on the GUI thread, and honours cancellation."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QThread
+from pytestqt.qtbot import QtBot
+
+from desktop.errors import CancelledError, InputError
+from desktop.gui.tasks import CancelToken, run_task
+
+
+class Recorder:
+    """Collects callback values together with the thread each callback ran on."""
+
+    def __init__(self) -> None:
+        self.results: list[Any] = []
+        self.errors: list[BaseException] = []
+        self.progress: list[Any] = []
+        self.cancelled = 0
+        self.threads: list[QThread] = []
+
+    def on_result(self, value: Any) -> None:
+        self.threads.append(QThread.currentThread())
+        self.results.append(value)
+
+    def on_error(self, error: BaseException) -> None:
+        self.threads.append(QThread.currentThread())
+        self.errors.append(error)
+
+    def on_progress(self, value: Any) -> None:
+        self.threads.append(QThread.currentThread())
+        self.progress.append(value)
+
+    def on_cancelled(self) -> None:
+        self.threads.append(QThread.currentThread())
+        self.cancelled += 1
+
+
+@pytest.fixture
+def gui_thread(qapp: Any) -> QThread:
+    return qapp.thread()
+
+
+def test_result_arrives_on_gui_thread_and_work_runs_elsewhere(qtbot: QtBot, gui_thread: QThread) -> None:
+    rec = Recorder()
+    worker_threads: list[int] = []
+
+    def work(a: int, b: int) -> int:
+        worker_threads.append(threading.get_ident())
+        return a + b
+
+    handle = run_task(work, 2, 3, on_result=rec.on_result, on_error=rec.on_error)
+    qtbot.waitUntil(lambda: not handle.running, timeout=5000)
+    assert rec.results == [5]
+    assert rec.errors == []
+    assert worker_threads and worker_threads[0] != threading.get_ident()
+    assert rec.threads == [gui_thread]
+
+
+def test_exception_becomes_error_callback_on_gui_thread(qtbot: QtBot, gui_thread: QThread) -> None:
+    rec = Recorder()
+
+    def work() -> None:
+        raise InputError("The file scenarios.xlsx does not exist.")
+
+    handle = run_task(work, on_result=rec.on_result, on_error=rec.on_error)
+    qtbot.waitUntil(lambda: not handle.running, timeout=5000)
+    assert rec.results == []
+    assert len(rec.errors) == 1
+    assert isinstance(rec.errors[0], InputError)
+    assert str(rec.errors[0]) == "The file scenarios.xlsx does not exist."
+    assert rec.threads == [gui_thread]
+
+
+def test_unexpected_exception_is_caught_too(qtbot: QtBot) -> None:
+    rec = Recorder()
+    handle = run_task(lambda: 1 / 0, on_result=rec.on_result, on_error=rec.on_error)
+    qtbot.waitUntil(lambda: not handle.running, timeout=5000)
+    assert [type(e) for e in rec.errors] == [ZeroDivisionError]
+
+
+def test_progress_is_delivered_in_order_before_the_result(qtbot: QtBot, gui_thread: QThread) -> None:
+    rec = Recorder()
+    order: list[str] = []
+
+    def work(total: int, progress: Any) -> str:
+        for done in range(1, total + 1):
+            progress((done, total))
+        return "done"
+
+    def on_progress(value: Any) -> None:
+        order.append("progress")
+        rec.on_progress(value)
+
+    def on_result(value: Any) -> None:
+        order.append("result")
+        rec.on_result(value)
+
+    handle = run_task(work, 4, on_result=on_result, on_error=rec.on_error, on_progress=on_progress)
+    qtbot.waitUntil(lambda: not handle.running, timeout=5000)
+    assert rec.progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert order == ["progress"] * 4 + ["result"]
+    assert set(rec.threads) == {gui_thread}
+
+
+def test_cancel_stops_the_worker_and_drops_the_outcome(qtbot: QtBot, gui_thread: QThread) -> None:
+    rec = Recorder()
+    started = threading.Event()
+    steps: list[int] = []
+
+    def work(cancel_token: CancelToken) -> str:
+        started.set()
+        for step in range(10_000):
+            cancel_token.raise_if_cancelled()
+            steps.append(step)
+            threading.Event().wait(0.001)
+        return "finished"
+
+    handle = run_task(work, on_result=rec.on_result, on_error=rec.on_error, on_cancelled=rec.on_cancelled)
+    assert started.wait(5)
+    handle.cancel()
+    assert handle.wait(5)
+    qtbot.waitUntil(lambda: not handle.running, timeout=5000)
+    assert rec.cancelled == 1
+    assert rec.results == [] and rec.errors == []
+    assert len(steps) < 10_000
+    assert rec.threads == [gui_thread]
+
+
+def test_cancel_token_raises_cancelled_error() -> None:
+    token = CancelToken()
+    token.raise_if_cancelled()
+    token.cancel()
+    assert token.cancelled
+    with pytest.raises(CancelledError):
+        token.raise_if_cancelled()
