@@ -1,0 +1,153 @@
+"""User settings, persisted as JSON in the data folder (never any secret in it).
+
+The file carries a ``version``; older files are upgraded one step at a time. A corrupt file is
+backed up next to itself and replaced by defaults with a warning, so the app always starts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from desktop.paths import data_home
+from desktop.services.source import DEFAULT_SCENARIO_TAB
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "settings.json"
+#: The version written by this build. Bump it and add an upgrade step when the shape changes.
+SETTINGS_VERSION = 2
+
+
+class PriceOverride(BaseModel):
+    """A user's own price for one model, in US dollars per million tokens."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    input: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    output: float = Field(ge=0)
+
+
+class Settings(BaseModel):
+    """Everything the user can configure. Secrets live in the keyring, not here."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    version: int = SETTINGS_VERSION
+    last_source: str | None = None
+    scenario_tab: str = DEFAULT_SCENARIO_TAB
+    model: str = "gpt-4o-mini"
+    openai_base_url: str | None = None
+    workers: int = Field(default=8, ge=1, le=64)
+    requests_per_minute: int = Field(default=500, ge=1)
+    tokens_per_minute: int = Field(default=200_000, ge=1)
+    overwrite_valid: bool = False
+    google_client_secrets: str | None = None
+    poll_interval_sec: float = Field(default=30.0, gt=0)
+    enqueued_token_cap: int = Field(default=2_000_000, ge=1)
+    price_overrides: dict[str, PriceOverride] = Field(default_factory=dict)
+
+
+def settings_path() -> Path:
+    """Where the settings file lives: ``<data folder>/settings.json``."""
+    return data_home() / SETTINGS_FILE
+
+
+def _upgrade_v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Files without a version used ``tab`` and ``concurrency`` for the tab name and workers."""
+    if "tab" in data and "scenario_tab" not in data:
+        data["scenario_tab"] = data.pop("tab")
+    if "concurrency" in data and "workers" not in data:
+        data["workers"] = data.pop("concurrency")
+    return data
+
+
+def _upgrade_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept prices under ``prices``; version 2 names them ``price_overrides``."""
+    if "prices" in data and "price_overrides" not in data:
+        data["price_overrides"] = data.pop("prices")
+    return data
+
+
+#: ``_UPGRADES[n]`` turns a version-``n`` document into a version-``n + 1`` one.
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _upgrade_v0_to_v1,
+    1: _upgrade_v1_to_v2,
+}
+
+
+def upgrade_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a settings document of any older version up to ``SETTINGS_VERSION``, step by step."""
+    raw_version = data.get("version", 0)
+    version = raw_version if isinstance(raw_version, int) and not isinstance(raw_version, bool) else 0
+    while version < SETTINGS_VERSION:
+        data = _UPGRADES[version](dict(data))
+        version += 1
+        data["version"] = version
+    return data
+
+
+def load_settings() -> Settings:
+    """Read the settings file; defaults when it is missing, unreadable or corrupt (never raises)."""
+    path = settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("the settings file does not hold a JSON object")
+        version = data.get("version", 0)
+        if isinstance(version, int) and version > SETTINGS_VERSION:
+            log.warning("Settings file %s comes from a newer SimBatch; unknown entries are ignored.", path)
+        return Settings.model_validate(upgrade_settings(data))
+    except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
+        backup = _backup_corrupt(path)
+        log.warning(
+            "The settings file %s could not be read (%s); defaults are used and the old file was kept as %s.",
+            path,
+            _one_line(exc),
+            backup,
+        )
+        return Settings()
+
+
+def save_settings(settings: Settings) -> None:
+    """Write the settings atomically (temp file in the same folder, then rename)."""
+    path = settings_path()
+    payload = settings.model_dump(mode="json")
+    payload["version"] = SETTINGS_VERSION
+    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    fd, tmp_name = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _backup_corrupt(path: Path) -> Path | None:
+    """Move a corrupt settings file aside so the user's data is not lost; None if that fails."""
+    backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        os.replace(path, backup)
+    except OSError:
+        return None
+    return backup
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
