@@ -1,0 +1,257 @@
+"""Table model over the scenario rows: one plain tuple per row, nothing recomputed per cell.
+
+Columns: Row, Case ID, Title, Score, Issues, Severity, Status. Sorting goes through a
+``QSortFilterProxyModel`` using ``SORT_ROLE`` (see :func:`make_sort_proxy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from desktop.domain.models import RowReport, Scenario, Severity
+
+COLUMNS: tuple[str, ...] = ("Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status")
+COL_ROW, COL_CASE, COL_TITLE, COL_SCORE, COL_ISSUES, COL_SEVERITY, COL_STATUS = range(len(COLUMNS))
+
+#: Raw, sortable value of a cell (numbers stay numbers).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The row's worst severity as text: "critical", "warning", "info", "ok" or "" before validation.
+SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2
+
+NOT_VALIDATED = "—"
+NOT_RUN = "Not run"
+OK = "ok"
+
+_SEVERITY_RANK = {
+    "": -1,
+    OK: 0,
+    Severity.INFO.value: 1,
+    Severity.WARNING.value: 2,
+    Severity.CRITICAL.value: 3,
+}
+_SEVERITY_COLOURS = {
+    Severity.CRITICAL.value: "#d32f2f",
+    Severity.WARNING.value: "#f9a825",
+    Severity.INFO.value: "#1e88e5",
+    OK: "#43a047",
+}
+_SCORE_MAX = 130
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class RowEntry(NamedTuple):
+    """What the table shows for one scenario row."""
+
+    row: int
+    case_id: str
+    title: str
+    score: int | None = None
+    issues: int | None = None
+    critical: int = 0
+    warnings: int = 0
+    severity: str = ""  # "" until validated
+    status: str = NOT_RUN
+
+
+def entry_for(scenario: Scenario) -> RowEntry:
+    """A fresh, not-yet-validated entry for a scenario."""
+    return RowEntry(scenario.row, scenario.case_id, scenario.title)
+
+
+def with_report(entry: RowEntry, report: RowReport) -> RowEntry:
+    """The entry updated with a validation report."""
+    worst = report.worst_severity
+    return entry._replace(
+        score=report.score,
+        issues=len(report.issues),
+        critical=report.critical_count,
+        warnings=report.warning_count,
+        severity=worst.value if worst is not None else OK,
+    )
+
+
+_icon_cache: dict[str, QIcon] = {}
+
+
+def severity_icon(severity: str) -> QIcon:
+    """A small coloured dot for a severity (created once per severity)."""
+    icon = _icon_cache.get(severity)
+    if icon is None:
+        pixmap = QPixmap(12, 12)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(_SEVERITY_COLOURS.get(severity, "#9e9e9e")))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(1, 1, 10, 10)
+        painter.end()
+        icon = QIcon(pixmap)
+        _icon_cache[severity] = icon
+    return icon
+
+
+class RowsModel(QAbstractTableModel):
+    """The scenario rows of the open source with their latest validation outcome."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[RowEntry] = []
+        self._position: dict[int, int] = {}  # sheet row number -> model row
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def set_scenarios(self, scenarios: Iterable[Scenario]) -> None:
+        """Replace every row (validation results are cleared)."""
+        self.beginResetModel()
+        self._entries = [entry_for(s) for s in scenarios]
+        self._position = {e.row: i for i, e in enumerate(self._entries)}
+        self.endResetModel()
+
+    def set_reports(self, reports: Iterable[RowReport]) -> None:
+        """Store validation reports for the rows they name; other rows keep what they had."""
+        touched: list[int] = []
+        for report in reports:
+            pos = self._position.get(report.row)
+            if pos is None:
+                continue
+            self._entries[pos] = with_report(self._entries[pos], report)
+            touched.append(pos)
+        if touched:
+            self.dataChanged.emit(
+                self.index(min(touched), COL_SCORE), self.index(max(touched), COL_SEVERITY)
+            )
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self.set_scenarios(())
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    def entry(self, model_row: int) -> RowEntry:
+        """The entry at a model row."""
+        return self._entries[model_row]
+
+    def entry_for_row(self, sheet_row: int) -> RowEntry | None:
+        """The entry of a sheet row number, if loaded."""
+        pos = self._position.get(sheet_row)
+        return None if pos is None else self._entries[pos]
+
+    def entries(self) -> Sequence[RowEntry]:
+        """Every entry, in sheet order."""
+        return tuple(self._entries)
+
+    # --- Qt model API --------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        """Number of scenario rows (0 under any parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        """Number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Display text, sort key, tooltip, severity icon and alignment of one cell."""
+        if not index.isValid():
+            return None
+        entry = self._entries[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(entry, column)
+        if role == SORT_ROLE:
+            return _sort_key(entry, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(entry, column)
+        if role == SEVERITY_ROLE:
+            return entry.severity
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
+            return severity_icon(entry.severity)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def _display(entry: RowEntry, column: int) -> str:
+    if column == COL_ROW:
+        return str(entry.row)
+    if column == COL_CASE:
+        return entry.case_id
+    if column == COL_TITLE:
+        return entry.title
+    if column == COL_SCORE:
+        return NOT_VALIDATED if entry.score is None else str(entry.score)
+    if column == COL_ISSUES:
+        return NOT_VALIDATED if entry.issues is None else str(entry.issues)
+    if column == COL_SEVERITY:
+        return entry.severity or NOT_VALIDATED
+    return entry.status
+
+
+def _sort_key(entry: RowEntry, column: int) -> Any:
+    if column == COL_ROW:
+        return entry.row
+    if column == COL_CASE:
+        return entry.case_id.casefold()
+    if column == COL_TITLE:
+        return entry.title.casefold()
+    if column == COL_SCORE:
+        return -1 if entry.score is None else entry.score
+    if column == COL_ISSUES:
+        return -1 if entry.issues is None else entry.issues
+    if column == COL_SEVERITY:
+        return _SEVERITY_RANK.get(entry.severity, -1)
+    return entry.status
+
+
+def _tooltip(entry: RowEntry, column: int) -> str:
+    if column == COL_ROW:
+        return f"Sheet row {entry.row}"
+    if column == COL_CASE:
+        return f"Case ID {entry.case_id}" if entry.case_id else "This row has no Case ID"
+    if column == COL_TITLE:
+        return entry.title or "This row has no title"
+    if entry.score is None and column in (COL_SCORE, COL_ISSUES, COL_SEVERITY):
+        return "Not validated yet: press Validate"
+    if column == COL_SCORE:
+        return f"Quality score {entry.score} of {_SCORE_MAX} (initial vitals)"
+    if column == COL_ISSUES:
+        warnings = _count(entry.warnings, "warning")
+        return f"{_count(entry.issues or 0, 'issue')}: {entry.critical} critical, {warnings}"
+    if column == COL_SEVERITY:
+        if entry.severity == OK:
+            return "No issues found"
+        return f"Worst issue: {entry.severity}"
+    return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def make_sort_proxy(model: RowsModel, parent: QObject | None = None) -> QSortFilterProxyModel:
+    """A proxy that sorts the rows by their raw values (numbers as numbers)."""
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    return proxy
