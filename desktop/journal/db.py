@@ -1,0 +1,193 @@
+"""The journal's one SQLite connection: pragmas, file permissions, the write lock, damage checks.
+
+Durability choice: WAL with ``synchronous=NORMAL``. A transaction is committed once its frames are
+in the WAL file, which the operating system keeps even if our process is SIGKILLed, so a committed
+state change survives any crash of SimBatch itself. Only a power cut or an OS crash can lose the
+last few commits (never corrupt the file), and resume copes with that because the runs are
+idempotent by design. FULL would add an fsync to every one of the hundreds of thousands of small
+commits a large run makes, for protection against power loss only.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from desktop.errors import InputError
+
+FILE_MODE = 0o600
+BUSY_TIMEOUT_MS = 5000
+#: Sidecar files SQLite keeps next to the database in WAL mode.
+SIDECAR_SUFFIXES: tuple[str, ...] = ("-wal", "-shm", "-journal")
+_DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def now_iso() -> str:
+    """The current UTC time as ``2026-11-29T01:42:07.123Z`` (sortable, readable)."""
+    stamp = _dt.datetime.now(_dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> _dt.datetime:
+    """Parse a timestamp written by ``now_iso``."""
+    return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def file_stamp() -> str:
+    """A UTC timestamp for file names: ``20261129T014207Z``."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def to_json(value: object) -> str:
+    """Compact JSON for a JSON column."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(text: str | None, default: Any) -> Any:
+    """Decode a JSON column, returning ``default`` for NULL."""
+    if text is None:
+        return default
+    return json.loads(text)
+
+
+def restrict_permissions(path: Path) -> None:
+    """Make the database file and its sidecars readable by the owner only (best effort off POSIX)."""
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDECAR_SUFFIXES)):
+        try:
+            os.chmod(candidate, FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            if os.name == "posix":
+                raise
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (then only tighten its mode)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
+    os.close(fd)
+    os.chmod(path, FILE_MODE)
+
+
+def is_damage(error: sqlite3.DatabaseError) -> bool:
+    """True when SQLite says the file is not a database or is corrupt (not merely busy)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _DAMAGE_CODES
+    text = str(error).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def set_aside_damaged(path: Path) -> Path:
+    """Move a damaged journal (and its sidecars) to ``<name>.damaged-<stamp>``; return the new path."""
+    target = path.with_name(f"{path.name}.damaged-{file_stamp()}")
+    for suffix in ("", *SIDECAR_SUFFIXES):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            shutil.move(source, Path(f"{target}{suffix}"))
+            os.chmod(Path(f"{target}{suffix}"), FILE_MODE)
+    return target
+
+
+def damaged_error(path: Path, backup: Path) -> InputError:
+    """The one-sentence error for a journal SQLite cannot read."""
+    return InputError(
+        f"The journal at {path} is damaged; a backup is at {backup} "
+        "and a new, empty journal will be started next time."
+    )
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the single connection with WAL, a busy timeout and NORMAL sync; check the file is sound.
+
+    Raises ``InputError`` (after setting the damaged file aside) when the file is not a usable
+    SQLite database.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise InputError(f"The journal at {path} cannot use write-ahead logging (mode {mode}).")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if not is_damage(exc) and not str(exc).startswith("database disk image is malformed"):
+            raise InputError(f"The journal at {path} cannot be opened ({exc}).") from exc
+        backup = set_aside_damaged(path)
+        raise damaged_error(path, backup) from exc
+    restrict_permissions(path)
+    return conn
+
+
+class Store:
+    """The one connection plus the lock every thread takes to use it.
+
+    Writes run in short ``BEGIN IMMEDIATE`` transactions that are committed before ``write()``
+    returns, so a state change is on disk before the work it announces starts.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.lock = threading.RLock()
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._sidecars_checked = False
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A committed-on-exit write transaction (rolled back if the block raises)."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+            if not self._sidecars_checked:
+                restrict_permissions(self.path)
+                self._sidecars_checked = True
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Run a read query and return every row (as ``sqlite3.Row``)."""
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Row | None:
+        """Run a read query and return its first row, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def close(self) -> None:
+        """Checkpoint the WAL and close the connection."""
+        with self.lock:
+            with suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.conn.close()
+
+
+class JournalPart:
+    """Base of the journal's parts (runs, tasks, write-back …): they share one ``Store``."""
+
+    _store: Store

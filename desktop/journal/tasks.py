@@ -1,0 +1,231 @@
+"""Row tasks: the journaled state of every row of a run, changed one committed step at a time."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+from desktop.journal.db import JournalPart, from_json, now_iso, parse_iso, to_json
+from desktop.journal.records import RowStatus, RowTask
+
+
+def _task_from(r: sqlite3.Row) -> RowTask:
+    return RowTask(
+        run_id=r["run_id"],
+        row=r["row"],
+        case_id=r["case_id"],
+        status=RowStatus(r["status"]),
+        attempts=r["attempts"],
+        started_at=r["started_at"],
+        completed_at=r["completed_at"],
+        duration_sec=r["duration_sec"],
+        input_tokens=r["input_tokens"],
+        cached_tokens=r["cached_tokens"],
+        output_tokens=r["output_tokens"],
+        cost_usd=r["cost_usd"],
+        error=r["error"],
+        warnings=from_json(r["warnings"], []),
+        vitals_added=r["vitals_added"],
+        columns_requested=from_json(r["columns_requested"], []),
+        original=from_json(r["original"], {}),
+        result=from_json(r["result"], None),
+        written_at=r["written_at"],
+        conflict=from_json(r["conflict"], []),
+        checkpoint=r["checkpoint"],
+        updated_at=r["updated_at"],
+    )
+
+
+def _duration(started_at: str | None, ended_at: str) -> float | None:
+    if not started_at:
+        return None
+    return round(max(0.0, (parse_iso(ended_at) - parse_iso(started_at)).total_seconds()), 3)
+
+
+class TasksPart(JournalPart):
+    """The row-level half of the journal API. Every method that changes state commits before returning."""
+
+    def tasks(self, run_id: str, statuses: Iterable[str] | None = None) -> list[RowTask]:
+        """The run's row tasks in row order, optionally only those in ``statuses``."""
+        if statuses is None:
+            rows = self._store.rows("SELECT * FROM row_tasks WHERE run_id = ? ORDER BY row", (run_id,))
+        else:
+            wanted = [RowStatus(s).value for s in statuses]
+            marks = ",".join("?" * len(wanted))
+            rows = self._store.rows(
+                f"SELECT * FROM row_tasks WHERE run_id = ? AND status IN ({marks}) ORDER BY row",
+                (run_id, *wanted),
+            )
+        return [_task_from(r) for r in rows]
+
+    def get_task(self, run_id: str, row: int) -> RowTask:
+        """One row task; ``KeyError`` when the run has no such row."""
+        found = self._store.one("SELECT * FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row))
+        if found is None:
+            raise KeyError(f"run {run_id} has no row {row}")
+        return _task_from(found)
+
+    def _update_one(
+        self, conn: sqlite3.Connection, run_id: str, row: int, sql: str, params: tuple[object, ...]
+    ) -> None:
+        cursor = conn.execute(
+            f"UPDATE row_tasks SET {sql} WHERE run_id = ? AND row = ?", (*params, run_id, row)
+        )
+        if cursor.rowcount == 0:
+            raise KeyError(f"run {run_id} has no row {row}")
+
+    def mark_processing(self, run_id: str, row: int) -> int:
+        """PROCESSING, one more attempt, ``started_at`` now; returns the attempt number (1-based)."""
+        stamp = now_iso()
+        with self._store.write() as conn:
+            self._update_one(
+                conn,
+                run_id,
+                row,
+                "status = ?, attempts = attempts + 1, started_at = ?, completed_at = NULL,"
+                " duration_sec = NULL, updated_at = ?",
+                (RowStatus.PROCESSING.value, stamp, stamp),
+            )
+            attempts = conn.execute(
+                "SELECT attempts FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row)
+            ).fetchone()[0]
+        return int(attempts)
+
+    def _finish(
+        self,
+        run_id: str,
+        row: int,
+        status: RowStatus,
+        sets: str,
+        params: tuple[object, ...],
+        usage: tuple[int, int, int, float],
+    ) -> None:
+        stamp = now_iso()
+        with self._store.write() as conn:
+            started = conn.execute(
+                "SELECT started_at FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row)
+            ).fetchone()
+            if started is None:
+                raise KeyError(f"run {run_id} has no row {row}")
+            self._update_one(
+                conn,
+                run_id,
+                row,
+                f"status = ?, completed_at = ?, duration_sec = ?, updated_at = ?, {sets},"
+                " input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
+                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ?",
+                (status.value, stamp, _duration(started[0], stamp), stamp, *params, *usage),
+            )
+
+    def mark_completed(
+        self,
+        run_id: str,
+        row: int,
+        *,
+        result: Mapping[str, object],
+        input_tokens: int,
+        cached_tokens: int,
+        output_tokens: int,
+        cost_usd: float,
+        vitals_added: int,
+        warnings: list[str],
+    ) -> None:
+        """COMPLETED with its result (``{column: vitals object}``); the usage adds to earlier attempts'."""
+        self._finish(
+            run_id,
+            row,
+            RowStatus.COMPLETED,
+            "result = ?, vitals_added = ?, warnings = ?, error = NULL",
+            (to_json(dict(result)), vitals_added, to_json(list(warnings))),
+            (input_tokens, cached_tokens, output_tokens, cost_usd),
+        )
+
+    def mark_failed(
+        self,
+        run_id: str,
+        row: int,
+        error: str,
+        *,
+        input_tokens: int = 0,
+        cached_tokens: int = 0,
+        output_tokens: int = 0,
+        cost_usd: float = 0.0,
+    ) -> None:
+        """FAILED with the reason; any usage of the last attempt is still counted."""
+        self._finish(
+            run_id,
+            row,
+            RowStatus.FAILED,
+            "error = ?",
+            (error,),
+            (input_tokens, cached_tokens, output_tokens, cost_usd),
+        )
+
+    def mark_status(self, run_id: str, rows: Iterable[int], status: str) -> None:
+        """Set the status of many rows at once (e.g. SUBMITTED, CANCELLED, back to PENDING)."""
+        value = RowStatus(status).value
+        stamp = now_iso()
+        with self._store.write() as conn:
+            conn.executemany(
+                "UPDATE row_tasks SET status = ?, updated_at = ? WHERE run_id = ? AND row = ?",
+                ((value, stamp, run_id, row) for row in rows),
+            )
+
+    def add_usage(
+        self,
+        run_id: str,
+        row: int,
+        *,
+        input_tokens: int,
+        cached_tokens: int,
+        output_tokens: int,
+        cost_usd: float,
+    ) -> None:
+        """Add the usage of an attempt that did not finish the row (failed attempts still cost)."""
+        with self._store.write() as conn:
+            self._update_one(
+                conn,
+                run_id,
+                row,
+                "input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
+                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, updated_at = ?",
+                (input_tokens, cached_tokens, output_tokens, cost_usd, now_iso()),
+            )
+
+    def set_checkpoint(self, run_id: str, row: int, checkpoint: str | None) -> None:
+        """Store the row's checkpoint text (shown in the Checkpoint progress column)."""
+        with self._store.write() as conn:
+            self._update_one(conn, run_id, row, "checkpoint = ?, updated_at = ?", (checkpoint, now_iso()))
+
+    def reset_interrupted(self, run_id: str) -> int:
+        """Put rows left PROCESSING by a crashed process back to PENDING; return how many."""
+        with self._store.write() as conn:
+            cursor = conn.execute(
+                "UPDATE row_tasks SET status = ?, updated_at = ? WHERE run_id = ? AND status = ?",
+                (RowStatus.PENDING.value, now_iso(), run_id, RowStatus.PROCESSING.value),
+            )
+            return cursor.rowcount
+
+    def unwritten_results(self, run_id: str) -> list[RowTask]:
+        """COMPLETED rows whose result has not been written back to the source yet."""
+        rows = self._store.rows(
+            "SELECT * FROM row_tasks WHERE run_id = ? AND status = ? AND written_at IS NULL ORDER BY row",
+            (run_id, RowStatus.COMPLETED.value),
+        )
+        return [_task_from(r) for r in rows]
+
+    def mark_written(self, run_id: str, rows: Iterable[int]) -> None:
+        """Stamp rows whose result is now in the source."""
+        stamp = now_iso()
+        with self._store.write() as conn:
+            conn.executemany(
+                "UPDATE row_tasks SET written_at = ?, updated_at = ? WHERE run_id = ? AND row = ?",
+                ((stamp, stamp, run_id, row) for row in rows),
+            )
+
+    def mark_conflict(self, run_id: str, row: int, columns: list[str]) -> None:
+        """Flag columns that someone changed since they were read (so they were not overwritten)."""
+        with self._store.write() as conn:
+            self._update_one(
+                conn, run_id, row, "conflict = ?, updated_at = ?", (to_json(list(columns)), now_iso())
+            )
