@@ -1,0 +1,71 @@
+"""Start the desktop app: one QApplication, the OS look, and the main window on a source."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from desktop.gui.main_window import MainWindow
+from desktop.paths import APP_NAME, demo_workbook
+
+log = logging.getLogger(__name__)
+
+
+def initial_source(source: str | None) -> str:
+    """The source to open: the one given, else the last one used, else the bundled demo workbook.
+
+    A remembered workbook that no longer exists falls back to the demo, so the app always starts.
+    """
+    if source:
+        return source
+    try:
+        from desktop.settings import load_settings
+    except ImportError:
+        return str(demo_workbook())
+    last = load_settings().last_source
+    if not last:
+        return str(demo_workbook())
+    if last.lower().endswith(".xlsx") and not Path(last).expanduser().exists():
+        log.info("The last workbook %s is gone; opening the demo workbook instead.", last)
+        return str(demo_workbook())
+    return last
+
+
+def scenario_tab_setting() -> str | None:
+    """The scenario tab name from the settings, or None for the default."""
+    try:
+        from desktop.settings import load_settings
+    except ImportError:
+        return None
+    return load_settings().scenario_tab
+
+
+def ensure_application() -> QApplication:
+    """The running QApplication, created with SimBatch's names when there is none yet."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    return app
+
+
+def create_main_window(source: str | None = None) -> MainWindow:
+    """A main window that starts opening ``source`` (or the last/demo source) in the background."""
+    ensure_application()
+    window = MainWindow()
+    window.open_source(initial_source(source), scenario_tab_setting())
+    return window
+
+
+def run_app(source: str | None = None) -> int:
+    """Run the desktop app until its window closes; returns the exit status."""
+    app = ensure_application()
+    window = create_main_window(source)
+    window.show()
+    return app.exec()
