@@ -1,11 +1,11 @@
 """The journal's one SQLite connection: pragmas, file permissions, the write lock, damage checks.
 
 Durability choice: WAL with ``synchronous=NORMAL``. A transaction is committed once its frames are
-in the WAL file, which the operating system keeps even if our process is SIGKILLed, so a committed
-state change survives any crash of SimBatch itself. Only a power cut or an OS crash can lose the
-last few commits (never corrupt the file), and resume copes with that because the runs are
-idempotent by design. FULL would add an fsync to every one of the hundreds of thousands of small
-commits a large run makes, for protection against power loss only.
+written to the WAL file; the operating system keeps those writes even when our process is
+SIGKILLed, so a committed state change survives any crash of SimBatch itself (tests prove it). Only
+a power cut or an operating-system crash can roll back the last few commits, and even then the file
+stays consistent. FULL would add an fsync to every one of the many small commits a large run makes,
+to guard only against power loss; we accept that trade.
 """
 
 from __future__ import annotations
@@ -130,12 +130,29 @@ def connect(path: Path) -> sqlite3.Connection:
             raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if not is_damage(exc) and not str(exc).startswith("database disk image is malformed"):
+        if not is_damage(exc):
             raise InputError(f"The journal at {path} cannot be opened ({exc}).") from exc
         backup = set_aside_damaged(path)
         raise damaged_error(path, backup) from exc
+    except BaseException:
+        conn.close()
+        raise
     restrict_permissions(path)
     return conn
+
+
+def runtime_error(path: Path, error: sqlite3.DatabaseError) -> InputError | None:
+    """A one-sentence error for a damaged file or a full disk met while running, else None."""
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    if is_damage(error):
+        return InputError(
+            f"The journal at {path} is damaged; restart SimBatch to set it aside and start a new one."
+        )
+    if code == 13:  # SQLITE_FULL
+        return InputError(f"The journal at {path} cannot be written because the disk is full.")
+    if code == 10:  # SQLITE_IOERR
+        return InputError(f"The journal at {path} cannot be read or written ({error}).")
+    return None
 
 
 class Store:
@@ -153,14 +170,26 @@ class Store:
         self._sidecars_checked = False
 
     @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn a damaged file or a full disk into a typed error; other errors pass unchanged."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            typed = runtime_error(self.path, exc)
+            if typed is None:
+                raise
+            raise typed from exc
+
+    @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A committed-on-exit write transaction (rolled back if the block raises)."""
-        with self.lock:
+        with self.lock, self._translated():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
             if not self._sidecars_checked:
@@ -169,7 +198,7 @@ class Store:
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Run a read query and return every row (as ``sqlite3.Row``)."""
-        with self.lock:
+        with self.lock, self._translated():
             cursor = self.conn.execute(sql, params)
             cursor.row_factory = sqlite3.Row
             return cursor.fetchall()

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import TracebackType
 
 from desktop import paths
+from desktop.errors import InputError
 from desktop.journal.batches import BatchesPart
 from desktop.journal.cache import CachePart
 from desktop.journal.db import Store, connect, damaged_error, is_damage, set_aside_damaged
@@ -47,7 +48,7 @@ class Journal(RunsPart, TasksPart, WritebackPart, OutboxPart, BatchesPart, Cache
         except sqlite3.DatabaseError as exc:
             conn.close()
             if not is_damage(exc):
-                raise
+                raise InputError(f"The journal at {target} cannot be upgraded ({exc}).") from exc
             raise damaged_error(target, set_aside_damaged(target)) from exc
         except BaseException:
             conn.close()

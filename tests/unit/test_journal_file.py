@@ -14,6 +14,7 @@ import pytest
 
 from desktop.errors import InputError
 from desktop.journal import JOURNAL_FILE, Journal, RowStatus
+from desktop.journal.db import runtime_error
 from desktop.journal.migrations import LATEST_VERSION, SCHEMA_V1
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -225,3 +226,27 @@ def test_torn_wal_tail_is_ignored_and_earlier_commits_survive(tmp_path: Path) ->
     with Journal.open(path) as journal:
         assert journal.get_task(run_id, 3).status is RowStatus.COMPLETED
         assert journal.get_task(run_id, 4).status is RowStatus.PENDING  # the torn commit is dropped
+
+
+def test_disk_full_and_damage_while_running_become_one_sentence_errors(tmp_path: Path) -> None:
+    path = tmp_path / JOURNAL_FILE
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    corrupt = sqlite3.DatabaseError("database disk image is malformed")
+    corrupt.sqlite_errorcode = 11  # type: ignore[attr-defined]
+    constraint = sqlite3.IntegrityError("UNIQUE constraint failed")
+    constraint.sqlite_errorcode = 19  # type: ignore[attr-defined]
+    assert (
+        str(runtime_error(path, full)) == f"The journal at {path} cannot be written because the disk is full."
+    )
+    assert "is damaged; restart SimBatch" in str(runtime_error(path, corrupt))
+    assert runtime_error(path, constraint) is None  # programming errors stay as they are
+
+
+def test_close_is_idempotent_and_checkpoints(tmp_path: Path) -> None:
+    path = tmp_path / JOURNAL_FILE
+    journal = Journal.open(path)
+    _new_run(journal)
+    journal.close()
+    journal.close()
+    assert not Path(f"{path}-wal").exists()
