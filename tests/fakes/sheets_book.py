@@ -1,8 +1,8 @@
 """The in-memory spreadsheet behind the fake Sheets server, and the API operations on it.
 
 Values, ranges, grid limits and error messages follow the real Sheets API v4. Known
-simplifications: formulas are stored as text (never evaluated); ``values.append`` appends after the
-last non-empty row of the range's columns.
+simplifications: formulas are stored as text (never evaluated); ``values.append`` finds its table as
+the first block of consecutive non-empty rows in the range's columns.
 """
 
 from __future__ import annotations
@@ -305,15 +305,14 @@ class Workbook:
         return result
 
     def append(self, text: str, values: Any, option: str | None, insert: str) -> dict[str, Any]:
-        """values.append: write after the last non-empty row of the range's columns."""
+        """values.append: write after the table (the first block of consecutive non-empty rows)."""
         if option not in ("RAW", "USER_ENTERED"):
             raise ApiError(400, "'valueInputOption' is required but not specified")
         tab, bounds = self.resolve(text)
         data = self._check_values(values, option)
         col1 = bounds.start_col
         col2 = tab.col_count if bounds.end_col is None or bounds.is_single_cell else bounds.end_col
-        filled = [r for r in range(bounds.start_row, len(tab.rows) + 1)
-                  if any(not _empty(tab.get(r, c)) for c in range(col1, min(col2, tab.col_count) + 1))]
+        filled = self._table_rows(tab, bounds.start_row, col1, min(col2, tab.col_count))
         result: dict[str, Any] = {"spreadsheetId": self.spreadsheet_id}
         target = bounds.start_row
         if filled:
@@ -331,6 +330,22 @@ class Workbook:
         tab.row_count = max(tab.row_count, target + len(data) - 1)
         result["updates"] = self._store(tab, target, col1, data)
         return result
+
+    @staticmethod
+    def _table_rows(tab: _Tab, start_row: int, col1: int, col2: int) -> list[int]:
+        """Rows of the first block of consecutive non-empty rows (in these columns) from ``start_row``."""
+
+        def filled(row: int) -> bool:
+            return any(not _empty(tab.get(row, col)) for col in range(col1, col2 + 1))
+
+        row = start_row
+        while row <= len(tab.rows) and not filled(row):
+            row += 1
+        rows: list[int] = []
+        while row <= len(tab.rows) and filled(row):
+            rows.append(row)
+            row += 1
+        return rows
 
     def clear(self, text: str) -> str:
         tab, bounds = self.resolve(text)

@@ -149,8 +149,8 @@ class FakeSheets:
         """Listen on a free loopback port in a background thread."""
         if self._server is None:
             self._server = _Server(("127.0.0.1", 0), _Handler, self)
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fake-sheets",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                            name="fake-sheets", daemon=True)
             self._thread.start()
         return self
 
