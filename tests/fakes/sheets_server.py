@@ -206,6 +206,8 @@ class FakeSheets:
                 raise KeyError(tab)
             bounds = parse_cells(a1)
             found.put(bounds.start_row, bounds.start_col, value)
+            found.row_count = max(found.row_count, bounds.start_row)
+            found.col_count = max(found.col_count, bounds.start_col)
 
     def count(self, *methods: str, status: int | None = None) -> int:
         """Answered calls of these API methods (all when none given), optionally of one status."""
