@@ -144,3 +144,27 @@ class RowReport:
             "issues": [i.to_json() for i in self.issues],
             "fixes": [f.to_json() for f in self.fixes],
         }
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, object]:
+    """A JSON-compatible copy of a scenario (for the journal)."""
+    return {
+        "row": scenario.row,
+        "case_id": scenario.case_id,
+        "title": scenario.title,
+        "vitals": dict(scenario.vitals),
+        "context": dict(scenario.context),
+    }
+
+
+def scenario_from_dict(data: dict[str, object]) -> Scenario:
+    """Inverse of ``scenario_to_dict``."""
+    vitals = data.get("vitals") or {}
+    context = data.get("context") or {}
+    return Scenario(
+        row=int(data["row"]),  # type: ignore[call-overload]
+        case_id=str(data.get("case_id") or ""),
+        title=str(data.get("title") or ""),
+        vitals={str(k): to_cell_value(v) for k, v in dict(vitals).items()},  # type: ignore[call-overload]
+        context={str(k): to_cell_value(v) for k, v in dict(context).items()},  # type: ignore[call-overload]
+    )

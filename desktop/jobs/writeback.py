@@ -1,0 +1,136 @@
+"""Write generated vitals back to the source without overwriting anyone's edit, and revert it.
+
+Before writing, the target cells are read again: a cell that no longer holds what was read when the
+run started was changed by someone else, so it is left alone and flagged as a conflict. Every value
+replaced is kept in the journal so that ``revert`` can put it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from desktop.domain.models import CellValue
+from desktop.domain.vitals import format_vitals
+from desktop.journal import Journal, RowTask, WriteRecord
+from desktop.services.source import CellRef, Source
+
+
+def same_cell_value(a: object, b: object) -> bool:
+    """Whether two cell values are the same for conflict checks (empty equals empty, 1 equals 1.0)."""
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return float(a) == float(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    return a == b
+
+
+@dataclass(slots=True)
+class WriteBackOutcome:
+    """What one flush wrote, and which cells it left alone."""
+
+    rows: list[int] = field(default_factory=list)
+    cells: int = 0
+    conflicts: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _original_vitals(task: RowTask) -> Mapping[str, object]:
+    vitals = task.original.get("vitals") if task.original else None
+    return vitals if isinstance(vitals, Mapping) else {}
+
+
+class WriteBack:
+    """Flushes a run's generated-but-unwritten results to the source in one batch per flush."""
+
+    def __init__(self, journal: Journal, source: Source, run_id: str) -> None:
+        self._journal = journal
+        self._source = source
+        self._run_id = run_id
+        self._recorded: set[tuple[int, str, str]] | None = None
+
+    def _already_recorded(self) -> set[tuple[int, str, str]]:
+        if self._recorded is None:
+            self._recorded = {
+                (entry.row, entry.column, str(entry.value_after))
+                for entry in self._journal.writeback_history(self._run_id)
+                if not entry.conflict
+            }
+        return self._recorded
+
+    def flush(self) -> WriteBackOutcome:
+        """Write every completed, unwritten row of the run; returns what was written and skipped."""
+        outcome = WriteBackOutcome()
+        tasks = [t for t in self._journal.unwritten_results(self._run_id) if t.result]
+        if not tasks:
+            return outcome
+        refs = [CellRef(t.row, column) for t in tasks for column in (t.result or {})]
+        current = self._source.read_cells(refs)
+        writes: dict[CellRef, CellValue] = {}
+        records: list[WriteRecord] = []
+        recorded = self._already_recorded()
+        for task in tasks:
+            originals = _original_vitals(task)
+            conflicts: list[str] = []
+            for column, vitals in (task.result or {}).items():
+                ref = CellRef(task.row, column)
+                new_value = format_vitals(vitals) if isinstance(vitals, Mapping) else str(vitals)
+                now = current.get(ref)
+                if same_cell_value(now, new_value):
+                    continue  # written before a crash; nothing to do
+                if not same_cell_value(now, originals.get(column)):
+                    conflicts.append(column)
+                    records.append(WriteRecord(task.row, column, now, new_value, conflict=True))
+                    continue
+                writes[ref] = new_value
+                if (task.row, column, new_value) not in recorded:
+                    records.append(WriteRecord(task.row, column, now, new_value))
+                    recorded.add((task.row, column, new_value))
+            if conflicts:
+                outcome.conflicts[task.row] = conflicts
+        # The history is committed before the write so a crash in between never loses what was replaced.
+        if records:
+            self._journal.record_writeback(self._run_id, records)
+        if writes:
+            self._source.write_cells(writes)
+        for row, columns in outcome.conflicts.items():
+            self._journal.mark_conflict(self._run_id, row, columns)
+        outcome.rows = [t.row for t in tasks]
+        outcome.cells = len(writes)
+        self._journal.mark_written(self._run_id, outcome.rows)
+        return outcome
+
+
+@dataclass(slots=True)
+class RevertOutcome:
+    """What a revert put back, and the cells it skipped because they changed since."""
+
+    reverted: list[CellRef] = field(default_factory=list)
+    skipped: list[CellRef] = field(default_factory=list)
+
+
+def revert_run(journal: Journal, source: Source, run_id: str) -> RevertOutcome:
+    """Put back the values a run's write-back replaced, skipping cells changed since it wrote them."""
+    entries = [e for e in journal.writeback_history(run_id) if not e.conflict and e.reverted_at is None]
+    outcome = RevertOutcome()
+    if not entries:
+        return outcome
+    refs = [CellRef(e.row, e.column) for e in entries]
+    current = source.read_cells(refs)
+    writes: dict[CellRef, CellValue] = {}
+    reverted_ids: list[int] = []
+    for entry, ref in zip(entries, refs, strict=True):
+        if ref in writes:
+            reverted_ids.append(entry.id)
+            continue
+        if same_cell_value(current.get(ref), entry.value_after):
+            writes[ref] = entry.value_before
+            reverted_ids.append(entry.id)
+            outcome.reverted.append(ref)
+        else:
+            outcome.skipped.append(ref)
+    if writes:
+        source.write_cells(writes)
+    journal.mark_reverted(run_id, reverted_ids)
+    return outcome
