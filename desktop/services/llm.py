@@ -1,0 +1,352 @@
+"""The live LLM client: the only module that talks to the chat completions endpoint.
+
+One ``generate`` call produces the requested vitals columns for one scenario row. Requests use the
+structured-output schema, the static system prompt (for the provider's prompt cache) and the shared
+rate limiter; transport failures go through the one retry policy (the SDK's own retries are off);
+replies that are refused, cut off, off-schema or clinically invalid are asked for again a bounded
+number of times. The usage of every attempt is counted. The API key never appears in messages or logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import openai
+
+from desktop.domain.llm_schema import ReplyError, parse_reply, vitals_response_format
+from desktop.domain.models import IssueCode, Scenario, Severity
+from desktop.domain.pricing import PriceTable
+from desktop.domain.prompts import (
+    build_messages,
+    max_output_tokens,
+    prompt_cache_key,
+)
+from desktop.domain.prompts import (
+    estimate_request_tokens as _estimate_request_tokens,
+)
+from desktop.domain.validate import validate_vitals
+from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
+from desktop.services.ratelimit import RateLimiter
+from desktop.services.retry import RetryPolicy, headers_of, parse_retry_after
+from desktop.services.secrets import get_openai_key
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+TEMPERATURE = 0.2
+_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens one or more requests used; ``cached_tokens`` is the cached part of ``input_tokens``."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.output_tokens + other.output_tokens,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens (what the progress sheet shows as OpenAI_Tokens)."""
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(slots=True)
+class Generation:
+    """The vitals generated for one row, what they cost, and how many requests it took."""
+
+    values: dict[str, dict[str, object]]
+    usage: Usage
+    cost_usd: float
+    attempts: int  # requests sent, including transport retries and replies asked for again
+    warnings: list[str] = field(default_factory=list)
+
+
+class ReplyRejected(SimBatchError):
+    """Every reply for a row was rejected; the row is FAILED with ``reason``. Carries the usage spent."""
+
+    def __init__(self, reason: str, usage: Usage, cost_usd: float, attempts: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage
+        self.cost_usd = cost_usd
+        self.attempts = attempts
+
+
+class LLMRequestError(ServiceError):
+    """The endpoint refused the request itself (400, 404, 422 …): retrying the same request cannot help."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class _HasLLMSettings(Protocol):
+    model: str
+    openai_base_url: str | None
+    requests_per_minute: int
+    tokens_per_minute: int
+    price_overrides: Mapping[str, Any]
+
+
+class _Rejected(Exception):
+    """One reply failed the checks (internal: triggers asking again)."""
+
+
+class LLMClient:
+    """Generates vitals for scenario rows through an OpenAI-compatible chat completions endpoint."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str,
+        model: str,
+        *,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        prices: PriceTable,
+        timeout: float = 60.0,
+        max_reply_attempts: int = 3,
+    ) -> None:
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.model = model
+        self.limiter = limiter
+        self.retry = retry
+        self.prices = prices
+        self.max_reply_attempts = max(1, max_reply_attempts)
+        self._api_key = api_key
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout)
+        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self._cache_key = prompt_cache_key(model)
+
+    def __repr__(self) -> str:
+        return f"LLMClient(base_url={self.base_url!r}, model={self.model!r})"
+
+    # -- public ----------------------------------------------------------------------------------
+
+    def estimate_request_tokens(self, scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
+        """Estimated (input, output) tokens of the request for this row."""
+        return _estimate_request_tokens(scenario, columns)
+
+    def generate(
+        self, scenario: Scenario, columns: Sequence[str], cancel: threading.Event | None = None
+    ) -> Generation:
+        """Generate ``columns`` for ``scenario``.
+
+        Raises ``ReplyRejected`` when every reply failed the checks, ``AuthError`` when the key is
+        refused, ``LLMRequestError`` for other refused requests, ``ServiceError`` when the endpoint
+        cannot be reached or keeps failing, and ``CancelledError`` when ``cancel`` is set.
+        """
+        columns = list(dict.fromkeys(columns))
+        messages = build_messages(scenario, columns)
+        response_format = vitals_response_format(columns)
+        max_out = max_output_tokens(columns)
+        estimated_in, _ = _estimate_request_tokens(scenario, columns)
+        usage = Usage()
+        sent = [0]
+        reason = ""
+        for reply_attempt in range(1, self.max_reply_attempts + 1):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("The job was cancelled.")
+            completion = self._request(messages, response_format, max_out, estimated_in, sent, cancel)
+            usage = usage + _usage_of(completion)
+            try:
+                values, warnings = self._check(completion, columns)
+            except _Rejected as exc:
+                reason = str(exc)
+                log.info("Row %s: reply %d rejected: %s", scenario.row, reply_attempt, reason)
+                continue
+            cost, cost_warnings = self._cost(usage)
+            return Generation(values, usage, cost, sent[0], warnings + cost_warnings)
+        cost, _ = self._cost(usage)
+        tries = "once" if self.max_reply_attempts == 1 else f"{self.max_reply_attempts} times"
+        raise ReplyRejected(f"The model's reply was rejected {tries}; last: {reason}", usage, cost, sent[0])
+
+    # -- one request, under the retry policy -----------------------------------------------------------
+
+    def _request(
+        self,
+        messages: list[dict[str, str]],
+        response_format: dict[str, Any],
+        max_out: int,
+        estimated_in: int,
+        sent: list[int],
+        cancel: threading.Event | None,
+    ) -> Any:
+        budget = estimated_in + max_out  # providers count the output cap against tokens/min
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "response_format": response_format,
+            "temperature": TEMPERATURE,
+            "max_completion_tokens": max_out,
+            "prompt_cache_key": self._cache_key,
+        }
+
+        def once() -> Any:
+            self.limiter.acquire(budget, cancel)
+            sent[0] += 1
+            raw = self._client.chat.completions.with_raw_response.create(**request)
+            self.limiter.update_from_headers(raw.headers)
+            completion = raw.parse()
+            prompt_tokens = getattr(completion.usage, "prompt_tokens", None)
+            if isinstance(prompt_tokens, int):
+                self.limiter.settle(budget, prompt_tokens + max_out)
+            return completion
+
+        def on_retry(exc: BaseException, delay: float, attempt: int) -> None:
+            headers = headers_of(exc)
+            if headers:
+                self.limiter.update_from_headers(headers)
+            if getattr(exc, "status_code", None) == 429:
+                hinted = parse_retry_after(headers)
+                self.limiter.penalize(hinted if hinted is not None else delay)
+            log.warning(
+                "Request to %s failed (%s); retry %d in %.2f s.", self.host, _kind(exc), attempt, delay
+            )
+
+        try:
+            return self.retry.run(once, cancel=cancel, on_retry=on_retry)
+        except SimBatchError:
+            raise
+        except openai.OpenAIError as exc:
+            raise self._translate(exc, sent[0]) from None
+
+    def _translate(self, exc: openai.OpenAIError, attempts: int) -> SimBatchError:
+        """A typed, key-free error for an SDK failure that the retry policy gave up on or never retried."""
+        if isinstance(exc, openai.APIConnectionError):  # includes timeouts
+            return ServiceError(f"The LLM service at {self.host} could not be reached.")
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if status in (401, 403):
+                return AuthError("The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY.")
+            if status == 429 or status >= 500:
+                return ServiceError(
+                    f"The LLM service at {self.host} kept failing (HTTP {status}) after {attempts} attempts."
+                )
+            detail = self._redact(_api_message(exc)).rstrip(".")
+            return LLMRequestError(f"The LLM service refused the request (HTTP {status}): {detail}.", status)
+        return ServiceError(f"The LLM service at {self.host} failed: {self._redact(str(exc)).rstrip('.')}.")
+
+    def _redact(self, text: str) -> str:
+        if self._api_key:
+            text = text.replace(self._api_key, "[key]")
+        return _KEY_LIKE.sub("[key]", text)
+
+    # -- checking a reply ------------------------------------------------------------------------
+
+    def _check(
+        self, completion: Any, columns: Sequence[str]
+    ) -> tuple[dict[str, dict[str, object]], list[str]]:
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            raise _Rejected("The reply had no answer in it.")
+        choice = choices[0]
+        message = choice.message
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise _Rejected(f"The model refused: {_short(refusal)}")
+        if choice.finish_reason == "length":
+            raise _Rejected("The reply was cut off before it was complete.")
+        if choice.finish_reason == "content_filter":
+            raise _Rejected("The reply was withheld by the provider's content filter.")
+        content = message.content or ""
+        if not content.strip():
+            raise _Rejected("The reply was empty.")
+        try:
+            values = parse_reply(content, columns)
+        except ReplyError as exc:
+            raise _Rejected(exc.reason) from None
+        warnings: list[str] = []
+        for column, vitals in values.items():
+            for issue in validate_vitals(vitals, column):
+                if issue.severity is Severity.CRITICAL or issue.code is IssueCode.INCONSISTENT_STATE:
+                    raise _Rejected(f"{issue.field}: {issue.message}")
+                if issue.severity is Severity.WARNING:
+                    warnings.append(f"{issue.field}: {issue.message}")
+        return values, warnings
+
+    def _cost(self, usage: Usage) -> tuple[float, list[str]]:
+        if not self.prices.knows(self.model):
+            return 0.0, [f"No price is known for the model {self.model}; its cost is counted as $0."]
+        usd = self.prices.cost(self.model, usage.input_tokens, usage.cached_tokens, usage.output_tokens)
+        return usd, []
+
+
+def _usage_of(completion: Any) -> Usage:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return Usage()
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(int(usage.prompt_tokens or 0), int(cached), int(usage.completion_tokens or 0))
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _kind(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    return f"HTTP {status}" if isinstance(status, int) else type(exc).__name__
+
+
+def _short(text: str, limit: int = 200) -> str:
+    one = " ".join(str(text).split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
+def estimate_request_tokens(scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
+    """Estimated (input, output) tokens of the request for one row (for the estimate command)."""
+    return _estimate_request_tokens(scenario, columns)
+
+
+def resolve_base_url(configured: str | None) -> str:
+    """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default."""
+    for candidate in (configured, os.environ.get("OPENAI_BASE_URL")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return DEFAULT_BASE_URL
+
+
+def from_settings(
+    settings: _HasLLMSettings,
+    *,
+    limiter: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float = 60.0,
+) -> LLMClient:
+    """A client configured from the user's settings, the environment and the keyring."""
+    key = get_openai_key()
+    if not key:
+        raise AuthError("No OpenAI API key is set; enter it in Settings or set OPENAI_API_KEY.")
+    return LLMClient(
+        resolve_base_url(settings.openai_base_url),
+        key,
+        settings.model,
+        limiter=limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute),
+        retry=retry or RetryPolicy(),
+        prices=PriceTable.load(settings.price_overrides),
+        timeout=timeout,
+    )
