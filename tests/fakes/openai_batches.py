@@ -73,11 +73,16 @@ def _validate_jsonl(data: bytes) -> tuple[list[tuple[str, dict[str, Any]]], list
         custom_id = item.get("custom_id")
         body = item.get("body")
         if not isinstance(custom_id, str) or not custom_id:
-            fail("missing_required_parameter", "Missing required parameter: 'custom_id'.", number,
-                 "custom_id")
+            fail(
+                "missing_required_parameter", "Missing required parameter: 'custom_id'.", number, "custom_id"
+            )
         elif custom_id in seen:
-            fail("duplicate_custom_id", f"The custom_id for this request is a duplicate of another "
-                 f"request: {custom_id!r}.", number, "custom_id")
+            fail(
+                "duplicate_custom_id",
+                f"The custom_id for this request is a duplicate of another request: {custom_id!r}.",
+                number,
+                "custom_id",
+            )
         elif item.get("method") != "POST":
             fail("invalid_method", "The method must be 'POST'.", number, "method")
         elif item.get("url") != CHAT_URL:
@@ -91,8 +96,9 @@ def _validate_jsonl(data: bytes) -> tuple[list[tuple[str, dict[str, Any]]], list
                 fail("mismatched_model", "All requests in a batch must use the same model.", number, "model")
             lines.append((custom_id, body))
     if not text_lines or (not lines and not errors):
-        errors.append({"code": "empty_file", "message": "The input file is empty.", "param": None,
-                       "line": None})
+        errors.append(
+            {"code": "empty_file", "message": "The input file is empty.", "param": None, "line": None}
+        )
     return lines, errors
 
 
@@ -128,9 +134,17 @@ class BatchAPI:
     def store_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
         """Keep ``data`` as a processed file and return its file object."""
         file_id = new_id("file-")
-        obj = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
-               "filename": filename, "purpose": purpose, "status": "processed", "expires_at": None,
-               "status_details": None}
+        obj = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
         with self._batch_lock:
             self.files[file_id] = data
             self.file_objects[file_id] = obj
@@ -153,9 +167,16 @@ class BatchAPI:
         """All stored file objects, newest first."""
         with self._batch_lock:
             data = [dict(o) for o in reversed(self.file_objects.values())]
-        return Reply(200, {"object": "list", "data": data, "has_more": False,
-                           "first_id": data[0]["id"] if data else None,
-                           "last_id": data[-1]["id"] if data else None})
+        return Reply(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "has_more": False,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            },
+        )
 
     # --- batches ----------------------------------------------------------------------------------
 
@@ -179,19 +200,42 @@ class BatchAPI:
             now = int(time.time())
             batch_id = new_id("batch_")
             batch = {
-                "id": batch_id, "object": "batch", "endpoint": CHAT_URL, "errors": None,
-                "input_file_id": input_id, "completion_window": "24h", "status": "validating",
-                "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
-                "expires_at": now + 24 * 3600, "finalizing_at": None, "completed_at": None,
-                "failed_at": None, "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-                "request_counts": {"total": 0, "completed": 0, "failed": 0}, "metadata": metadata,
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": CHAT_URL,
+                "errors": None,
+                "input_file_id": input_id,
+                "completion_window": "24h",
+                "status": "validating",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": now,
+                "in_progress_at": None,
+                "expires_at": now + 24 * 3600,
+                "finalizing_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "expired_at": None,
+                "cancelling_at": None,
+                "cancelled_at": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                "metadata": metadata,
                 "model": str(parsed[0][1]["model"]) if parsed else None,
             }
             cap = self.enqueued_token_cap
             if cap is not None and self._enqueued_tokens() + run.tokens > cap:
-                self._fail(batch, [{"code": "token_limit_exceeded", "param": None, "line": None,
-                                    "message": f"Enqueued token limit reached. Limit: {cap} enqueued "
-                                               "tokens. Please try submitting your requests again later."}])
+                self._fail(
+                    batch,
+                    [
+                        {
+                            "code": "token_limit_exceeded",
+                            "param": None,
+                            "line": None,
+                            "message": f"Enqueued token limit reached. Limit: {cap} enqueued "
+                            "tokens. Please try submitting your requests again later.",
+                        }
+                    ],
+                )
             self.batches[batch_id] = batch
             self._runs[batch_id] = run
             self.batches_created += 1
@@ -206,8 +250,7 @@ class BatchAPI:
         return sum(self._runs[b].tokens for b, obj in self.batches.items() if obj["status"] in IN_FLIGHT)
 
     def _fail(self, batch: dict[str, Any], errors: list[dict[str, Any]]) -> None:
-        batch.update(status="failed", failed_at=int(time.time()),
-                     errors={"object": "list", "data": errors})
+        batch.update(status="failed", failed_at=int(time.time()), errors={"object": "list", "data": errors})
 
     def get_batch(self, batch_id: str) -> Reply:
         """GET /v1/batches/{id}: each poll moves the batch along its lifecycle."""
@@ -237,9 +280,16 @@ class BatchAPI:
             start = ids.index(after) + 1 if after in ids else 0
             page = [json.loads(json.dumps(b)) for b in ordered[start : start + limit]]
             has_more = start + limit < len(ordered)
-        return Reply(200, {"object": "list", "data": page, "has_more": has_more,
-                           "first_id": page[0]["id"] if page else None,
-                           "last_id": page[-1]["id"] if page else None})
+        return Reply(
+            200,
+            {
+                "object": "list",
+                "data": page,
+                "has_more": has_more,
+                "first_id": page[0]["id"] if page else None,
+                "last_id": page[-1]["id"] if page else None,
+            },
+        )
 
     def _counts(self, batch: dict[str, Any], run: _BatchRun, processed: int) -> None:
         run.processed = processed
@@ -256,8 +306,14 @@ class BatchAPI:
             return
         run.polls += 1
         if run.errors or run.outcome == "failed":
-            errors = run.errors or [{"code": "invalid_request", "param": None, "line": None,
-                                     "message": "The batch failed validation."}]
+            errors = run.errors or [
+                {
+                    "code": "invalid_request",
+                    "param": None,
+                    "line": None,
+                    "message": "The batch failed validation.",
+                }
+            ]
             self._fail(batch, errors)
             return
         per = self.batch_polls_per_stage
@@ -286,14 +342,24 @@ class BatchAPI:
         failures: list[dict[str, Any]] = []
         for line in run.lines[:processed]:
             if line.fault == "5xx":
-                failures.append(_error_line(line.custom_id, 500, "server_error",
-                                            "The server had an error while processing your request."))
+                failures.append(
+                    _error_line(
+                        line.custom_id,
+                        500,
+                        "server_error",
+                        "The server had an error while processing your request.",
+                    )
+                )
             else:
                 outputs.append(self._output_line(line))
         if status == "expired":
             failures.extend(
-                _error_line(line.custom_id, None, "batch_expired",
-                            "This request could not be executed before the completion window expired.")
+                _error_line(
+                    line.custom_id,
+                    None,
+                    "batch_expired",
+                    "This request could not be executed before the completion window expired.",
+                )
                 for line in run.lines[processed:]
             )
         self.dice.shuffle(outputs)
@@ -310,10 +376,16 @@ class BatchAPI:
         row, _ = row_and_case(line.body.get("messages") or [])
         fault = line.fault if line.fault != "5xx" else None
         cached = self.prefix_cache.lookup_and_add(message_text(line.body.get("messages") or []))
-        return {"id": new_id("batch_req_"), "custom_id": line.custom_id,
-                "response": {"status_code": 200, "request_id": new_id("req_"),
-                             "body": chat_completion(line.body, row, fault, cached)},
-                "error": None}
+        return {
+            "id": new_id("batch_req_"),
+            "custom_id": line.custom_id,
+            "response": {
+                "status_code": 200,
+                "request_id": new_id("req_"),
+                "body": chat_completion(line.body, row, fault, cached),
+            },
+            "error": None,
+        }
 
     def _jsonl_file(self, batch_id: str, kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         data = "".join(json.dumps(item) + "\n" for item in items).encode()
@@ -324,7 +396,14 @@ def _error_line(custom_id: str, status: int | None, code: str, message: str) -> 
     """An error-file line: the failed response (or null) and ``error {code, message}``."""
     response = None
     if status is not None:
-        response = {"status_code": status, "request_id": new_id("req_"),
-                    "body": {"error": {"message": message, "type": code, "param": None, "code": None}}}
-    return {"id": new_id("batch_req_"), "custom_id": custom_id, "response": response,
-            "error": {"code": code, "message": message}}
+        response = {
+            "status_code": status,
+            "request_id": new_id("req_"),
+            "body": {"error": {"message": message, "type": code, "param": None, "code": None}},
+        }
+    return {
+        "id": new_id("batch_req_"),
+        "custom_id": custom_id,
+        "response": response,
+        "error": {"code": code, "message": message},
+    }

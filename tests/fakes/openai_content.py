@@ -170,6 +170,8 @@ def _vitals(level: int, row: int | None, schema: dict[str, Any], root: dict[str,
     waveform = _choose_waveform("sinus_tachycardia_ecg" if hr > 100 else "sinus_ecg", enum)
     if "tach" in waveform.lower():
         hr = max(hr, 104)
+    elif "brady" in waveform.lower():
+        hr = 50
     elif "sinus" in waveform.lower():
         hr = min(max(hr, 64), 96)
     base.update(HR=hr, waveform=waveform)

@@ -74,7 +74,9 @@ class FakeOpenAI(BatchAPI):
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -132,12 +134,22 @@ class FakeOpenAI(BatchAPI):
         return result
 
     def _route(
-        self, method: str, path: str, query: str, headers: dict[str, str], raw: bytes,
-        body: dict[str, Any] | None, entry: RequestRecord,
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        raw: bytes,
+        body: dict[str, Any] | None,
+        entry: RequestRecord,
     ) -> Reply | str:
         if self.faults.force_401 or headers.get("authorization") != f"Bearer {self.api_key}":
-            return error_reply(401, "Incorrect API key provided. You can find your API key at "
-                               "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+            return error_reply(
+                401,
+                "Incorrect API key provided. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                code="invalid_api_key",
+            )
         if self.faults.fail_next:
             try:
                 return self._injected(self.faults.fail_next.pop(0))
@@ -170,8 +182,12 @@ class FakeOpenAI(BatchAPI):
     def _injected(self, status: int) -> Reply:
         """An error answer for an injected status code (429/503 carry retry-after headers)."""
         if status == 429:
-            reply = error_reply(429, "Rate limit reached for requests. Please try again later.",
-                                code="rate_limit_exceeded", kind="requests")
+            reply = error_reply(
+                429,
+                "Rate limit reached for requests. Please try again later.",
+                code="rate_limit_exceeded",
+                kind="requests",
+            )
         else:
             reply = error_reply(status)
         if status in (429, 503):
@@ -198,7 +214,8 @@ class FakeOpenAI(BatchAPI):
                 f"Rate limit reached for {body['model']} in organization org-fake on {unit}: "
                 f"Limit {verdict.limit}, Used {verdict.used}, Requested {verdict.requested}. "
                 f"Please try again in {verdict.retry_after:.3f}s.",
-                code="rate_limit_exceeded", kind=verdict.kind,
+                code="rate_limit_exceeded",
+                kind=verdict.kind,
             )
             reply.headers.update(retry_headers(verdict.retry_after))
             return reply
@@ -273,4 +290,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = do_DELETE = _serve
-

@@ -42,7 +42,11 @@ class Reply:
 
 
 def error_body(
-    status: int, message: str | None = None, *, code: str | None = None, param: str | None = None,
+    status: int,
+    message: str | None = None,
+    *,
+    code: str | None = None,
+    param: str | None = None,
     kind: str | None = None,
 ) -> dict[str, Any]:
     """``{"error": {message, type, param, code}}`` exactly as the real API shapes it."""
