@@ -187,11 +187,11 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                if self.conn.in_transaction:
+                if self.conn.in_transaction:  # also after a failed COMMIT (e.g. a full disk)
                     self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
             if not self._sidecars_checked:
                 restrict_permissions(self.path)
                 self._sidecars_checked = True
