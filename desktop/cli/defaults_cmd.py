@@ -1,0 +1,77 @@
+"""``simbatch defaults``: fill missing vitals fields of the selected rows with clinical defaults."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop.cli.selection import add_source_arguments, changes_json, open_selection, write_changes
+from desktop.cli_output import print_json
+from desktop.domain.defaults import apply_defaults
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``defaults`` command."""
+    parser = subparsers.add_parser(
+        "defaults",
+        help="fill missing vitals fields with clinical defaults",
+        description="Fill only the vitals fields that are missing in the selected rows with clinical "
+        "defaults (adjusted to the row's waveform); fields that are present are never changed.",
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Apply defaults to the selected rows and write all changes in one batch (none with --dry-run)."""
+    with open_selection(args) as selection:
+        results = [(scenario, apply_defaults(scenario)) for scenario in selection.scenarios]
+        changes = [change for _, result in results for change in result.changes]
+        if not args.dry_run:
+            write_changes(selection.source, changes)
+        rows = [
+            {
+                "row": scenario.row,
+                "case_id": scenario.case_id,
+                "added": result.added,
+                "fields": list(result.added_fields),
+            }
+            for scenario, result in results
+        ]
+        total = sum(result.added for _, result in results)
+        if args.json:
+            print_json(
+                {
+                    "rows": rows,
+                    "summary": {"rows": len(rows), "added": total},
+                    "dry_run": bool(args.dry_run),
+                    "skipped_rows": selection.past_end,
+                    "changes": changes_json(changes),
+                }
+            )
+        else:
+            print(render_defaults(rows, total, dry_run=args.dry_run))
+    return 0
+
+
+def render_defaults(rows: list[dict[str, Any]], total: int, dry_run: bool) -> str:
+    """One line per row that gains fields, then the count."""
+    lines = [
+        f"Row {row['row']} ({row['case_id'] or 'no Case ID'}): "
+        f"{'would add' if dry_run else 'added'} {', '.join(str(f) for f in row['fields'])}"
+        for row in rows
+        if row["added"]
+    ]
+    touched = sum(1 for row in rows if row["added"])
+    fields = "field" if total == 1 else "fields"
+    row_word = "row" if touched == 1 else "rows"
+    if dry_run:
+        lines.append(
+            f"Dry run: {total} {fields} would be added in {touched} {row_word} of {len(rows)}; "
+            "nothing was written."
+        )
+    else:
+        lines.append(f"Added {total} {fields} in {touched} {row_word} of {len(rows)}.")
+    return "\n".join(lines)
