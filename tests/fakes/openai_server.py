@@ -70,6 +70,7 @@ class FakeOpenAI(BatchAPI):
 
     def start(self) -> FakeOpenAI:
         """Listen on a free loopback port and serve from a daemon thread."""
+        self._stopping.clear()
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -126,6 +127,8 @@ class FakeOpenAI(BatchAPI):
         path = parts.path.rstrip("/")
         body = _json_or_none(raw) if "json" in headers.get("content-type", "") else None
         entry = RequestRecord(method, path, 0, body, None, None, arrived)
+        if body is not None and isinstance(body.get("messages"), list):
+            entry.row, entry.case_id = row_and_case(body["messages"])
         result = self._route(method, path, parts.query, headers, raw, body, entry)
         if isinstance(result, Reply):
             entry.status = result.status
@@ -198,7 +201,6 @@ class FakeOpenAI(BatchAPI):
         if body is None or not body.get("model") or not isinstance(body.get("messages"), list):
             return error_reply(400, "The request must be JSON with 'model' and 'messages'.", param="messages")
         messages = body["messages"]
-        entry.row, entry.case_id = row_and_case(messages)
         if self.latency > 0:
             self._stopping.wait(self.latency)
         fault = transport_fault(self.faults, self.dice)

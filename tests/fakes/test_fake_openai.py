@@ -173,6 +173,7 @@ def test_fail_next_answers_the_listed_statuses_in_order(fake: FakeOpenAI, client
     assert caught.value.response.headers["retry-after"] == "1"
     assert ask(client, row=3).choices[0].finish_reason == "stop"
     assert [r.status for r in fake.log] == [429, 500, 503, 200]
+    assert [r.row for r in fake.chat_requests(None)] == [3, 3, 3]  # failed attempts keep their row
     assert fake.requested_rows() == [3]
 
 
