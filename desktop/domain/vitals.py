@@ -65,6 +65,9 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _type_name(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -93,7 +96,7 @@ def parse_cell(raw: object) -> ParsedCell:
     if text.lower() in PLACEHOLDERS:
         return ParsedCell(CellKind.PLACEHOLDER, None, None)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         return ParsedCell(CellKind.INVALID_JSON, None, f"{exc.msg} at character {exc.pos + 1}")
     except (ValueError, RecursionError) as exc:
