@@ -1,0 +1,363 @@
+"""The live run engine: rows through a worker pool, every state change journaled before it is acted on.
+
+Row states: PENDING → PROCESSING → COMPLETED / FAILED (or back to PENDING when work stops, and
+CANCELLED when the user cancels). A run can stop at any moment — crash, kill, Ctrl+C, pause — and
+``execute`` on the same run id carries on: rows left PROCESSING go back to PENDING, COMPLETED rows are
+never requested again, and results generated but not yet written are written first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from desktop.domain.enrichment import fields_added
+from desktop.domain.models import Scenario, scenario_from_dict
+from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
+from desktop.jobs.executor import Executor, ThreadExecutor
+from desktop.jobs.progress import ProgressMirror
+from desktop.jobs.writeback import WriteBack, WriteBackOutcome
+from desktop.journal import Journal, RowStatus, RowTask, RunStatus
+from desktop.services.llm import Generation, LLMRequestError, ReplyRejected
+from desktop.services.source import Source
+
+log = logging.getLogger(__name__)
+
+#: Generates the given vitals columns for one scenario (the live LLM client's ``generate``).
+Generator = Callable[[Scenario, Sequence[str], threading.Event], Generation]
+
+
+class RunListener(Protocol):
+    """Hooks the engine calls from its threads; the GUI turns them into Qt signals."""
+
+    def row_changed(self, task: RowTask) -> None: ...
+
+    def progress(self, snapshot: ProgressSnapshot) -> None: ...
+
+    def message(self, text: str, level: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressSnapshot:
+    """Where a run stands: counts per status, speed, ETA and cost so far."""
+
+    run_id: str
+    total: int
+    counts: Mapping[str, int]
+    rows_per_minute: float
+    eta_seconds: float | None
+    cost_usd: float
+    elapsed_seconds: float
+    paused: bool = False
+
+    @property
+    def done(self) -> int:
+        """Rows in an end state."""
+        return sum(self.counts.get(s.value, 0) for s in (RowStatus.COMPLETED, RowStatus.FAILED))
+
+    @property
+    def percent(self) -> float:
+        """Share of rows finished, 0–100."""
+        return 100.0 * self.done / self.total if self.total else 100.0
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    """How an ``execute`` call ended."""
+
+    run_id: str
+    status: RunStatus
+    counts: dict[str, int]
+    cost_usd: float
+    error: str | None = None
+    conflicts: dict[int, list[str]] = field(default_factory=dict)
+    exit_error: SimBatchError | None = None
+
+
+class LiveRun:
+    """Executes one journaled live run; ``pause``, ``resume_work``, ``cancel`` and ``interrupt``
+    may be called from any thread."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        source: Source,
+        run_id: str,
+        generate: Generator,
+        *,
+        workers: int = 8,
+        executor: Executor | None = None,
+        listener: RunListener | None = None,
+        writeback_interval: float = 2.0,
+        writeback_batch: int = 100,
+        mirror_interval: float = 3.0,
+        tick: float = 0.2,
+    ) -> None:
+        self.journal = journal
+        self.source = source
+        self.run_id = run_id
+        self._generate = generate
+        self.workers = max(1, workers)
+        self._executor = executor or ThreadExecutor()
+        self._listener = listener
+        self._writeback = WriteBack(journal, source, run_id)
+        self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
+        self._writeback_interval = writeback_interval
+        self._writeback_batch = writeback_batch
+        self._tick = tick
+        self._stop = threading.Event()  # workers stop taking rows; their current row goes back to PENDING
+        self._running = threading.Event()
+        self._running.set()  # cleared while paused
+        self._cancel_requested = False
+        self._fatal: SimBatchError | None = None
+        self._queue: deque[RowTask] = deque()
+        self._queue_lock = threading.Lock()
+        self._completed_since_flush = 0
+        self._finished_this_session = 0
+        self._started = time.monotonic()
+        self._conflicts: dict[int, list[str]] = {}
+
+    # -- controls (any thread) -------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Finish the rows in flight, then wait; nothing is lost."""
+        self._running.clear()
+        self.journal.set_run_status(self.run_id, RunStatus.PAUSED)
+        self._say("Paused: rows already sent will finish; nothing new starts until you resume.")
+
+    def resume_work(self) -> None:
+        """Continue after ``pause``."""
+        self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
+        self._running.set()
+        self._say("Resumed.")
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        """Stop: rows in flight go back to PENDING, the rest become CANCELLED; results are written."""
+        self._cancel_requested = True
+        self._stop.set()
+        self._running.set()
+
+    def interrupt(self) -> None:
+        """Stop without cancelling (Ctrl+C, closing the app): the run can be resumed later."""
+        self._stop.set()
+        self._running.set()
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def execute(self) -> RunOutcome:
+        """Run (or resume) the run to its end, a stop, or a fatal error; always flush before returning."""
+        run = self.journal.get_run(self.run_id)
+        if run is None:
+            raise SimBatchError(f"There is no run {self.run_id} in the journal.")
+        requeued = self.journal.reset_interrupted(self.run_id)
+        cancelled = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.CANCELLED])]
+        if cancelled:
+            self.journal.mark_status(self.run_id, cancelled, RowStatus.PENDING)
+        if requeued or cancelled:
+            self._say(f"Resuming: {requeued + len(cancelled)} unfinished rows go back in the queue.")
+        self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
+        self._started = time.monotonic()
+        self._flush_writeback()  # results generated before a crash are written first
+        pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
+        self._queue.extend(pending)
+        self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
+        group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
+        last_writeback = time.monotonic()
+        try:
+            while not group.join(self._tick):
+                now = time.monotonic()
+                if (
+                    now - last_writeback >= self._writeback_interval
+                    or self._completed_since_flush >= self._writeback_batch
+                ):
+                    self._flush_writeback()
+                    last_writeback = now
+                self.mirror.maybe_flush()
+                self._report_progress()
+        except KeyboardInterrupt:
+            self.interrupt()
+            group.join(None)
+        return self._finish()
+
+    def _finish(self) -> RunOutcome:
+        if self._cancel_requested:
+            rest = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])]
+            self.journal.mark_status(self.run_id, rest, RowStatus.CANCELLED)
+            for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
+                self.mirror.enqueue(task)
+        self._flush_writeback()
+        self.mirror.flush()
+        counts = self.journal.run_counts(self.run_id)
+        error: str | None = None
+        if self._fatal is not None:
+            status, error = RunStatus.INTERRUPTED, str(self._fatal)
+        elif self._cancel_requested:
+            status = RunStatus.CANCELLED
+        elif counts.get(RowStatus.PENDING.value, 0) or counts.get(RowStatus.PROCESSING.value, 0):
+            status = RunStatus.INTERRUPTED
+        elif counts.get(RowStatus.FAILED.value, 0) and not counts.get(RowStatus.COMPLETED.value, 0):
+            status = RunStatus.FAILED
+        else:
+            status = RunStatus.COMPLETED
+        self.journal.set_run_status(self.run_id, status, error)
+        totals = self.journal.run_totals(self.run_id)
+        self._report_progress()
+        self._say(_ending_sentence(status, counts, totals.cost_usd, error))
+        return RunOutcome(
+            self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
+        )
+
+    # -- workers ---------------------------------------------------------------------------------
+
+    def _next_task(self) -> RowTask | None:
+        while True:
+            self._running.wait()
+            if self._stop.is_set():
+                return None
+            with self._queue_lock:
+                if not self._queue:
+                    return None
+                return self._queue.popleft()
+
+    def _work(self) -> None:
+        while (task := self._next_task()) is not None:
+            try:
+                self._process(task)
+            except Exception as exc:  # a bug must not kill the worker silently or lose the row
+                log.exception("Row %s: unexpected error", task.row)
+                self._finish_row_failed(task.row, f"Unexpected error: {type(exc).__name__}: {exc}")
+
+    def _process(self, task: RowTask) -> None:
+        row = task.row
+        columns = list(task.columns_requested)
+        if not columns:
+            self.journal.mark_processing(self.run_id, row)
+            self.journal.mark_completed(
+                self.run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
+                cost_usd=0.0, vitals_added=0, warnings=["Nothing to generate: every vitals cell is valid."],
+            )
+            self._row_changed(row)
+            return
+        self.journal.mark_processing(self.run_id, row)  # committed before the request is sent
+        self._row_changed(row)
+        scenario = scenario_from_dict(dict(task.original))
+        try:
+            generation = self._generate(scenario, columns, self._stop)
+        except ReplyRejected as exc:
+            self.journal.mark_failed(
+                self.run_id, row, str(exc), input_tokens=exc.usage.input_tokens,
+                cached_tokens=exc.usage.cached_tokens, output_tokens=exc.usage.output_tokens,
+                cost_usd=exc.cost_usd,
+            )
+            self._finished(row, f"Row {row} ({task.case_id}) failed: {exc}", "warning")
+            return
+        except CancelledError:
+            self._requeue(row)
+            return
+        except LLMRequestError as exc:
+            if exc.status_code == 400:  # this row's request was refused; other rows may be fine
+                self._finish_row_failed(row, str(exc))
+                return
+            self._stop_fatally(row, exc)
+            return
+        except (AuthError, ServiceError) as exc:
+            self._stop_fatally(row, exc)
+            return
+        self.journal.mark_completed(
+            self.run_id, row, result=generation.values,
+            input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
+            output_tokens=generation.usage.output_tokens, cost_usd=generation.cost_usd,
+            vitals_added=fields_added(generation.values), warnings=generation.warnings,
+        )
+        self._completed_since_flush += 1
+        self._finished(row, None, "info")
+
+    def _finish_row_failed(self, row: int, reason: str) -> None:
+        self.journal.mark_failed(self.run_id, row, reason)
+        self._finished(row, f"Row {row} failed: {reason}", "warning")
+
+    def _finished(self, row: int, text: str | None, level: str) -> None:
+        self._finished_this_session += 1
+        self._row_changed(row)
+        if text:
+            self._say(text, level)
+
+    def _requeue(self, row: int) -> None:
+        self.journal.mark_status(self.run_id, [row], RowStatus.PENDING)
+        self._row_changed(row)
+
+    def _stop_fatally(self, row: int, exc: SimBatchError) -> None:
+        self._requeue(row)
+        if self._fatal is None:
+            self._fatal = exc
+            self.journal.log_event(self.run_id, str(exc), "error")
+            self._say(f"Run stopped: {exc}", "error")
+        self._stop.set()
+
+    # -- flushing and reporting ------------------------------------------------------------------
+
+    def _flush_writeback(self) -> None:
+        self._completed_since_flush = 0
+        try:
+            outcome: WriteBackOutcome = self._writeback.flush()
+        except SimBatchError as exc:
+            self._say(f"Results are safe in the journal but could not be written yet: {exc}", "warning")
+            return
+        for row, columns in outcome.conflicts.items():
+            self._conflicts[row] = columns
+            self._say(
+                f"Row {row}: {', '.join(columns)} changed since it was read, so it was not overwritten "
+                "(conflict).",
+                "warning",
+            )
+        for row in outcome.rows:
+            self.mirror.enqueue(self.journal.get_task(self.run_id, row))
+
+    def _row_changed(self, row: int) -> None:
+        task = self.journal.get_task(self.run_id, row)
+        self.mirror.enqueue(task)
+        if self._listener is not None:
+            self._listener.row_changed(task)
+
+    def snapshot(self) -> ProgressSnapshot:
+        """The run's progress now."""
+        counts = self.journal.run_counts(self.run_id)
+        total = sum(counts.values())
+        elapsed = time.monotonic() - self._started
+        rate = self._finished_this_session / elapsed * 60.0 if elapsed > 0 else 0.0
+        remaining = counts.get(RowStatus.PENDING.value, 0) + counts.get(RowStatus.PROCESSING.value, 0)
+        eta = remaining / rate * 60.0 if rate > 0 else None
+        cost = self.journal.run_totals(self.run_id).cost_usd
+        return ProgressSnapshot(self.run_id, total, counts, rate, eta, cost, elapsed, self.paused)
+
+    def _report_progress(self) -> None:
+        if self._listener is not None:
+            self._listener.progress(self.snapshot())
+
+    def _say(self, text: str, level: str = "info") -> None:
+        self.journal.log_event(self.run_id, text, level)
+        if self._listener is not None:
+            self._listener.message(text, level)
+        else:
+            log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, "%s", text)
+
+
+def _ending_sentence(status: RunStatus, counts: Mapping[str, int], cost: float, error: str | None) -> str:
+    done = counts.get(RowStatus.COMPLETED.value, 0)
+    failed = counts.get(RowStatus.FAILED.value, 0)
+    base = f"{done} rows completed, {failed} failed, cost ${cost:.4f}"
+    if status is RunStatus.INTERRUPTED:
+        why = f" ({error})" if error else ""
+        return f"Run stopped{why}: {base}; resume it to continue."
+    if status is RunStatus.CANCELLED:
+        return f"Run cancelled: {base}."
+    return f"Run finished: {base}."
