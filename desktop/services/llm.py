@@ -96,11 +96,18 @@ class LLMRequestError(ServiceError):
 
 
 class _HasLLMSettings(Protocol):
-    model: str
-    openai_base_url: str | None
-    requests_per_minute: int
-    tokens_per_minute: int
-    price_overrides: Mapping[str, Any]
+    """What ``from_settings`` reads (``desktop.settings.Settings`` has it)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def openai_base_url(self) -> str | None: ...
+    @property
+    def requests_per_minute(self) -> int: ...
+    @property
+    def tokens_per_minute(self) -> int: ...
+    @property
+    def price_overrides(self) -> Mapping[str, Any]: ...
 
 
 class _Rejected(Exception):

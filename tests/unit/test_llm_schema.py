@@ -44,7 +44,7 @@ def test_response_format_is_strict_and_names_exactly_the_columns() -> None:
     # OpenAI strict mode: every object forbids extra keys and requires all of its properties.
     for obj in walk(schema):
         assert obj["additionalProperties"] is False
-        assert sorted(obj["required"]) == sorted(obj["properties"])  # type: ignore[arg-type]
+        assert sorted(obj["required"]) == sorted(obj["properties"])  # type: ignore[call-overload]
     vitals = schema["properties"]["State2_Vitals"]
     assert vitals["required"] == list(CANONICAL_ORDER)
     assert vitals["properties"]["HR"]["type"] == "integer"
