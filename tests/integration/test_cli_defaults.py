@@ -143,3 +143,24 @@ def test_demo_defaults_dry_run_then_write(demo_copy: Path, capsys: pytest.Captur
     assert code == 0
     assert json.loads(out)["summary"]["added"] > 0
     assert missing_fields(capsys, demo_copy) < missing_before
+
+
+def test_all_changes_go_in_one_write(
+    gappy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services.workbook import XlsxSource
+
+    real_write = XlsxSource.write_cells
+    batches: list[int] = []
+
+    def counting_write(self: XlsxSource, values: Any) -> None:
+        batches.append(len(values))
+        real_write(self, values)
+
+    monkeypatch.setattr(XlsxSource, "write_cells", counting_write)
+    code, _, _ = run_cli(capsys, "defaults", "--source", str(gappy), "--rows", "all", "--dry-run")
+    assert code == 0 and batches == []
+    code, _, _ = run_cli(capsys, "defaults", "--source", str(gappy), "--rows", "all")
+    assert code == 0 and batches == [2]
+    code, _, _ = run_cli(capsys, "validate", "--source", str(gappy), "--rows", "all", "--auto-fix")
+    assert batches == [2]  # nothing to fix: no write at all

@@ -438,3 +438,52 @@ def test_demo_json_in_a_process(demo_copy: Path) -> None:
     clean = run_process("validate", "--source", str(demo_copy), "--rows", "3,4")
     assert clean.returncode == 0
     assert "CARD-001" in clean.stdout
+
+
+def test_auto_fix_writes_once(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.services.workbook import XlsxSource
+
+    real_write = XlsxSource.write_cells
+    batches: list[int] = []
+
+    def counting_write(self: XlsxSource, values: Any) -> None:
+        batches.append(len(values))
+        real_write(self, values)
+
+    monkeypatch.setattr(XlsxSource, "write_cells", counting_write)
+    _, document = demo_report(capsys, demo_copy, "--auto-fix")
+    assert batches == [len(document["changes"])]
+    assert len(document["changes"]) > 5
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "words"),
+    [
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (RuntimeError("disk on fire\nsecond line"), 1, "Unexpected error: RuntimeError: disk on fire;"),
+    ],
+)
+def test_interrupts_and_unexpected_errors(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: BaseException,
+    code: int,
+    words: str,
+) -> None:
+    app = pytest.importorskip("desktop.gui.app")
+
+    def failing_run_app(source: str | None = None) -> int:
+        raise raised
+
+    monkeypatch.setattr(app, "run_app", failing_run_app)
+    result, out, err = run_cli(capsys, "--source", "x.xlsx")
+    assert result == code
+    assert out == ""
+    assert words in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    if code == 1:
+        assert "run again with --debug for details." in err
+        result, _, err = run_cli(capsys, "--debug", "--source", "x.xlsx")
+        assert result == 1 and "Traceback" in err
