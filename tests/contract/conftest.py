@@ -16,11 +16,16 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from google.auth.credentials import AnonymousCredentials
 from openpyxl import Workbook, load_workbook
 
 from desktop.domain.models import CellValue, to_cell_value
+from desktop.services.gsheet_source import GoogleSheetSource
+from desktop.services.retry import RetryPolicy
+from desktop.services.sheets import SheetsGateway
 from desktop.services.source import DEFAULT_SCENARIO_TAB, Source
 from desktop.services.workbook import EXCEL_CELL_LIMIT, XlsxSource
+from tests.fakes.sheets_server import FakeSheets
 
 Tabs = dict[str, list[list[CellValue]]]
 ReadTab = Callable[[Source, str], list[list[CellValue]]]
@@ -87,12 +92,41 @@ class XlsxFactory:
             source.close()
 
 
-@pytest.fixture(params=["xlsx"])
+class GsheetFactory:
+    """Sources backed by a loopback fake Sheets server per source (the real API client talks to it)."""
+
+    def __init__(self) -> None:
+        self.fakes: dict[int, FakeSheets] = {}
+        self.sources: list[Source] = []
+
+    def __call__(self, tabs: Tabs, scenario_tab: str = DEFAULT_SCENARIO_TAB) -> Source:
+        fake = FakeSheets(tabs={title: [list(row) for row in rows] for title, rows in tabs.items()}).start()
+        policy = RetryPolicy(max_attempts=3, base=0.01, cap=0.05)
+        gateway = SheetsGateway(fake.spreadsheet_id, AnonymousCredentials, fake.endpoint, retry=policy)
+        source = GoogleSheetSource(fake.spreadsheet_id, scenario_tab, gateway=gateway)
+        self.fakes[id(source)] = fake
+        self.sources.append(source)
+        return source
+
+    def read_tab(self, source: Source, tab: str) -> list[list[CellValue]]:
+        rows = self.fakes[id(source)].tab(tab)
+        return trim([[None if cell == "" else cell for cell in row] for row in rows])
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+        for fake in self.fakes.values():
+            fake.stop()
+
+
+@pytest.fixture(params=["xlsx", "gsheet"])
 def make_source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SourceFactory]:
     """A factory ``make_source(tabs, scenario_tab) -> Source`` for each Source implementation."""
     factory: SourceFactory
     if request.param == "xlsx":
         factory = XlsxFactory(tmp_path)
+    elif request.param == "gsheet":
+        factory = GsheetFactory()
     else:  # pragma: no cover - a new param needs its factory here
         raise AssertionError(f"no factory for {request.param}")
     yield factory

@@ -1,0 +1,248 @@
+"""Google sign-in for an installed app: OAuth with PKCE, a loopback redirect, the keyring.
+
+The organisation provides the OAuth client file (``client_secrets.json``); its path comes from
+``simbatch login --client-secrets FILE`` or the settings. Only the refresh token, its scopes, the
+client id, the token endpoint and the account's e-mail (when known) are stored, in the keyring;
+the access token stays in memory. The client secret is read from the organisation's file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.auth.credentials import AnonymousCredentials
+from google.auth.credentials import Credentials as BaseCredentials
+from google.auth.exceptions import RefreshError, TransportError
+from google.oauth2.credentials import Credentials
+
+from desktop.errors import AuthError, InputError, ServiceError, UsageError
+from desktop.services import secrets
+from desktop.settings import load_settings, save_settings
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+TOKEN_SECRET = "google-refresh-token"
+EXPIRED = "Your Google sign-in has expired or was revoked; please sign in again (simbatch login)."
+NOT_SIGNED_IN = "You are not signed in to Google; run 'simbatch login' first."
+PROMPT = "Sign in to Google in your browser; if it did not open, visit:\n{url}"
+UNREACHABLE = "Google sign-in could not be reached; check the network and try again."
+NO_CLIENT_FILE = (
+    "No Google client file is configured; run 'simbatch login --client-secrets FILE' with the "
+    "client_secrets.json file your organisation provides."
+)
+
+_cache_lock = threading.Lock()
+_cached: dict[str, Credentials] = {}  # refresh token -> credentials holding the access token
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """What a sign-in achieved: the account (when known) and where the token is kept."""
+
+    account: str | None
+    in_keyring: bool
+    message: str
+
+
+# ----------------------------------------------------------------------------- client file
+
+
+def read_client_config(path: str | Path) -> dict[str, Any]:
+    """The OAuth client configuration in the organisation's file (an "installed" or "web" client)."""
+    file = Path(path).expanduser()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"The Google client file {file} does not exist.") from None
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise InputError(f"The Google client file {file} could not be read as JSON.") from None
+    if not isinstance(data, dict) or not any(isinstance(data.get(k), dict) for k in ("installed", "web")):
+        raise InputError(f"The Google client file {file} is not an OAuth client file for a desktop app.")
+    return data
+
+
+def _client_section(config: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = config.get("installed") or config["web"]
+    return section
+
+
+def _configured_client_file() -> Path:
+    configured = load_settings().google_client_secrets
+    if not configured:
+        raise UsageError(NO_CLIENT_FILE)
+    return Path(configured).expanduser()
+
+
+# ----------------------------------------------------------------------------- sign-in
+
+
+def login(client_secrets: str | Path | None = None, *, open_browser: bool = True) -> LoginResult:
+    """Sign in through the browser and keep the refresh token; remembers the client file's path."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    path = Path(client_secrets).expanduser().absolute() if client_secrets else _configured_client_file()
+    config = read_client_config(path)
+    flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES))  # PKCE (S256) by default
+    try:
+        creds = flow.run_local_server(
+            host="127.0.0.1",
+            port=0,
+            open_browser=open_browser,
+            authorization_prompt_message=PROMPT,
+            success_message="SimBatch is signed in to Google. You can close this window.",
+        )
+    except Exception as exc:
+        raise _sign_in_failure(exc) from exc
+    if not creds.refresh_token:
+        raise AuthError("Google did not grant lasting access; please try signing in again.")
+    account = _email_from_id_token(getattr(creds, "id_token", None))
+    in_keyring = store_credentials(creds, account)
+    if client_secrets:
+        settings = load_settings()
+        settings.google_client_secrets = str(path)
+        save_settings(settings)
+    who = f" as {account}" if account else ""
+    message = f"Signed in to Google{who}."
+    if not in_keyring:
+        message += " " + secrets.NO_KEYRING_MESSAGE
+    return LoginResult(account, in_keyring, message)
+
+
+def _sign_in_failure(exc: Exception) -> Exception:
+    if isinstance(exc, TransportError | OSError):
+        return ServiceError(UNREACHABLE)
+    if isinstance(exc, ServiceError | InputError):
+        return exc
+    return AuthError("Google sign-in did not complete; please try again (simbatch login).")
+
+
+def store_credentials(creds: Credentials, account: str | None = None) -> bool:
+    """Keep the refresh token (never the access token); True when it went to the keyring."""
+    entry = {
+        "refresh_token": creds.refresh_token,
+        "client_id": creds.client_id,
+        "token_uri": creds.token_uri,
+        "scopes": list(creds.scopes or SCOPES),
+        "account": account,
+    }
+    stored = secrets.set_secret(TOKEN_SECRET, json.dumps(entry))
+    with _cache_lock:
+        _cached.clear()
+        if creds.refresh_token:
+            _cached[creds.refresh_token] = creds
+    if not stored:
+        log.warning(secrets.NO_KEYRING_MESSAGE)
+    return stored
+
+
+def _stored_entry() -> dict[str, Any] | None:
+    raw = secrets.get_secret(TOKEN_SECRET)
+    if not raw:
+        return None
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        entry = None
+    if not isinstance(entry, dict) or not entry.get("refresh_token"):
+        secrets.delete_secret(TOKEN_SECRET)
+        return None
+    return entry
+
+
+def load_credentials() -> Credentials:
+    """Credentials for the Sheets API with a fresh access token, refreshed when needed."""
+    entry = _stored_entry()
+    if entry is None:
+        raise AuthError(NOT_SIGNED_IN)
+    refresh_token = str(entry["refresh_token"])
+    with _cache_lock:
+        creds = _cached.get(refresh_token)
+    if creds is None:
+        client = _client_section(read_client_config(_configured_client_file()))
+        creds = Credentials(
+            token=None,
+            refresh_token=refresh_token,
+            token_uri=entry.get("token_uri") or client.get("token_uri"),
+            client_id=entry.get("client_id") or client.get("client_id"),
+            client_secret=client.get("client_secret"),
+            scopes=entry.get("scopes") or list(SCOPES),
+        )
+    if not creds.valid:
+        from google.auth.transport.requests import Request
+
+        try:
+            creds.refresh(Request())
+        except RefreshError as exc:
+            raise refresh_failure(exc) from exc
+        except TransportError as exc:
+            raise ServiceError(UNREACHABLE) from exc
+    with _cache_lock:
+        _cached[refresh_token] = creds
+    return creds
+
+
+def refresh_failure(exc: RefreshError) -> AuthError:
+    """The error for a failed token refresh; a revoked or expired grant also forgets the stored token."""
+    text = " ".join(str(arg) for arg in exc.args)
+    if "invalid_grant" in text or "invalid_client" in text or "unauthorized_client" in text:
+        forget_credentials()
+        return AuthError(EXPIRED)
+    return AuthError("Google refused to renew your sign-in; please sign in again (simbatch login).")
+
+
+def sheets_credentials(endpoint: str) -> BaseCredentials:
+    """Anonymous credentials for a loopback test server, else the signed-in user's credentials."""
+    from desktop.services.sheets import is_loopback
+
+    if is_loopback(endpoint):
+        return AnonymousCredentials()
+    return load_credentials()
+
+
+# ----------------------------------------------------------------------------- sign-out, status
+
+
+def forget_credentials() -> None:
+    """Remove the stored token and the in-memory access token."""
+    secrets.delete_secret(TOKEN_SECRET)
+    with _cache_lock:
+        _cached.clear()
+
+
+def logout() -> bool:
+    """Sign out: forget the stored refresh token. True when one was stored."""
+    had = secrets.get_secret(TOKEN_SECRET) is not None
+    forget_credentials()
+    return had
+
+
+def signed_in_account() -> str | None:
+    """The e-mail address of the signed-in account when it is known, else None."""
+    entry = _stored_entry()
+    account = entry.get("account") if entry else None
+    return str(account) if account else None
+
+
+def is_signed_in() -> bool:
+    """True when a refresh token is stored (it may still have been revoked since)."""
+    return _stored_entry() is not None
+
+
+def _email_from_id_token(id_token: object) -> str | None:
+    """The ``email`` claim of an ID token, read without verification (used for display only)."""
+    if not isinstance(id_token, str) or id_token.count(".") != 2:
+        return None
+    payload = id_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return None
+    email = claims.get("email") if isinstance(claims, dict) else None
+    return str(email) if email else None

@@ -1,0 +1,428 @@
+"""The Google Sheets gateway: the only code that calls the Sheets API v4.
+
+Every request goes through the shared retry policy (429, 5xx and connection errors, honouring
+``Retry-After``) and a client-side limiter of 60 reads and 60 writes per minute. Each thread gets
+its own API client, because the HTTP layer underneath (httplib2) is not thread-safe. Failures
+become typed errors with one plain sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from ipaddress import ip_address
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from google.auth.credentials import Credentials
+
+from desktop.domain.models import CellValue
+from desktop.errors import AuthError, InputError, ServiceError
+from desktop.services.retry import RetryPolicy, Sleeper, cancellable_sleep, status_of
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ENDPOINT_ENV = "SIMBATCH_SHEETS_ENDPOINT"
+DEFAULT_ENDPOINT = "https://sheets.googleapis.com/"
+#: Google refuses request bodies over 2 MB; stay a little below.
+MAX_BODY_BYTES = 2_000_000 - 16_384
+#: Keep the query string of a batchGet well under what front ends accept.
+MAX_QUERY_CHARS = 8_000
+REQUESTS_PER_MINUTE = 60
+HTTP_TIMEOUT_SEC = 120.0
+
+UNREACHABLE = "Google Sheets could not be reached; check the network and try again."
+BUSY = "Google Sheets is refusing requests for now (quota or overload); try again in a few minutes."
+
+CredentialsProvider = Callable[[], Credentials]
+Row = list[CellValue]
+_ANCHOR_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)")
+
+
+def sheets_endpoint() -> str:
+    """The Sheets API root: ``SIMBATCH_SHEETS_ENDPOINT`` when set, else Google's."""
+    return os.environ.get(ENDPOINT_ENV, "").strip() or DEFAULT_ENDPOINT
+
+
+def is_loopback(url: str) -> bool:
+    """True for a URL on this computer (a test server): no Google credentials are needed then."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def a1(tab: str, cells: str | None = None) -> str:
+    """An A1 range on ``tab``; the name is always quoted, apostrophes doubled: ``'O''Brien'!A1``."""
+    quoted = "'" + tab.replace("'", "''") + "'"
+    return f"{quoted}!{cells}" if cells else quoted
+
+
+def column_letters(number: int) -> str:
+    """Column letters of a 1-based column number: 1 → A, 27 → AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class TabInfo:
+    """One tab of the spreadsheet: its title, numeric id and grid size."""
+
+    title: str
+    sheet_id: int
+    rows: int
+    columns: int
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleeper: Sleeper = cancellable_sleep,
+    ) -> None:
+        self.limit = max(1, limit)
+        self.window = window
+        self._clock = clock
+        self._sleeper = sleeper
+        self._lock = threading.Lock()
+        self._recent: deque[float] = deque()
+
+    def acquire(self) -> None:
+        """Block until one more call fits in the window, then record it."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._recent and self._recent[0] <= now - self.window:
+                    self._recent.popleft()
+                if len(self._recent) < self.limit:
+                    self._recent.append(now)
+                    return
+                delay = self._recent[0] + self.window - now
+            self._sleeper(max(delay, 0.001), None)
+
+
+def default_credentials(endpoint: str) -> Credentials:
+    """Anonymous credentials for a loopback test server, else the signed-in user's."""
+    from desktop.services import auth
+
+    return auth.sheets_credentials(endpoint)
+
+
+class SheetsGateway:
+    """One spreadsheet, reached through the Sheets API v4; see the module docstring."""
+
+    def __init__(
+        self,
+        spreadsheet_id: str,
+        credentials_provider: CredentialsProvider | None = None,
+        endpoint: str | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        reads_per_minute: int = REQUESTS_PER_MINUTE,
+        writes_per_minute: int = REQUESTS_PER_MINUTE,
+        quota_window: float = 60.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.endpoint = endpoint or sheets_endpoint()
+        self._credentials_provider = credentials_provider or (lambda: default_credentials(self.endpoint))
+        self._credentials: Credentials | None = None
+        self.retry = (retry or RetryPolicy()).with_classifier(_classify_auth)
+        self.read_limiter = SlidingWindowLimiter(reads_per_minute, quota_window)
+        self.write_limiter = SlidingWindowLimiter(writes_per_minute, quota_window)
+        self.max_body_bytes = max_body_bytes
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.calls = 0  # API requests sent, retries included (for benchmarks)
+
+    # ----------------------------------------------------------------------------- API
+
+    def metadata(self) -> list[TabInfo]:
+        """The tabs of the spreadsheet in order, with their grid sizes."""
+        reply = self._execute(
+            "read",
+            lambda api: api.spreadsheets().get(
+                spreadsheetId=self.spreadsheet_id, includeGridData=False, fields="sheets.properties"
+            ),
+        )
+        tabs = []
+        for sheet in reply.get("sheets", []):
+            props = sheet.get("properties", {})
+            grid = props.get("gridProperties", {})
+            tabs.append(
+                TabInfo(
+                    str(props.get("title", "")),
+                    int(props.get("sheetId", 0)),
+                    int(grid.get("rowCount", 0)),
+                    int(grid.get("columnCount", 0)),
+                )
+            )
+        return tabs
+
+    def batch_get(self, ranges: Sequence[str]) -> list[list[Row]]:
+        """Values of each range (unformatted: numbers stay numbers), in as few requests as fit."""
+        result: list[list[Row]] = []
+        for chunk in _chunks_by_length(list(ranges), MAX_QUERY_CHARS):
+
+            def request(api: Any, chunk: list[str] = chunk) -> Any:
+                return (
+                    api.spreadsheets()
+                    .values()
+                    .batchGet(
+                        spreadsheetId=self.spreadsheet_id, ranges=chunk, valueRenderOption="UNFORMATTED_VALUE"
+                    )
+                )
+
+            reply = self._execute("read", request)
+            value_ranges = reply.get("valueRanges", [])
+            result.extend([list(vr.get("values", [])) for vr in value_ranges])
+        return result
+
+    def batch_update(self, data: Sequence[tuple[str, Sequence[Sequence[CellValue]]]]) -> int:
+        """Write each (range, rows) as given (RAW); split only to keep each body under 2 MB.
+
+        Returns the number of requests it took.
+        """
+        entries = [{"range": rng, "values": [list(row) for row in rows]} for rng, rows in data]
+        requests = 0
+        for chunk in self._split_for_body(entries):
+            body = {"valueInputOption": "RAW", "data": chunk}
+
+            def request(api: Any, body: dict[str, Any] = body) -> Any:
+                return api.spreadsheets().values().batchUpdate(spreadsheetId=self.spreadsheet_id, body=body)
+
+            self._execute("write", request)
+            requests += 1
+        return requests
+
+    def append(self, range_: str, rows: Sequence[Sequence[CellValue]]) -> None:
+        """Append rows after the table found in ``range_`` (new rows are inserted)."""
+        body = {"values": [list(row) for row in rows]}
+        self._execute(
+            "write",
+            lambda api: (
+                api.spreadsheets()
+                .values()
+                .append(
+                    spreadsheetId=self.spreadsheet_id,
+                    range=range_,
+                    valueInputOption="RAW",
+                    insertDataOption="INSERT_ROWS",
+                    body=body,
+                )
+            ),
+        )
+
+    def add_sheet(self, title: str) -> TabInfo:
+        """Create a tab; returns its properties."""
+        reply = self.structure([{"addSheet": {"properties": {"title": title}}}])
+        props = reply[0]["addSheet"]["properties"]
+        grid = props.get("gridProperties", {})
+        return TabInfo(
+            props["title"],
+            int(props["sheetId"]),
+            int(grid.get("rowCount", 0)),
+            int(grid.get("columnCount", 0)),
+        )
+
+    def append_rows(self, sheet_id: int, count: int) -> None:
+        """Grow a tab's grid by ``count`` rows."""
+        self.structure([{"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": count}}])
+
+    def structure(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A spreadsheets.batchUpdate (tabs, grid sizes); returns the replies."""
+        reply = self._execute(
+            "write",
+            lambda api: api.spreadsheets().batchUpdate(
+                spreadsheetId=self.spreadsheet_id, body={"requests": requests}
+            ),
+        )
+        replies: list[dict[str, Any]] = reply.get("replies", [])
+        return replies
+
+    def close(self) -> None:
+        """Close this thread's HTTP connections."""
+        service = getattr(self._local, "service", None)
+        if service is not None:
+            try:
+                service.close()
+            except Exception:  # closing is best effort
+                log.debug("Closing the Sheets client failed.", exc_info=True)
+            self._local.service = None
+
+    # ----------------------------------------------------------------------------- plumbing
+
+    def _service(self) -> Any:
+        """This thread's API client, built on first use."""
+        service = getattr(self._local, "service", None)
+        if service is None:
+            import google_auth_httplib2
+            import httplib2
+            from googleapiclient.discovery import build
+
+            http = google_auth_httplib2.AuthorizedHttp(
+                self._get_credentials(), http=httplib2.Http(timeout=HTTP_TIMEOUT_SEC)
+            )
+            service = build(
+                "sheets",
+                "v4",
+                http=http,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": self.endpoint},
+            )
+            self._local.service = service
+        return service
+
+    def _get_credentials(self) -> Credentials:
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self._credentials_provider()
+            return self._credentials
+
+    def _execute(self, kind: str, make: Callable[[Any], Any]) -> dict[str, Any]:
+        limiter = self.read_limiter if kind == "read" else self.write_limiter
+
+        def attempt() -> dict[str, Any]:
+            limiter.acquire()
+            with self._lock:
+                self.calls += 1
+            reply: dict[str, Any] = make(self._service()).execute(num_retries=0)
+            return reply
+
+        try:
+            return self.retry.run(attempt)
+        except Exception as exc:
+            raise self._typed_error(exc) from exc
+
+    def _typed_error(self, exc: Exception) -> Exception:
+        """One plain sentence for what went wrong; our own typed errors pass through."""
+        from google.auth import exceptions as gauth
+
+        from desktop.services import auth
+
+        if isinstance(exc, ServiceError | InputError):
+            return exc
+        if isinstance(exc, gauth.RefreshError):
+            return auth.refresh_failure(exc)
+        if isinstance(exc, gauth.InvalidOperation):
+            return AuthError(
+                "Google Sheets refused the request because no one is signed in; run 'simbatch login'."
+            )
+        if isinstance(exc, gauth.TransportError):
+            return ServiceError(UNREACHABLE)
+        status = status_of(exc)
+        if status is None:
+            if self.retry.is_retryable(exc) or isinstance(exc, OSError):
+                return ServiceError(UNREACHABLE)
+            return exc
+        message = _api_message(exc)
+        if status == 401:
+            return AuthError("Google Sheets refused your sign-in; please sign in again (simbatch login).")
+        if status == 403:
+            return AuthError(
+                f"Your Google account has no access to the spreadsheet {self.spreadsheet_id}; "
+                "ask its owner to share it with you."
+            )
+        if status == 404:
+            return InputError(f"There is no Google spreadsheet with the id {self.spreadsheet_id}.")
+        if status == 429:
+            return ServiceError(BUSY)
+        if status >= 500:
+            return ServiceError(UNREACHABLE)
+        return InputError(f"Google Sheets refused the request: {message.rstrip('.')}.")
+
+    def _split_for_body(self, entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Group entries so that each request body stays under ``max_body_bytes``."""
+        limit = self.max_body_bytes - 200  # room for the envelope
+        chunks: list[list[dict[str, Any]]] = []
+        current: list[dict[str, Any]] = []
+        size = 0
+        for entry in entries:
+            for piece in self._fit(entry, limit):
+                piece_size = _json_size(piece) + 1
+                if current and size + piece_size > limit:
+                    chunks.append(current)
+                    current, size = [], 0
+                current.append(piece)
+                size += piece_size
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def _fit(self, entry: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        """An entry too big for one body, cut into runs of rows anchored at their own first row."""
+        if _json_size(entry) <= limit:
+            return [entry]
+        rows: list[Row] = entry["values"]
+        tab, _, cells = str(entry["range"]).rpartition("!")
+        match = _ANCHOR_RE.match(cells)
+        if len(rows) < 2 or not tab or not match:
+            raise InputError("One row of values is too large for a single Google Sheets request (2 MB).")
+        column, first_row = match.group(1).upper(), int(match.group(2))
+        half = len(rows) // 2
+        head = {"range": f"{tab}!{column}{first_row}", "values": rows[:half]}
+        tail = {"range": f"{tab}!{column}{first_row + half}", "values": rows[half:]}
+        return self._fit(head, limit) + self._fit(tail, limit)
+
+
+def _json_size(value: object) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def _chunks_by_length(ranges: list[str], limit: int) -> list[list[str]]:
+    """Split ranges so that each request's query string stays under ``limit`` characters."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for rng in ranges:
+        length = len(quote(rng, safe="")) + len("&ranges=")
+        if current and size + length > limit:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(rng)
+        size += length
+    if current or not chunks:
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk]
+
+
+def _classify_auth(exc: BaseException) -> bool | None:
+    """Refusals of the sign-in are never retried; a transport failure while refreshing is."""
+    from google.auth import exceptions as gauth
+
+    if isinstance(exc, gauth.RefreshError | gauth.InvalidOperation):
+        return False
+    if isinstance(exc, gauth.TransportError):
+        return True
+    return None
+
+
+def _api_message(exc: BaseException) -> str:
+    """The ``error.message`` of a Google API error body, else the exception's own text."""
+    content = getattr(exc, "content", b"")
+    try:
+        error = json.loads(content)["error"]
+        return str(error.get("message") or "")
+    except (ValueError, KeyError, TypeError):
+        return str(exc)
