@@ -14,7 +14,6 @@ import os
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import ip_address
@@ -90,7 +89,11 @@ class TabInfo:
 
 
 class SlidingWindowLimiter:
-    """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn."""
+    """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn.
+
+    A call counts from when it starts until ``window`` seconds after it finished (``finish``), so
+    the server, which sees it a little later than we send it, never counts more than ``limit``.
+    """
 
     def __init__(
         self,
@@ -105,20 +108,29 @@ class SlidingWindowLimiter:
         self._clock = clock
         self._sleeper = sleeper
         self._lock = threading.Lock()
-        self._recent: deque[float] = deque()
+        self._times: dict[int, float] = {}  # call number -> start, then finish time
+        self._next = 0
 
-    def acquire(self) -> None:
-        """Block until one more call fits in the window, then record it."""
+    def acquire(self) -> int:
+        """Block until one more call fits in the window, record it and return its number."""
         while True:
             with self._lock:
                 now = self._clock()
-                while self._recent and self._recent[0] <= now - self.window:
-                    self._recent.popleft()
-                if len(self._recent) < self.limit:
-                    self._recent.append(now)
-                    return
-                delay = self._recent[0] + self.window - now
+                for number, when in list(self._times.items()):
+                    if when <= now - self.window:
+                        del self._times[number]
+                if len(self._times) < self.limit:
+                    self._next += 1
+                    self._times[self._next] = now
+                    return self._next
+                delay = min(self._times.values()) + self.window - now
             self._sleeper(max(delay, 0.001), None)
+
+    def finish(self, number: int) -> None:
+        """The call ``number`` is over: its window runs from now."""
+        with self._lock:
+            if number in self._times:
+                self._times[number] = self._clock()
 
 
 def default_credentials(endpoint: str) -> Credentials:
@@ -304,10 +316,14 @@ class SheetsGateway:
         limiter = self.read_limiter if kind == "read" else self.write_limiter
 
         def attempt() -> dict[str, Any]:
-            limiter.acquire()
+            service = self._service()
+            ticket = limiter.acquire()
             with self._lock:
                 self.calls += 1
-            reply: dict[str, Any] = make(self._service()).execute(num_retries=0)
+            try:
+                reply: dict[str, Any] = make(service).execute(num_retries=0)
+            finally:
+                limiter.finish(ticket)
             return reply
 
         try:
