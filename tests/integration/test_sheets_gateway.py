@@ -161,8 +161,9 @@ def test_writes_are_split_to_stay_under_the_body_limit(fake: FakeSheets) -> None
 def test_limiter_keeps_reads_and_writes_under_the_quota() -> None:
     with FakeSheets(tabs=_tabs(), read_quota_per_min=3, write_quota_per_min=2) as fake:
         fake.quota_window = 0.3
-        gw = gateway(fake, reads_per_minute=3, writes_per_minute=2, quota_window=0.3,
-                     retry=RetryPolicy(max_attempts=1))
+        gw = gateway(
+            fake, reads_per_minute=3, writes_per_minute=2, quota_window=0.3, retry=RetryPolicy(max_attempts=1)
+        )
         for n in range(7):
             gw.batch_get([a1(OBRIEN, "A1")])
             gw.batch_update([(a1("Batch_Progress", f"A{n + 1}"), [[n]])])

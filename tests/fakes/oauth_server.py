@@ -1,0 +1,186 @@
+"""A loopback fake of Google's OAuth authorisation and token endpoints, with PKCE checks.
+
+``GET /auth`` answers with a redirect to the client's ``redirect_uri`` carrying a code (as if the
+user had signed in and consented). ``POST /token`` exchanges a code (checking the PKCE
+``code_verifier`` against the ``code_challenge`` sent to ``/auth``) or a refresh token. Tests
+can revoke refresh tokens, after which the token endpoint answers ``invalid_grant``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+CLIENT_ID = "fake-client.apps.googleusercontent.com"
+CLIENT_SECRET = "fake-client-secret"
+EMAIL = "educator@hospital.example"
+
+
+@dataclass
+class _Grant:
+    client_id: str
+    redirect_uri: str
+    scope: str
+    challenge: str
+    method: str
+
+
+@dataclass
+class FakeOAuth:
+    """The fake's state; start with ``with FakeOAuth() as oauth:``."""
+
+    issue_id_token: bool = True
+    codes: dict[str, _Grant] = field(default_factory=dict)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> scope
+    revoked: set[str] = field(default_factory=set)
+    access_tokens: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def client_config(self) -> dict[str, Any]:
+        """An "installed app" client file whose endpoints point at this fake."""
+        return {
+            "installed": {
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "auth_uri": f"{self.base}/auth",
+                "token_uri": f"{self.base}/token",
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
+    def revoke_all(self) -> None:
+        with self._lock:
+            self.revoked.update(self.refresh_tokens)
+
+    def __enter__(self) -> FakeOAuth:
+        fake = self
+
+        class Handler(_Handler):
+            oauth = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- endpoints ---------------------------------------------------------------------------
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
+        if query.get("client_id") != CLIENT_ID or query.get("response_type") != "code":
+            return 400, {}, {"error": "invalid_request"}
+        if not query.get("code_challenge") or query.get("code_challenge_method") != "S256":
+            return 400, {}, {"error": "invalid_request", "error_description": "PKCE is required."}
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self.codes[code] = _Grant(
+                CLIENT_ID, query["redirect_uri"], query.get("scope", ""), query["code_challenge"], "S256"
+            )
+        params = {"code": code, "scope": query.get("scope", "")}
+        if "state" in query:
+            params["state"] = query["state"]
+        return 302, {"Location": f"{query['redirect_uri']}?{urlencode(params)}"}, None
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        grant_type = form.get("grant_type")
+        with self._lock:
+            if grant_type == "authorization_code":
+                grant = self.codes.pop(form.get("code", ""), None)
+                if grant is None or grant.redirect_uri != form.get("redirect_uri"):
+                    return 400, {"error": "invalid_grant", "error_description": "Malformed auth code."}
+                digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+                if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.challenge:
+                    return 400, {"error": "invalid_grant", "error_description": "Invalid code verifier."}
+                refresh = "1//refresh-" + secrets.token_urlsafe(24)
+                self.refresh_tokens[refresh] = grant.scope
+                return 200, self._tokens(grant.scope, refresh)
+            if grant_type == "refresh_token":
+                refresh = form.get("refresh_token", "")
+                if refresh not in self.refresh_tokens or refresh in self.revoked:
+                    return 400, {
+                        "error": "invalid_grant",
+                        "error_description": "Token has been expired or revoked.",
+                    }
+                return 200, self._tokens(self.refresh_tokens[refresh], None)
+        return 400, {"error": "unsupported_grant_type"}
+
+    def _tokens(self, scope: str, refresh: str | None) -> dict[str, Any]:
+        access = "ya29.access-" + secrets.token_urlsafe(24)
+        self.access_tokens.append(access)
+        reply: dict[str, Any] = {
+            "access_token": access,
+            "expires_in": 3599,
+            "scope": scope,
+            "token_type": "Bearer",
+        }
+        if refresh:
+            reply["refresh_token"] = refresh
+        if self.issue_id_token:
+            claims = base64.urlsafe_b64encode(json.dumps({"email": EMAIL}).encode()).rstrip(b"=").decode()
+            reply["id_token"] = f"eyJhbGciOiJub25lIn0.{claims}.sig"
+        return reply
+
+
+class _Handler(BaseHTTPRequestHandler):
+    oauth: FakeOAuth
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        self.oauth.requests.append(("GET", parts.path, query))
+        if parts.path != "/auth":
+            self._reply(404, {}, {"error": "not_found"})
+            return
+        self._reply(*self.oauth.authorize(query))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        basic = self.headers.get("Authorization", "")
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", unquote(user))
+            form.setdefault("client_secret", unquote(password))
+        self.oauth.requests.append(("POST", self.path, form))
+        if self.path != "/token":
+            self._reply(404, {}, {"error": "not_found"})
+            return
+        status, body = self.oauth.token(form)
+        self._reply(status, {}, body)
+
+    def _reply(self, status: int, headers: dict[str, str], body: dict[str, Any] | None) -> None:
+        encoded = json.dumps(body or {}).encode()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(encoded)))
+        self.end_headers()
+        self.wfile.write(encoded)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""

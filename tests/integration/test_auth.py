@@ -1,0 +1,181 @@
+"""Google sign-in end to end against the loopback fake OAuth server (PKCE, loopback redirect)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+import webbrowser
+import wsgiref.simple_server
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.errors import AuthError
+from desktop.services import auth, secrets
+from desktop.settings import load_settings
+from tests.fakes.oauth_server import EMAIL, FakeOAuth
+from tests.memory_keyring import MemoryKeyring
+
+
+class _Browser:
+    """Stands in for the user's browser: follows the sign-in link on a thread."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+        self.pages: list[str] = []
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        def visit() -> None:
+            with urllib.request.urlopen(url, timeout=10) as reply:  # follows the redirect home
+                self.pages.append(reply.read().decode())
+
+        thread = threading.Thread(target=visit, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return True
+
+
+@pytest.fixture
+def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    auth.forget_credentials()
+    with FakeOAuth() as fake:
+        yield fake
+    auth.forget_credentials()
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> _Browser:
+    fake_browser = _Browser()
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: fake_browser)
+    return fake_browser
+
+
+@pytest.fixture
+def servers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every redirect listener the sign-in creates."""
+    made: list[Any] = []
+    real = wsgiref.simple_server.make_server
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        server = real(*args, **kwargs)
+        made.append(server)
+        return server
+
+    monkeypatch.setattr(wsgiref.simple_server, "make_server", spy)
+    return made
+
+
+def client_file(tmp_path: Path, oauth: FakeOAuth) -> Path:
+    path = tmp_path / "client_secrets.json"
+    path.write_text(json.dumps(oauth.client_config()), encoding="utf-8")
+    return path
+
+
+def sign_in(tmp_path: Path, oauth: FakeOAuth) -> auth.LoginResult:
+    return auth.login(client_file(tmp_path, oauth))
+
+
+def test_sign_in_stores_only_the_refresh_token(
+    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, servers: list[Any], simbatch_home: Path
+) -> None:
+    result = sign_in(tmp_path, oauth)
+    assert result.account == EMAIL and result.in_keyring
+    assert "Signed in to Google as" in result.message
+    # The fake checked PKCE: the code exchange carried a verifier matching the challenge.
+    auth_query = next(q for method, path, q in oauth.requests if path == "/auth")
+    assert auth_query["code_challenge_method"] == "S256"
+    assert auth_query["scope"] == "https://www.googleapis.com/auth/spreadsheets"
+    exchange = next(f for method, path, f in oauth.requests if path == "/token")
+    assert exchange["grant_type"] == "authorization_code" and exchange["code_verifier"]
+    assert "signed in" in browser.pages[0]
+    # Only the refresh token and what is needed to use it are in the keyring.
+    stored = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])
+    assert set(stored) == {"refresh_token", "client_id", "token_uri", "scopes", "account"}
+    assert stored["refresh_token"] in oauth.refresh_tokens
+    assert stored["scopes"] == ["https://www.googleapis.com/auth/spreadsheets"]
+    raw = json.dumps(stored)
+    assert all(token not in raw for token in oauth.access_tokens)
+    # Nothing under the data folder holds a token; the settings remember the client file's path.
+    assert load_settings().google_client_secrets == str(client_file(tmp_path, oauth))
+    secrets_seen = [stored["refresh_token"], *oauth.access_tokens, "fake-client-secret"]
+    for file in simbatch_home.rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            assert all(s.encode() not in data for s in secrets_seen), file
+    # The redirect listener bound to 127.0.0.1 only and was closed after its one request.
+    assert len(servers) == 1
+    assert servers[0].server_address[0] == "127.0.0.1"
+    assert servers[0].socket.fileno() == -1
+    assert auth.signed_in_account() == EMAIL
+
+
+def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, browser: _Browser) -> None:
+    sign_in(tmp_path, oauth)
+    with auth._cache_lock:
+        auth._cached.clear()  # a new process: only the keyring entry is left
+    creds = auth.load_credentials()
+    assert creds.valid and creds.token in oauth.access_tokens
+    refreshes = [f for method, path, f in oauth.requests if f.get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1
+
+
+def test_revoked_sign_in_says_sign_in_again_and_forgets(
+    tmp_path: Path, oauth: FakeOAuth, browser: _Browser
+) -> None:
+    sign_in(tmp_path, oauth)
+    oauth.revoke_all()
+    with auth._cache_lock:
+        auth._cached.clear()
+    with pytest.raises(AuthError) as info:
+        auth.load_credentials()
+    assert str(info.value) == auth.EXPIRED
+    assert secrets.get_secret(auth.TOKEN_SECRET) is None
+    with pytest.raises(AuthError, match="not signed in"):
+        auth.load_credentials()
+
+
+def test_cli_with_a_revoked_sign_in_exits_3(
+    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+
+    sign_in(tmp_path, oauth)
+    oauth.revoke_all()
+    with auth._cache_lock:
+        auth._cached.clear()
+    code = main(["progress", "init", "--source", "gsheet:1AbCdEfGhIjKlMnOp"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert auth.EXPIRED in err and "Traceback" not in err
+    assert secrets.get_secret(auth.TOKEN_SECRET) is None
+
+
+def test_logout_and_no_keyring(
+    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(tmp_path, oauth)
+    assert auth.logout() is True
+    assert auth.logout() is False and auth.signed_in_account() is None
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    import keyring.core
+
+    keyring.core.set_keyring(keyring.core.load_keyring("keyring.backends.fail.Keyring"))
+    try:
+        result = sign_in(tmp_path, oauth)
+        assert not result.in_keyring and secrets.NO_KEYRING_MESSAGE in result.message
+        assert auth.signed_in_account() == EMAIL  # kept for this session
+    finally:
+        keyring.core.set_keyring(MemoryKeyring())
+        secrets.reset_session_store()
+
+
+def test_loopback_endpoint_needs_no_sign_in() -> None:
+    from google.auth.credentials import AnonymousCredentials
+
+    assert isinstance(auth.sheets_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
+    with pytest.raises(AuthError, match="not signed in"):
+        auth.sheets_credentials("https://sheets.googleapis.com/")
