@@ -121,6 +121,11 @@ class LiveRun:
         self._finished_this_session = 0
         self._started = time.monotonic()
         self._conflicts: dict[int, list[str]] = {}
+        # The first request of a session goes out alone: a refused key or an unreachable endpoint then
+        # costs one request, not one per worker.
+        self._first_reply = threading.Event()
+        self._probe_lock = threading.Lock()
+        self._probe_taken = False
 
     # -- controls (any thread) -------------------------------------------------------------------
 
@@ -247,6 +252,15 @@ class LiveRun:
             )
             self._row_changed(row)
             return
+        if not self._wait_for_first_reply():
+            return  # stopped while waiting: the row is still PENDING
+        try:
+            self._send(task, columns)
+        finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
+            self._first_reply.set()
+
+    def _send(self, task: RowTask, columns: list[str]) -> None:
+        row = task.row
         self.journal.mark_processing(self.run_id, row)  # committed before the request is sent
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
@@ -280,6 +294,22 @@ class LiveRun:
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
+
+    def _wait_for_first_reply(self) -> bool:
+        """Let one worker send the session's first request and hold the others until it is answered.
+
+        Returns False when the run was stopped meanwhile.
+        """
+        if self._first_reply.is_set():
+            return not self._stop.is_set()
+        with self._probe_lock:
+            is_probe, self._probe_taken = not self._probe_taken, True
+        if is_probe:
+            return True
+        while not self._first_reply.wait(self._tick):
+            if self._stop.is_set():
+                return False
+        return not self._stop.is_set()
 
     def _finish_row_failed(self, row: int, reason: str) -> None:
         self.journal.mark_failed(self.run_id, row, reason)

@@ -62,11 +62,12 @@ class WriteBack:
     def flush(self) -> WriteBackOutcome:
         """Write every completed, unwritten row of the run; returns what was written and skipped."""
         outcome = WriteBackOutcome()
-        tasks = [t for t in self._journal.unwritten_results(self._run_id) if t.result]
-        if not tasks:
+        unwritten = self._journal.unwritten_results(self._run_id)
+        if not unwritten:
             return outcome
+        tasks = [t for t in unwritten if t.result]
         refs = [CellRef(t.row, column) for t in tasks for column in (t.result or {})]
-        current = self._source.read_cells(refs)
+        current = self._source.read_cells(refs) if refs else {}
         writes: dict[CellRef, CellValue] = {}
         records: list[WriteRecord] = []
         recorded = self._already_recorded()
@@ -96,7 +97,7 @@ class WriteBack:
             self._source.write_cells(writes)
         for row, columns in outcome.conflicts.items():
             self._journal.mark_conflict(self._run_id, row, columns)
-        outcome.rows = [t.row for t in tasks]
+        outcome.rows = [t.row for t in unwritten]  # rows with nothing to write are done as well
         outcome.cells = len(writes)
         self._journal.mark_written(self._run_id, outcome.rows)
         return outcome

@@ -1,0 +1,123 @@
+"""``simbatch runs``, ``simbatch resume`` and ``simbatch revert``: the journal's runs after the fact."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop.cli.run_cmd import execute_and_report
+from desktop.cli_output import format_table, note, print_json
+from desktop.errors import InputError
+from desktop.jobs.resume import find_run_to_resume, reopen_source
+from desktop.jobs.writeback import revert_run
+from desktop.journal import Journal
+from desktop.services.llm import from_settings
+from desktop.settings import load_settings
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``runs``, ``resume`` and ``revert`` commands."""
+    runs = subparsers.add_parser(
+        "runs", help="list the runs in the journal", description="List every run, newest first."
+    )
+    runs.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    runs.set_defaults(handler=list_runs)
+
+    resume = subparsers.add_parser(
+        "resume",
+        help="continue an unfinished run",
+        description="Continue a live run where it stopped: completed rows are never requested again and "
+        "results generated but not yet written are written first. Without RUN_ID, the newest unfinished "
+        "live run.",
+    )
+    resume.add_argument("run_id", nargs="?", default=None, metavar="RUN_ID")
+    resume.add_argument("--workers", type=int, default=None, metavar="N", help="parallel requests")
+    resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    resume.set_defaults(handler=resume_run)
+
+    revert = subparsers.add_parser(
+        "revert",
+        help="put back what a run's write-back replaced",
+        description="Put back the values a run wrote over (enrichment, auto-fix or defaults), skipping "
+        "cells that someone changed since.",
+    )
+    revert.add_argument("run_id", metavar="RUN_ID")
+    revert.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    revert.set_defaults(handler=revert_cmd)
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    """Print the runs with their row counts and cost."""
+    with Journal.open() as journal:
+        runs = journal.list_runs()
+    items = [
+        {
+            "run_id": r.run_id,
+            "kind": r.kind,
+            "status": r.status.value,
+            "created": r.created_at,
+            "source": r.source,
+            "rows": r.totals.rows,
+            "completed": r.totals.completed,
+            "failed": r.totals.failed,
+            "cost_usd": round(r.totals.cost_usd, 6),
+        }
+        for r in runs
+    ]
+    if args.json:
+        print_json({"runs": items})
+        return 0
+    if not items:
+        print("No runs yet.")
+        return 0
+    headers = ["Run", "Kind", "Status", "Created", "Rows", "Completed", "Failed", "Cost"]
+    table = [
+        [i["run_id"], i["kind"], i["status"], i["created"], i["rows"], i["completed"], i["failed"],
+         f"${i['cost_usd']:.4f}"]
+        for i in items
+    ]
+    print(format_table(headers, table, right=[4, 5, 6, 7]))
+    return 0
+
+
+def resume_run(args: argparse.Namespace) -> int:
+    """Resume a run by id (or the newest unfinished one) on its own source."""
+    settings = load_settings()
+    with Journal.open() as journal:
+        run = find_run_to_resume(journal, args.run_id)
+        if run.model:
+            settings.model = run.model
+        workers = args.workers or int(str(run.settings.get("workers", settings.workers)))
+        generator = from_settings(settings)
+        source = reopen_source(run)
+        try:
+            if not args.json:
+                note(f"Resuming run {run.run_id} on {run.source}.")
+            return execute_and_report(journal, source, run.run_id, generator.generate, workers, args.json)
+        finally:
+            source.close()
+
+
+def revert_cmd(args: argparse.Namespace) -> int:
+    """Put back the values a run replaced; report the cells reverted and those skipped."""
+    with Journal.open() as journal:
+        run = journal.get_run(args.run_id)
+        if run is None:
+            raise InputError(f"There is no run {args.run_id!r} in the journal; 'simbatch runs' lists them.")
+        source = reopen_source(run)
+        try:
+            outcome = revert_run(journal, source, run.run_id)
+        finally:
+            source.close()
+    reverted = [{"row": ref.row, "column": ref.column} for ref in outcome.reverted]
+    skipped = [{"row": ref.row, "column": ref.column} for ref in outcome.skipped]
+    if args.json:
+        print_json({"run_id": run.run_id, "reverted": reverted, "skipped": skipped})
+    else:
+        lines = [f"Run {run.run_id}: {len(reverted)} cells put back."]
+        lines.extend(f"  row {c['row']} {c['column']}: restored" for c in reverted)
+        if skipped:
+            lines.append(f"{len(skipped)} cells were changed since the run wrote them and were left alone:")
+            lines.extend(f"  row {c['row']} {c['column']}" for c in skipped)
+        print("\n".join(lines))
+    return 1 if skipped else 0

@@ -1,0 +1,29 @@
+"""Finding a run to resume and reopening the source it was started on."""
+
+from __future__ import annotations
+
+from desktop.errors import InputError
+from desktop.journal import Journal, RunKind
+from desktop.journal.records import UNFINISHED_RUN_STATUSES, RunRecord
+from desktop.services.open_source import open_source
+from desktop.services.source import Source
+
+
+def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
+    """The run named ``run_id``, or the newest unfinished live run; ``InputError`` when there is none."""
+    if run_id:
+        run = journal.get_run(run_id)
+        if run is None:
+            raise InputError(f"There is no run {run_id!r} in the journal; 'simbatch runs' lists them.")
+        if run.kind != RunKind.LIVE.value:
+            raise InputError(f"Run {run_id} is a {run.kind} run; only live runs can be resumed here.")
+        return run
+    for run in journal.list_runs():
+        if run.kind == RunKind.LIVE.value and run.status in UNFINISHED_RUN_STATUSES:
+            return run
+    raise InputError("There is no unfinished live run to resume; 'simbatch runs' lists every run.")
+
+
+def reopen_source(run: RunRecord) -> Source:
+    """Open the source a run was created on, by its locator and scenario tab."""
+    return open_source(run.source, scenario_tab=run.scenario_tab)
