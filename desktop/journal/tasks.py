@@ -229,3 +229,59 @@ class TasksPart(JournalPart):
             self._update_one(
                 conn, run_id, row, "conflict = ?, updated_at = ?", (to_json(list(columns)), now_iso())
             )
+
+    # -- bulk steps of Batch API runs (one transaction for thousands of rows) --------------------
+
+    def mark_submitted(self, run_id: str, rows: Iterable[int]) -> None:
+        """SUBMITTED inside a Batch API job: one more attempt, ``started_at`` now, end times cleared."""
+        stamp = now_iso()
+        with self._store.write() as conn:
+            conn.executemany(
+                "UPDATE row_tasks SET status = ?, attempts = attempts + 1, started_at = ?,"
+                " completed_at = NULL, duration_sec = NULL, updated_at = ? WHERE run_id = ? AND row = ?",
+                ((RowStatus.SUBMITTED.value, stamp, stamp, run_id, row) for row in rows),
+            )
+
+    def columns_requested(self, run_id: str) -> dict[int, list[str]]:
+        """The vitals columns each row of the run asks for (cheaper than reading whole tasks)."""
+        rows = self._store.rows(
+            "SELECT row, columns_requested FROM row_tasks WHERE run_id = ?", (run_id,)
+        )
+        return {r["row"]: from_json(r["columns_requested"], []) for r in rows}
+
+    def mark_finished_many(self, run_id: str, finished: Iterable[Mapping[str, object]]) -> None:
+        """Finish many rows at once. Each item has ``row`` and ``status`` (COMPLETED or FAILED) and may
+        have ``result``, ``error``, ``warnings``, ``vitals_added`` and the usage keys
+        (``input_tokens``, ``cached_tokens``, ``output_tokens``, ``cost_usd``), which add to earlier
+        attempts' like ``mark_completed`` / ``mark_failed``."""
+        stamp = now_iso()
+
+        def params(item: Mapping[str, object]) -> tuple[object, ...]:
+            status = RowStatus(str(item["status"]))
+            result = item.get("result")
+            return (
+                status.value,
+                stamp,
+                stamp,
+                stamp,
+                to_json(result) if result is not None and status is RowStatus.COMPLETED else None,
+                int(item.get("vitals_added") or 0),  # type: ignore[call-overload]
+                to_json(list(item.get("warnings") or [])),  # type: ignore[call-overload]
+                None if status is RowStatus.COMPLETED else str(item.get("error") or ""),
+                int(item.get("input_tokens") or 0),  # type: ignore[call-overload]
+                int(item.get("cached_tokens") or 0),  # type: ignore[call-overload]
+                int(item.get("output_tokens") or 0),  # type: ignore[call-overload]
+                float(item.get("cost_usd") or 0.0),  # type: ignore[arg-type]
+                run_id,
+                int(item["row"]),  # type: ignore[call-overload]
+            )
+
+        with self._store.write() as conn:
+            conn.executemany(
+                "UPDATE row_tasks SET status = ?, completed_at = ?, updated_at = ?,"
+                " duration_sec = ROUND(MAX(0, (julianday(?) - julianday(started_at)) * 86400), 3),"
+                " result = COALESCE(?, result), vitals_added = ?, warnings = ?, error = ?,"
+                " input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
+                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ? AND row = ?",
+                (params(item) for item in finished),
+            )

@@ -264,34 +264,46 @@ class LLMClient:
             raise _Rejected("The reply had no answer in it.")
         choice = choices[0]
         message = choice.message
-        refusal = getattr(message, "refusal", None)
-        if refusal:
-            raise _Rejected(f"The model refused: {_short(refusal)}")
-        if choice.finish_reason == "length":
-            raise _Rejected("The reply was cut off before it was complete.")
-        if choice.finish_reason == "content_filter":
-            raise _Rejected("The reply was withheld by the provider's content filter.")
-        content = message.content or ""
-        if not content.strip():
-            raise _Rejected("The reply was empty.")
         try:
-            values = parse_reply(content, columns)
+            return check_reply(
+                message.content, choice.finish_reason, getattr(message, "refusal", None), columns
+            )
         except ReplyError as exc:
             raise _Rejected(exc.reason) from None
-        warnings: list[str] = []
-        for column, vitals in values.items():
-            for issue in validate_vitals(vitals, column):
-                if issue.severity is Severity.CRITICAL or issue.code is IssueCode.INCONSISTENT_STATE:
-                    raise _Rejected(f"{issue.field}: {issue.message}")
-                if issue.severity is Severity.WARNING:
-                    warnings.append(f"{issue.field}: {issue.message}")
-        return values, warnings
 
     def _cost(self, usage: Usage) -> tuple[float, list[str]]:
         if not self.prices.knows(self.model):
             return 0.0, [f"No price is known for the model {self.model}; its cost is counted as $0."]
         usd = self.prices.cost(self.model, usage.input_tokens, usage.cached_tokens, usage.output_tokens)
         return usd, []
+
+
+def check_reply(
+    content: str | None, finish_reason: str | None, refusal: str | None, columns: Sequence[str]
+) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """Check one model reply like every reply is checked (live and batch).
+
+    Returns ``({column: vitals}, warnings)``; raises ``ReplyError`` with a one-sentence reason when the
+    reply was refused, cut off, filtered, empty, off-schema or clinically invalid.
+    """
+    if refusal:
+        raise ReplyError(f"The model refused: {_short(refusal)}")
+    if finish_reason == "length":
+        raise ReplyError("The reply was cut off before it was complete.")
+    if finish_reason == "content_filter":
+        raise ReplyError("The reply was withheld by the provider's content filter.")
+    text = content or ""
+    if not text.strip():
+        raise ReplyError("The reply was empty.")
+    values = parse_reply(text, columns)
+    warnings: list[str] = []
+    for column, vitals in values.items():
+        for issue in validate_vitals(vitals, column):
+            if issue.severity is Severity.CRITICAL or issue.code is IssueCode.INCONSISTENT_STATE:
+                raise ReplyError(f"{issue.field}: {issue.message}")
+            if issue.severity is Severity.WARNING:
+                warnings.append(f"{issue.field}: {issue.message}")
+    return values, warnings
 
 
 def _usage_of(completion: Any) -> Usage:
