@@ -14,7 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from desktop import __version__
-from desktop.cli import batch_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, validate_cmd
+from desktop.cli import (
+    batch_cmd,
+    defaults_cmd,
+    estimate_cmd,
+    login_cmd,
+    progress_cmd,
+    run_cmd,
+    runs_cmd,
+    validate_cmd,
+)
 from desktop.cli_output import note
 from desktop.errors import SimBatchError, UsageError
 
@@ -23,7 +32,7 @@ Handler = Callable[[argparse.Namespace], int]
 _LOG_HANDLER_NAME = "simbatch-cli"
 
 #: Command modules, in the order ``simbatch --help`` lists them.
-COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, batch_cmd)
+COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, batch_cmd, progress_cmd, login_cmd)
 
 
 class ArgumentParser(argparse.ArgumentParser):
