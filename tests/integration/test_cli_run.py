@@ -1,0 +1,165 @@
+"""``simbatch run``, ``runs``, ``resume``, ``revert`` and ``estimate`` through the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from desktop.journal import Journal, RowStatus
+from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.live_helpers import API_KEY, changed_cells, snapshot
+
+
+def write_settings(home: Path) -> None:
+    settings = {"version": 2, "requests_per_minute": 100_000, "tokens_per_minute": 100_000_000}
+    (home / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+
+
+@pytest.fixture
+def fake(simbatch_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    write_settings(simbatch_home)
+    with FakeOpenAI(api_key=API_KEY) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+        yield server
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def test_run_json_summary_and_runs_listing(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
+) -> None:
+    code, doc, err = run_json(capsys, "run", "--source", str(demo_copy), "--rows", "3-12", "--json")
+    assert code == 0, err
+    assert doc["status"] == "COMPLETED"
+    assert doc["counts"] == {"COMPLETED": 10}
+    assert doc["failed"] == [] and doc["conflicts"] == []
+    tokens = doc["tokens"]
+    assert isinstance(tokens, dict) and tokens["input"] > 0 and tokens["output"] > 0
+    assert isinstance(doc["cost_usd"], float) and doc["cost_usd"] > 0
+    assert err == ""  # not a terminal: no bar and no chatter, only failures would be printed
+    code, listing, _ = run_json(capsys, "runs", "--json")
+    runs = listing["runs"]
+    assert isinstance(runs, list) and runs[0]["run_id"] == doc["run_id"]
+    assert runs[0]["rows"] == 10 and runs[0]["completed"] == 10 and runs[0]["kind"] == "live"
+    assert main(["runs"]) == 0
+    assert doc["run_id"] in capsys.readouterr().out
+
+
+def test_failed_rows_exit_1_with_reasons(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.faults.rate_refusal = 1.0
+    code, doc, err = run_json(capsys, "run", "--source", str(demo_copy), "--rows", "7", "--json")
+    assert code == 1
+    failed = doc["failed"]
+    assert isinstance(failed, list) and failed[0]["row"] == 7 and "refused" in failed[0]["error"]
+    assert "Row 7" in err
+
+
+def test_wrong_key_exit_3_after_one_request_and_no_secret_anywhere(
+    fake: FakeOpenAI,
+    demo_copy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    simbatch_home: Path,
+) -> None:
+    wrong = "sk-wrong-key-ABCDEFGH12345678"
+    monkeypatch.setenv("OPENAI_API_KEY", wrong)
+    code = main(["run", "--source", str(demo_copy), "--rows", "all"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert len(fake.chat_requests(None)) == 1
+    last = err.strip().splitlines()[-1]
+    assert last == "simbatch: error: The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
+    assert "Traceback" not in err
+    for text in (out, err):
+        assert wrong not in text and API_KEY not in text
+    for path in simbatch_home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert wrong.encode() not in data, path
+            assert API_KEY.encode() not in data, path
+
+
+def test_no_key_is_an_auth_error(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert main(["run", "--source", str(demo_copy), "--rows", "3"]) == 3
+    assert "No OpenAI API key is set" in capsys.readouterr().err
+    assert fake.chat_requests(None) == []
+
+
+def test_successful_run_leaves_no_secret(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
+) -> None:
+    assert main(["run", "--source", str(demo_copy), "--rows", "3-8", "--overwrite"]) == 0
+    out, err = capsys.readouterr()
+    assert API_KEY not in out + err
+    files = [p for p in simbatch_home.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("journal") for p in files)
+    for path in files:
+        assert API_KEY.encode() not in path.read_bytes(), path
+
+
+def test_resume_without_unfinished_run_says_so(fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["resume"]) == 2
+    assert "no unfinished live run" in capsys.readouterr().err
+
+
+def test_resume_continues_interrupted_run(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.faults.force_401 = True
+    assert main(["run", "--source", str(demo_copy), "--rows", "3-10", "--overwrite", "--json"]) == 3
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    fake.faults.force_401 = False
+    code, doc, _ = run_json(capsys, "resume", "--json")
+    assert code == 0 and doc["run_id"] == run_id and doc["counts"] == {"COMPLETED": 8}
+    assert sorted(fake.requested_rows()) == list(range(3, 11))
+
+
+def test_revert_command_restores_and_reports_skips(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(demo_copy)
+    code, doc, _ = run_json(capsys, "run", "--source", str(demo_copy), "--rows", "7", "--json")
+    assert code == 0 and changed_cells(before, snapshot(demo_copy))
+    code, rev, _ = run_json(capsys, "revert", str(doc["run_id"]), "--json")
+    assert code == 0 and len(rev["reverted"]) == 3 and rev["skipped"] == []  # type: ignore[arg-type]
+    assert not changed_cells(before, snapshot(demo_copy))
+    with Journal.open() as journal:
+        assert journal.run_counts(str(doc["run_id"])) == {RowStatus.COMPLETED.value: 1}
+    assert main(["revert", "r-unknown"]) == 2
+
+
+def test_estimate_lists_rows_and_both_costs(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
+) -> None:
+    (simbatch_home / "settings.json").unlink()  # the default limits: 500 requests/min
+    code, doc, _ = run_json(
+        capsys, "estimate", "--source", str(demo_copy), "--rows", "3-8", "--mode", "batch", "--json"
+    )
+    assert code == 0
+    rows = doc["rows"]
+    assert isinstance(rows, list) and [r["row"] for r in rows] == [3, 4, 5, 6, 7, 8]
+    card5 = next(r for r in rows if r["row"] == 7)
+    assert card5["columns"] == ["State1_Vitals", "State2_Vitals", "State3_Vitals"]
+    assert card5["input_tokens"] > 1000
+    totals = doc["totals"]
+    assert isinstance(totals, dict)
+    assert totals["batch_usd"] < totals["live_usd"] * 1.01
+    assert totals["live_minutes"] > 0
+    assert fake.chat_requests(None) == []  # an estimate sends nothing
+    assert main(["estimate", "--source", str(demo_copy), "--rows", "3-8"]) == 0
+    text = capsys.readouterr().out
+    assert "* live" in text and "batch:" in text
