@@ -224,3 +224,29 @@ def test_validate_shortcuts(qapp: object, shortcut: str) -> None:
     finally:
         window.close()
         window.deleteLater()
+
+
+def test_add_defaults_on_a_complete_row_says_there_is_nothing_to_add(
+    qtbot: QtBot, open_window: OpenWindow, demo_copy: Path, message_boxes: MessageLog
+) -> None:
+    window = loaded_window(qtbot, open_window, demo_copy)
+    original = demo_copy.read_bytes()
+    window.select_row(CLEAN_ROWS[0])
+    window.defaults_action.trigger()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
+    assert window.defaults_preview is None
+    assert window.statusBar().currentMessage().startswith("Nothing to add")
+    assert demo_copy.read_bytes() == original
+    assert message_boxes.shown == []
+
+
+def test_closing_while_loading_cancels_quietly(
+    qtbot: QtBot, open_window: OpenWindow, demo_copy: Path, message_boxes: MessageLog
+) -> None:
+    window = open_window(demo_copy)
+    assert window.busy
+    window.close()
+    assert not window.busy
+    qtbot.wait(200)  # let a late delivery arrive: it must be dropped
+    assert window.model.rowCount() == 0
+    assert message_boxes.shown == []
