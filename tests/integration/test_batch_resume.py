@@ -1,0 +1,115 @@
+"""Kill the submitting process at each step (SIGKILL, through the test-only crash hook), then resume:
+the same file and batch are used, no second batch is created, and every row completes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.jobs.batch import CRASH_ENV
+from desktop.journal import BatchStep, Journal
+from tests.conftest import REPO_ROOT
+from tests.fakes.openai_server import FakeOpenAI
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI(seed=3).start()
+    server.batch_polls_per_stage = 1
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def simbatch(fake: FakeOpenAI, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(OPENAI_API_KEY=fake.api_key, OPENAI_BASE_URL=fake.base_url)
+    env.pop(CRASH_ENV, None)
+    if crash_at:
+        env[CRASH_ENV] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "recorded"),
+    [
+        ("after_upload", BatchStep.UPLOADING),  # the file id was not recorded yet
+        ("after_create", BatchStep.CREATING),  # the batch id was not recorded yet
+        ("during_poll", BatchStep.CREATED),
+    ],
+)
+def test_killed_submit_resumes_without_a_second_batch(
+    fake: FakeOpenAI, demo_copy: Path, step: str, recorded: BatchStep
+) -> None:
+    killed = simbatch(
+        fake, "batch", "submit", "--source", str(demo_copy), "--rows", "3-10", "--wait",
+        "--poll-interval", "0.02", "--batch-id", "night run", crash_at=step,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    with Journal.open() as journal:
+        (run,) = journal.list_runs()
+        (job,) = journal.batch_jobs(run.run_id)
+    assert job.status == recorded.value
+    assert run.settings.get("batch_name") == "night run"
+    assert fake.batches_created == (0 if step == "after_upload" else 1)
+
+    resumed = simbatch(fake, "batch", "resume", run.run_id, "--poll-interval", "0.02", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert report["run_id"] == run.run_id and report["counts"] == {"COMPLETED": 8}
+    assert fake.batches_created == 1
+    input_files = [o for o in fake.file_objects.values() if o["purpose"] == "batch"]
+    assert len(input_files) == 1  # the upload was found again by its name, not repeated
+    (batch,) = fake.batches.values()
+    assert batch["metadata"]["simbatch_run"] == run.run_id
+    assert batch["metadata"]["simbatch_name"] == "night run"
+    assert report["batches"][0]["batch_id"] == batch["id"]
+
+    with Journal.open() as journal:
+        assert journal.writeback_history(run.run_id)
+        assert {t.status.value for t in journal.tasks(run.run_id)} == {"COMPLETED"}
+
+
+def test_status_and_download_collect_results_later(fake: FakeOpenAI, demo_copy: Path) -> None:
+    fake.batch_polls_per_stage = 2
+    submitted = simbatch(fake, "batch", "submit", "--source", str(demo_copy), "--rows", "3-5", "--overwrite", "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    report = json.loads(submitted.stdout)
+    run_id = report["run_id"]
+    assert report["counts"] == {"SUBMITTED": 3} and report["batches"][0]["remote_status"] == "validating"
+    batch_id = report["batches"][0]["batch_id"]
+
+    listing = simbatch(fake, "batch", "list", "--json")
+    assert [b["batch_id"] for b in json.loads(listing.stdout)["batches"]] == [batch_id]
+
+    for _ in range(10):
+        status = simbatch(fake, "batch", "status", batch_id, "--json")
+        assert status.returncode == 0, status.stderr
+        if json.loads(status.stdout)["counts"] == {"COMPLETED": 3}:
+            break
+    else:
+        raise AssertionError("the batch never finished")
+    again = simbatch(fake, "batch", "download", run_id, "--json")
+    assert json.loads(again.stdout)["counts"] == {"COMPLETED": 3}
+    assert fake.batches_created == 1
+
+    unknown = simbatch(fake, "batch", "status", "batch_nope")
+    assert unknown.returncode == 2 and "batch_nope" in unknown.stderr and "Traceback" not in unknown.stderr
