@@ -54,6 +54,11 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simbatch {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks for errors")
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the app on the demo workbook, validate it, print the start-up time and exit",
+    )
+    parser.add_argument(
         "--source", default=None, metavar="SRC", help="open the desktop app on this workbook or Google Sheet"
     )
     parser.set_defaults(handler=_open_desktop_app)
@@ -70,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(debug)
     try:
         args = build_parser().parse_args(args_list)
+        if args.self_test:
+            from desktop.selftest import run_self_test
+
+            return run_self_test()
         handler: Handler = args.handler
         return handler(args)
     except SystemExit as exc:  # --help and --version

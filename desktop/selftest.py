@@ -1,0 +1,178 @@
+"""``simbatch --self-test``: start the app, open the demo workbook, validate it, and report.
+
+It goes through the same code the user does: the window is made by ``create_main_window`` (as in
+``run_app``), the workbook is opened by the window's background task, and validation runs by
+triggering the window's Validate action. It prints the time from process launch to the main window
+being shown and exits 0, or non-zero with one sentence saying what failed. It works offscreen
+(``QT_QPA_PLATFORM=offscreen``) and never touches the user's data: it runs on a copy of the demo
+workbook with a temporary data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop.gui.main_window import MainWindow
+
+#: How long opening or validating the demo workbook may take before the self-test gives up.
+STEP_TIMEOUT_SEC = 60.0
+
+_MODULE_LOADED = time.perf_counter()
+
+
+class SelfTestFailure(Exception):
+    """One step of the self-test did not do what it should; the message says which."""
+
+
+def seconds_since_launch() -> float:
+    """Seconds since this process started (Linux: from the kernel; elsewhere: since this module loaded)."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        start_ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _MODULE_LOADED
+
+
+def run_self_test() -> int:
+    """Run the self-test and print its results; returns 0 when every step passed, else 1."""
+    launched_ago = seconds_since_launch()
+    started = time.perf_counter()
+    try:
+        with _private_data_folder() as folder:
+            workbook = folder / "scenarios.xlsx"
+            shutil.copyfile(_demo_workbook(), workbook)
+            shown_after, rows, critical = _exercise_window(workbook, started)
+    except SelfTestFailure as exc:
+        print(f"simbatch self-test: FAILED: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(f"simbatch self-test: FAILED: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    window_time = launched_ago + shown_after
+    print(f"simbatch self-test: launch to main window shown: {window_time:.2f} s")
+    print(f"simbatch self-test: opened and validated {rows} demo rows ({critical} with critical issues)")
+    print("simbatch self-test: OK")
+    return 0
+
+
+def _demo_workbook() -> Path:
+    from desktop.paths import demo_workbook
+
+    path = demo_workbook()
+    if not path.is_file():
+        raise SelfTestFailure(f"the bundled demo workbook is missing ({path}).")
+    return path
+
+
+@contextmanager
+def _private_data_folder() -> Iterator[Path]:
+    """A temporary SIMBATCH_HOME, so the self-test leaves no settings or journal behind."""
+    previous = os.environ.get("SIMBATCH_HOME")
+    with tempfile.TemporaryDirectory(prefix="simbatch-selftest-") as folder:
+        os.environ["SIMBATCH_HOME"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("SIMBATCH_HOME", None)
+            else:
+                os.environ["SIMBATCH_HOME"] = previous
+
+
+def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
+    """Open the window on ``workbook`` and validate; returns (seconds to shown, rows, critical rows)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from desktop.gui.app import create_main_window, ensure_application
+
+    class _ShownWatcher(QObject):
+        """Notes when the window is first shown (exposed or painted) on screen."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.shown_at: float | None = None
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            kinds = (QEvent.Type.Expose, QEvent.Type.Paint, QEvent.Type.Show)
+            if self.shown_at is None and event.type() in kinds:
+                self.shown_at = time.perf_counter()
+            return False
+
+    ensure_application()
+    errors: list[str] = []
+    window = create_main_window(str(workbook))
+    # A modal message box would stall an unattended run: collect the sentence instead.
+    window.show_error = lambda doing, error: errors.append(f"{doing}: {error}")  # type: ignore[method-assign]
+    watcher = _ShownWatcher()
+    window.installEventFilter(watcher)
+    try:
+        window.show()
+        _wait_until(lambda: watcher.shown_at is not None or bool(errors), "the main window to show", errors)
+        assert watcher.shown_at is not None
+        shown_after = watcher.shown_at - started
+        opened = lambda: window.source is not None and not window.busy  # noqa: E731
+        _wait_until(opened, "the demo workbook to open", errors)
+        if not window.scenarios:
+            raise SelfTestFailure("the demo workbook opened but showed no scenario rows.")
+        if not window.validate_action.isEnabled():
+            raise SelfTestFailure("the Validate action is disabled after opening the demo workbook.")
+        window.validate_action.trigger()
+        _wait_until(lambda: window.reports is not None and not window.busy, "validation to finish", errors)
+        return shown_after, len(window.scenarios), _check_reports(window)
+    finally:
+        window.removeEventFilter(watcher)
+        window.close()
+        window.deleteLater()
+
+
+def _check_reports(window: MainWindow) -> int:
+    """Every row has a report, and the demo's planted critical problems were found."""
+    reports = window.reports or {}
+    missing = sorted(set(window.scenarios) - set(reports))
+    if missing:
+        raise SelfTestFailure(f"validation gave no report for rows {missing[:5]}.")
+    critical = sum(1 for r in reports.values() if r.critical_count)
+    if critical == 0:
+        raise SelfTestFailure("validation found none of the demo workbook's planted critical problems.")
+    if "not validated" in window.summary_label.text():
+        raise SelfTestFailure("the status bar did not show the validation summary.")
+    return critical
+
+
+def _wait_until(condition: Callable[[], bool], what: str, errors: list[str]) -> None:
+    """Run the Qt event loop until ``condition`` holds; fail on a reported error or after the timeout."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(5)
+
+    def check() -> None:
+        if errors or condition():
+            loop.quit()
+
+    timer.timeout.connect(check)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    timer.start()
+    deadline.start(int(STEP_TIMEOUT_SEC * 1000))
+    if not (errors or condition()):
+        loop.exec()
+    timer.stop()
+    deadline.stop()
+    if errors:
+        raise SelfTestFailure(f"the app reported an error while waiting for {what}: {errors[0]}")
+    if not condition():
+        raise SelfTestFailure(f"gave up after {STEP_TIMEOUT_SEC:.0f} s waiting for {what}.")

@@ -1,0 +1,58 @@
+"""``python -m desktop --self-test`` runs the app offscreen on the demo workbook and reports its timing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+
+def _run_self_test(home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SIMBATCH_HOME": str(home), **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--self-test"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_self_test_passes_and_prints_the_launch_time(simbatch_home: Path) -> None:
+    result = _run_self_test(simbatch_home)
+
+    assert result.returncode == 0, result.stderr
+    timing = re.search(r"launch to main window shown: (\d+\.\d\d) s", result.stdout)
+    assert timing is not None, result.stdout
+    assert 0 < float(timing.group(1)) < 60
+    assert re.search(r"validated 48 demo rows \((\d+) with critical issues\)", result.stdout), result.stdout
+    assert result.stdout.rstrip().endswith("simbatch self-test: OK")
+    # It works in a private folder: the user's data folder gets no settings or journal.
+    assert list(simbatch_home.iterdir()) == []
+
+
+def test_self_test_fails_with_one_sentence_when_the_app_cannot_open_the_demo(
+    simbatch_home: Path, tmp_path: Path
+) -> None:
+    # A site-customisation that breaks the workbook reader makes opening the demo fail inside the app.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import desktop.services.open_source as o\n"
+        "from desktop.errors import InputError\n"
+        "def broken(*a, **k):\n"
+        "    raise InputError('The workbook could not be read.')\n"
+        "o.open_source = broken\n"
+    )
+    result = _run_self_test(simbatch_home, {"PYTHONPATH": f"{hook}{os.pathsep}{REPO_ROOT}"})
+
+    assert result.returncode == 1
+    assert "simbatch self-test: FAILED:" in result.stderr
+    assert "The workbook could not be read." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "OK" not in result.stdout
