@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop.cli.selection import add_source_arguments, changes_json, open_selection, write_changes
+from desktop.cli.selection import add_source_arguments, changes_json, open_selection
 from desktop.cli_output import print_json
 from desktop.domain.defaults import apply_defaults
+from desktop.jobs.writeback import write_journaled_changes
+from desktop.journal import Journal, RunKind
 
 
 def register(subparsers: Any) -> None:
@@ -29,8 +31,13 @@ def run(args: argparse.Namespace) -> int:
     with open_selection(args) as selection:
         results = [(scenario, apply_defaults(scenario)) for scenario in selection.scenarios]
         changes = [change for _, result in results for change in result.changes]
-        if not args.dry_run:
-            write_changes(selection.source, changes)
+        run_id: str | None = None
+        if not args.dry_run and changes:
+            with Journal.open() as journal:
+                run_id = write_journaled_changes(
+                    journal, selection.source, changes, kind=RunKind.DEFAULTS, row_spec=args.rows,
+                    case_ids={s.row: s.case_id for s in selection.scenarios},
+                )
         rows = [
             {
                 "row": scenario.row,
@@ -49,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
                     "dry_run": bool(args.dry_run),
                     "skipped_rows": selection.past_end,
                     "changes": changes_json(changes),
+                    "run_id": run_id,
                 }
             )
         else:
             print(render_defaults(rows, total, dry_run=args.dry_run))
+            if run_id:
+                print(f"The changes were journaled as run {run_id}; 'simbatch revert {run_id}' undoes them.")
     return 0
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop.cli.selection import add_source_arguments, changes_json, open_selection, write_changes
+from desktop.cli.selection import add_source_arguments, changes_json, open_selection
 from desktop.cli_output import format_table, print_json
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, Fix, RowReport, Scenario
 from desktop.domain.validate import summarize, validate_table
+from desktop.jobs.writeback import write_journaled_changes
+from desktop.journal import Journal, RunKind
 
 
 def register(subparsers: Any) -> None:
@@ -35,10 +37,16 @@ def run(args: argparse.Namespace) -> int:
         scenarios: list[Scenario] = list(selection.scenarios)
         fixes_by_row: dict[int, list[Fix]] = {}
         changes: list[CellChange] = []
+        run_id: str | None = None
         if args.auto_fix:
             results = [auto_fix(s) for s in scenarios]
             changes = [change for result in results for change in result.changes]
-            write_changes(selection.source, changes)
+            if changes:
+                with Journal.open() as journal:
+                    run_id = write_journaled_changes(
+                        journal, selection.source, changes, kind=RunKind.AUTOFIX, row_spec=args.rows,
+                        case_ids={s.row: s.case_id for s in scenarios},
+                    )
             scenarios = [result.scenario for result in results]
             fixes_by_row = {result.scenario.row: list(result.fixes) for result in results}
         reports = validate_table(scenarios)
@@ -53,12 +61,15 @@ def run(args: argparse.Namespace) -> int:
             }
             if args.auto_fix:
                 document["changes"] = changes_json(changes)
+                document["run_id"] = run_id
             print_json(document)
         else:
             text = render_report(
                 reports, summary, verbose=args.verbose, auto_fix=args.auto_fix, changes=changes
             )
             print(text)
+            if run_id:
+                print(f"The fixes were journaled as run {run_id}; 'simbatch revert {run_id}' undoes them.")
     return 1 if any(report.critical_count for report in reports) else 0
 
 

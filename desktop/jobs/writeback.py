@@ -7,12 +7,12 @@ replaced is kept in the journal so that ``revert`` can put it back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from desktop.domain.models import CellValue
+from desktop.domain.models import CellChange, CellValue
 from desktop.domain.vitals import format_vitals
-from desktop.journal import Journal, RowTask, WriteRecord
+from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus, WriteRecord
 from desktop.services.source import CellRef, Source
 
 
@@ -135,3 +135,38 @@ def revert_run(journal: Journal, source: Source, run_id: str) -> RevertOutcome:
         source.write_cells(writes)
     journal.mark_reverted(run_id, reverted_ids)
     return outcome
+
+
+def write_journaled_changes(
+    journal: Journal,
+    source: Source,
+    changes: Sequence[CellChange],
+    *,
+    kind: RunKind,
+    row_spec: str,
+    case_ids: Mapping[int, str],
+) -> str | None:
+    """Write direct cell changes (auto-fix, defaults) as a journaled run, so ``revert`` can undo them.
+
+    The run and the values replaced are committed before the cells are written. Returns the run id,
+    or None when there is nothing to write.
+    """
+    if not changes:
+        return None
+    rows = sorted({c.row for c in changes})
+    run_id = journal.create_run(
+        kind=kind.value,
+        source=source.locator,
+        scenario_tab=source.scenario_tab,
+        row_spec=row_spec,
+        model=None,
+        settings={},
+        rows=[(row, case_ids.get(row, "")) for row in rows],
+    )
+    journal.set_run_status(run_id, RunStatus.RUNNING)
+    journal.record_writeback(run_id, [WriteRecord(c.row, c.column, c.old, c.new) for c in changes])
+    source.write_cells({CellRef(c.row, c.column): c.new for c in changes})
+    journal.mark_status(run_id, rows, RowStatus.COMPLETED)
+    journal.mark_written(run_id, rows)
+    journal.set_run_status(run_id, RunStatus.COMPLETED)
+    return run_id
