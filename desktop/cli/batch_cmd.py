@@ -19,7 +19,7 @@ from desktop.errors import UsageError
 from desktop.jobs.batch import BatchOutcome, BatchRun, job_summary, new_options
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RowStatus, RunKind, RunStatus
-from desktop.services.batch_api import batch_client_from_settings
+from desktop.services.batch_api import BatchService, batch_client_from_settings
 from desktop.services.open_source import open_source
 from desktop.services.source import Source
 from desktop.settings import Settings, load_settings
@@ -129,14 +129,16 @@ def _journal() -> Iterator[_Context]:
         journal.close()
 
 
-def _runner(ctx: _Context, source: Source, run_id: str, poll: float | None, json_out: bool) -> BatchRun:
+def _runner(
+    ctx: _Context, source: Source, run_id: str, poll: float | None, service: BatchService | None = None
+) -> BatchRun:
     settings = ctx.settings
     options = new_options(poll or settings.poll_interval_sec, settings.enqueued_token_cap)
     return BatchRun(
         ctx.journal,
         source,
         run_id,
-        batch_client_from_settings(settings.openai_base_url),
+        service or batch_client_from_settings(settings.openai_base_url),
         PriceTable.load(settings.price_overrides),
         options=options,
         say=lambda text, level: note(text if level == "info" else f"{level}: {text}"),
@@ -216,6 +218,7 @@ def render_outcome(outcome: BatchOutcome) -> str:
 def run_submit(args: argparse.Namespace) -> int:
     """Journal a new batch run over the selected rows and submit it (and wait with ``--wait``)."""
     with _journal() as ctx, open_selection(args) as selection:
+        service = batch_client_from_settings(ctx.settings.openai_base_url)  # no key: no run is journaled
         model = args.model or ctx.settings.model
         run_settings: dict[str, object] = {"mode": "batch"}
         if args.batch_id:
@@ -231,7 +234,7 @@ def run_submit(args: argparse.Namespace) -> int:
             settings=run_settings,
         )
         note(f"Run {run_id}: {len(selection.scenarios)} rows for the Batch API ({model}).")
-        runner = _runner(ctx, selection.source, run_id, args.poll_interval, args.json)
+        runner = _runner(ctx, selection.source, run_id, args.poll_interval, service)
         outcome = runner.run(wait=args.wait)
         return _report(outcome, args.json)
 
@@ -272,7 +275,7 @@ def run_status(args: argparse.Namespace) -> int:
     with _journal() as ctx:
         run_id = _resolve_run(ctx.journal, args.id)
         with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, None, args.json).refresh()
+            outcome = _runner(ctx, source, run_id, None).refresh()
             return _report(outcome, args.json)
 
 
@@ -281,7 +284,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     with _journal() as ctx:
         run_id = _resolve_run(ctx.journal, args.id)
         with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, args.poll_interval, args.json).cancel(wait=True)
+            outcome = _runner(ctx, source, run_id, args.poll_interval).cancel(wait=True)
             _report(outcome, args.json)
             return 0
 
@@ -291,7 +294,7 @@ def run_resume(args: argparse.Namespace) -> int:
     with _journal() as ctx:
         run_id = _resolve_run(ctx.journal, args.id)
         with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, args.poll_interval, args.json).run(wait=True)
+            outcome = _runner(ctx, source, run_id, args.poll_interval).run(wait=True)
             return _report(outcome, args.json)
 
 
@@ -300,7 +303,7 @@ def run_retry(args: argparse.Namespace) -> int:
     with _journal() as ctx:
         run_id = _resolve_run(ctx.journal, args.id)
         with _run_source(ctx.journal, run_id) as source:
-            runner = _runner(ctx, source, run_id, args.poll_interval, args.json)
+            runner = _runner(ctx, source, run_id, args.poll_interval)
             if runner.outcome().in_flight:
                 raise UsageError(
                     f"Run {run_id} still has batches running; wait for them or cancel them first."

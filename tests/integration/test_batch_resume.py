@@ -59,8 +59,19 @@ def test_killed_submit_resumes_without_a_second_batch(
     fake: FakeOpenAI, demo_copy: Path, step: str, recorded: BatchStep
 ) -> None:
     killed = simbatch(
-        fake, "batch", "submit", "--source", str(demo_copy), "--rows", "3-10", "--wait",
-        "--poll-interval", "0.02", "--batch-id", "night run", crash_at=step,
+        fake,
+        "batch",
+        "submit",
+        "--source",
+        str(demo_copy),
+        "--rows",
+        "3-10",
+        "--wait",
+        "--poll-interval",
+        "0.02",
+        "--batch-id",
+        "night run",
+        crash_at=step,
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
@@ -90,7 +101,9 @@ def test_killed_submit_resumes_without_a_second_batch(
 
 def test_status_and_download_collect_results_later(fake: FakeOpenAI, demo_copy: Path) -> None:
     fake.batch_polls_per_stage = 2
-    submitted = simbatch(fake, "batch", "submit", "--source", str(demo_copy), "--rows", "3-5", "--overwrite", "--json")
+    submitted = simbatch(
+        fake, "batch", "submit", "--source", str(demo_copy), "--rows", "3-5", "--overwrite", "--json"
+    )
     assert submitted.returncode == 0, submitted.stderr
     report = json.loads(submitted.stdout)
     run_id = report["run_id"]
@@ -113,3 +126,54 @@ def test_status_and_download_collect_results_later(fake: FakeOpenAI, demo_copy: 
 
     unknown = simbatch(fake, "batch", "status", "batch_nope")
     assert unknown.returncode == 2 and "batch_nope" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_failed_rows_rerun_in_a_new_batch_then_live(fake: FakeOpenAI, demo_copy: Path) -> None:
+    first = simbatch(
+        fake,
+        "batch",
+        "submit",
+        "--source",
+        str(demo_copy),
+        "--rows",
+        "3-6",
+        "--overwrite",
+        "--wait",
+        "--poll-interval",
+        "0.02",
+        "--json",
+    )
+    run_id = json.loads(first.stdout)["run_id"]
+    assert first.returncode == 0 and fake.batches_created == 1
+    with Journal.open() as journal:
+        journal.mark_failed(run_id, 4, "The model's reply was rejected: test")
+        journal.mark_failed(run_id, 5, "The model's reply was rejected: test")
+
+    retried = simbatch(fake, "batch", "retry", run_id, "--poll-interval", "0.02", "--json")
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(retried.stdout)["counts"] == {"COMPLETED": 4}
+    assert fake.batches_created == 2
+    (second,) = [b for b in fake.batches.values() if b["metadata"]["simbatch_chunk"] == "2"]
+    assert second["request_counts"]["total"] == 2
+
+    with Journal.open() as journal:
+        journal.mark_failed(run_id, 6, "The batch request failed (HTTP 500).")
+    live = simbatch(fake, "batch", "retry", run_id, "--live", "--json")
+    assert live.returncode == 0, live.stderr
+    assert json.loads(live.stdout)["counts"] == {"COMPLETED": 4}
+    assert fake.requested_rows() == [6] and fake.batches_created == 2
+
+
+def test_submit_without_a_key_is_one_sentence_and_journals_nothing(demo_copy: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", CRASH_ENV)}
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "batch", "submit", "--source", str(demo_copy), "--rows", "3-4"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 3 and "API key" in done.stderr and "Traceback" not in done.stderr
+    with Journal.open() as journal:
+        assert journal.list_runs() == []
