@@ -50,6 +50,8 @@ class AppContext(QObject):
         self.offline = False
         #: Time of the cached copy shown while offline (journal timestamp), else None.
         self.offline_since: str | None = None
+        #: Latest run status per sheet row (``RowStatus`` value), kept for the rows model to read.
+        self.row_status: dict[int, str] = {}
         self._selected: list[int] = []
         self._selection_provider: Callable[[], list[int]] | None = None
 
@@ -72,6 +74,11 @@ class AppContext(QObject):
             if scenario.row == row:
                 return scenario
         return None
+
+    def set_row_status(self, row: int, status: str) -> None:
+        """Record a row's run status and announce it with ``row_status_changed``."""
+        self.row_status[row] = status
+        self.row_status_changed.emit(row)
 
     # --- selection --------------------------------------------------------------------------------
 
