@@ -122,8 +122,12 @@ def _af(trace: _Trace, hr: float, seconds: float, rng: random.Random) -> None:
         trace.beat(t, NO_P)
         t += (60.0 / hr) * rng.uniform(0.6, 1.4)
     phases = [rng.uniform(0, 2 * math.pi) for _ in range(3)]
-    trace.add(lambda s: 0.04 * sum(math.sin(2 * math.pi * f * s + p) for f, p in zip((5.3, 6.7, 8.1), phases,
-                                                                                      strict=True)))
+    trace.add(
+        lambda s: (
+            0.04
+            * sum(math.sin(2 * math.pi * f * s + p) for f, p in zip((5.3, 6.7, 8.1), phases, strict=True))
+        )
+    )
 
 
 def _flutter(trace: _Trace, hr: float, seconds: float, _rng: random.Random) -> None:
@@ -138,8 +142,12 @@ def _vt(trace: _Trace, hr: float, seconds: float, _rng: random.Random) -> None:
 def _vf(trace: _Trace, _hr: float, seconds: float, rng: random.Random) -> None:
     parts = [(rng.uniform(3.5, 7.0), rng.uniform(0.2, 0.45), rng.uniform(0, 2 * math.pi)) for _ in range(5)]
     slow = rng.uniform(0, 2 * math.pi)
-    trace.add(lambda s: (0.6 + 0.4 * math.sin(0.9 * s + slow))
-              * sum(a * math.sin(2 * math.pi * f * s + p) for f, a, p in parts))
+    trace.add(
+        lambda s: (
+            (0.6 + 0.4 * math.sin(0.9 * s + slow))
+            * sum(a * math.sin(2 * math.pi * f * s + p) for f, a, p in parts)
+        )
+    )
 
 
 def _torsades(trace: _Trace, _hr: float, seconds: float, _rng: random.Random) -> None:

@@ -99,8 +99,14 @@ class AppContext(QObject):
 
     # --- source -----------------------------------------------------------------------------------
 
-    def set_source(self, source: Source | None, *, offline: bool = False, locator: str | None = None,
-                   offline_since: str | None = None) -> None:
+    def set_source(
+        self,
+        source: Source | None,
+        *,
+        offline: bool = False,
+        locator: str | None = None,
+        offline_since: str | None = None,
+    ) -> None:
         """Switch to another source (or to the offline copy of ``locator``) and tell the panels."""
         self.source = source
         self.offline = offline

@@ -53,8 +53,11 @@ def test_rate_follows_heart_rate() -> None:
 
 def test_atrial_fibrillation_is_irregular_and_sinus_is_not() -> None:
     def intervals(samples: list[float]) -> list[int]:
-        peaks = [i for i in range(1, len(samples) - 1)
-                 if samples[i] > 0.6 and samples[i] >= samples[i - 1] and samples[i] > samples[i + 1]]
+        peaks = [
+            i
+            for i in range(1, len(samples) - 1)
+            if samples[i] > 0.6 and samples[i] >= samples[i - 1] and samples[i] > samples[i + 1]
+        ]
         return [b - a for a, b in itertools.pairwise(peaks)]
 
     af = intervals(ecg_samples("atrial_fibrillation_ecg", 90, seconds=10.0))
