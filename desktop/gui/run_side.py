@@ -1,0 +1,40 @@
+"""The run side of the main window: the Run, Progress and Batch jobs panels on one controller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from desktop.gui.batches_panel import BatchesPanel
+from desktop.gui.context import AppContext
+from desktop.gui.progress_panel import ProgressPanel
+from desktop.gui.run_controller import RunController, controller_for
+from desktop.gui.run_panel import RunPanel
+
+
+@dataclass(slots=True)
+class RunSide:
+    """The three panels and the controller they share."""
+
+    controller: RunController
+    run_panel: RunPanel
+    progress_panel: ProgressPanel
+    batches_panel: BatchesPanel
+
+
+def build_run_side(context: AppContext, parent: QWidget | None = None) -> RunSide:
+    """Create the panels for a context (one controller per context)."""
+    run_panel = RunPanel(context, parent)
+    progress_panel = ProgressPanel(context, parent)
+    batches_panel = BatchesPanel(context, parent)
+    return RunSide(controller_for(context), run_panel, progress_panel, batches_panel)
+
+
+def install_run_side(context: AppContext, tabs: QTabWidget) -> RunSide:
+    """Add the "Run", "Progress" and "Batch jobs" tabs to ``tabs``."""
+    side = build_run_side(context, tabs)
+    tabs.addTab(side.run_panel, "Run")
+    tabs.addTab(side.progress_panel, "Progress")
+    tabs.addTab(side.batches_panel, "Batch jobs")
+    return side
