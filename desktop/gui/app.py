@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from desktop.gui.gc_guard import install_gui_thread_collector
 from desktop.gui.main_window import MainWindow
 from desktop.paths import APP_NAME, demo_workbook
 
@@ -52,6 +53,7 @@ def ensure_application() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    install_gui_thread_collector(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +13,18 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window
+from desktop.gui.gc_guard import install_gui_thread_collector
 from desktop.gui.main_window import MainWindow
 
 LOAD_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp: Any) -> Iterator[None]:
+    """Garbage is collected on the GUI thread only, as in the app (a QObject freed on a worker crashes)."""
+    install_gui_thread_collector(qapp)
+    yield
+    gc.collect()
 
 
 @dataclass
