@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench screenshots demo clean
+.PHONY: run test lint typecheck pytest bench screenshots demo clean bundle test-bundle
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,21 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/make_demo_workbook.py resources/demo/scenarios.xlsx
+
+$(VENV)/.bundle-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bundle]'
+	@touch $@
+
+# The Linux one-folder app (dist/simbatch/) and its .deb; prints the size and the start-up time.
+bundle: $(VENV)/.bundle-installed
+	PYTHON=$(abspath $(BIN)/python) packaging/build_linux.sh
+	PYTHON=$(abspath $(BIN)/python) packaging/make_deb.sh
+	@echo "Start-up check from the bundle (target: main window shown in under 3 s):"
+	QT_QPA_PLATFORM=offscreen dist/simbatch/simbatch --self-test
+
+# Build, unpack the .deb into a scratch root and run the installed program there.
+test-bundle: bundle
+	packaging/test_bundle.sh
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
