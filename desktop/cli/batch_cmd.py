@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
         command = sub.add_parser(name, help=text)
         command.add_argument("id", metavar="ID", help="a run id or a batch id")
         if name == "cancel":
-            command.add_argument("--poll-interval", type=_seconds, default=None, metavar="SECONDS")
+            command.add_argument("--poll-interval", type=seconds, default=None, metavar="SECONDS")
         _add_json(command)
         command.set_defaults(handler=handler)
 
@@ -84,7 +84,8 @@ def register(subparsers: Any) -> None:
     retry.set_defaults(handler=run_retry)
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """argparse type: a positive number of seconds."""
     try:
         value = float(text)
     except ValueError:
@@ -103,7 +104,7 @@ def _add_wait(parser: argparse.ArgumentParser, wait_flag: bool = True) -> None:
         parser.add_argument("--wait", action="store_true", help="poll until every batch has ended")
     parser.add_argument(
         "--poll-interval",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="seconds between status checks (default from settings; grows while nothing changes)",

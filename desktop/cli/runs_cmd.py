@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.cli import batch_cmd
 from desktop.cli.run_cmd import execute_and_report
 from desktop.cli_output import format_table, note, print_json
 from desktop.errors import InputError
 from desktop.jobs.resume import find_run_to_resume, reopen_source
 from desktop.jobs.writeback import revert_run
-from desktop.journal import Journal
+from desktop.journal import Journal, RunKind
 from desktop.services.llm import from_settings
 from desktop.settings import load_settings
 
@@ -26,12 +27,19 @@ def register(subparsers: Any) -> None:
     resume = subparsers.add_parser(
         "resume",
         help="continue an unfinished run",
-        description="Continue a live run where it stopped: completed rows are never requested again and "
-        "results generated but not yet written are written first. Without RUN_ID, the newest unfinished "
-        "live run.",
+        description="Continue a live or batch run where it stopped: completed rows are never requested "
+        "again, a submitted batch is never submitted twice, and results generated but not yet written are "
+        "written first. Without RUN_ID, the newest unfinished run.",
     )
     resume.add_argument("run_id", nargs="?", default=None, metavar="RUN_ID")
     resume.add_argument("--workers", type=int, default=None, metavar="N", help="parallel requests")
+    resume.add_argument(
+        "--poll-interval",
+        type=batch_cmd.seconds,
+        default=None,
+        metavar="SECONDS",
+        help="batch runs: seconds between status checks (default from settings)",
+    )
     resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     resume.set_defaults(handler=resume_run)
 
@@ -85,6 +93,10 @@ def resume_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
+    if run.kind == RunKind.BATCH.value:
+        resume_args = argparse.Namespace(id=run.run_id, poll_interval=args.poll_interval, json=args.json)
+        return batch_cmd.run_resume(resume_args)
+    with Journal.open() as journal:
         if run.model:
             settings.model = run.model
         workers = args.workers or int(str(run.settings.get("workers", settings.workers)))

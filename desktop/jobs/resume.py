@@ -8,20 +8,26 @@ from desktop.journal.records import UNFINISHED_RUN_STATUSES, RunRecord
 from desktop.services.open_source import open_source
 from desktop.services.source import Source
 
+#: Run kinds that ``simbatch resume`` carries on with.
+RESUMABLE_KINDS = (RunKind.LIVE.value, RunKind.BATCH.value)
+
 
 def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
-    """The run named ``run_id``, or the newest unfinished live run; ``InputError`` when there is none."""
+    """The run named ``run_id``, or the newest unfinished live or batch run; ``InputError`` when none."""
     if run_id:
         run = journal.get_run(run_id)
         if run is None:
             raise InputError(f"There is no run {run_id!r} in the journal; 'simbatch runs' lists them.")
-        if run.kind != RunKind.LIVE.value:
-            raise InputError(f"Run {run_id} is a {run.kind} run; only live runs can be resumed here.")
+        if run.kind not in RESUMABLE_KINDS:
+            raise InputError(
+                f"Run {run_id} is a {run.kind} run; only live and batch runs can be resumed "
+                f"(undo it with 'simbatch revert {run_id}')."
+            )
         return run
     for run in journal.list_runs():
-        if run.kind == RunKind.LIVE.value and run.status in UNFINISHED_RUN_STATUSES:
+        if run.kind in RESUMABLE_KINDS and run.status in UNFINISHED_RUN_STATUSES:
             return run
-    raise InputError("There is no unfinished live run to resume; 'simbatch runs' lists every run.")
+    raise InputError("There is no unfinished run to resume; 'simbatch runs' lists every run.")
 
 
 def reopen_source(run: RunRecord) -> Source:

@@ -82,7 +82,9 @@ def test_killed_submit_resumes_without_a_second_batch(
     assert run.settings.get("batch_name") == "night run"
     assert fake.batches_created == (0 if step == "after_upload" else 1)
 
-    resumed = simbatch(fake, "batch", "resume", run.run_id, "--poll-interval", "0.02", "--json")
+    # `simbatch resume` (newest unfinished run) hands batch runs to the batch engine, like `batch resume`.
+    command = ["resume"] if step == "during_poll" else ["batch", "resume", run.run_id]
+    resumed = simbatch(fake, *command, "--poll-interval", "0.02", "--json")
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
     assert report["run_id"] == run.run_id and report["counts"] == {"COMPLETED": 8}

@@ -113,7 +113,7 @@ def test_successful_run_leaves_no_secret(
 
 def test_resume_without_unfinished_run_says_so(fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["resume"]) == 2
-    assert "no unfinished live run" in capsys.readouterr().err
+    assert "no unfinished run" in capsys.readouterr().err
 
 
 def test_resume_continues_interrupted_run(
