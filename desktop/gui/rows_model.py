@@ -1,12 +1,12 @@
 """Table model over the scenario rows: one plain tuple per row, nothing recomputed per cell.
 
-Columns: Row, Case ID, Title, Score, Issues, Severity, Status. Sorting goes through a
+Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run. Sorting goes through a
 ``QSortFilterProxyModel`` using ``SORT_ROLE`` (see :func:`make_sort_proxy`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
@@ -21,13 +21,20 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.domain.models import RowReport, Scenario, Severity
 
-COLUMNS: tuple[str, ...] = ("Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status")
-COL_ROW, COL_CASE, COL_TITLE, COL_SCORE, COL_ISSUES, COL_SEVERITY, COL_STATUS = range(len(COLUMNS))
+COLUMNS: tuple[str, ...] = (
+    "Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status", "Cost", "Last run"
+)
+(COL_ROW, COL_CASE, COL_TITLE, COL_SCORE, COL_ISSUES, COL_SEVERITY, COL_STATUS, COL_COST,
+ COL_LAST_RUN) = range(len(COLUMNS))
 
 #: Raw, sortable value of a cell (numbers stay numbers).
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The row's worst severity as text: "critical", "warning", "info", "ok" or "" before validation.
 SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The issue codes of the row (a frozenset of str; empty before validation).
+CODES_ROLE = Qt.ItemDataRole.UserRole + 3
+#: The row's run status as stored (e.g. "COMPLETED"), or NOT_RUN.
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NOT_VALIDATED = "—"
 NOT_RUN = "Not run"
@@ -63,7 +70,17 @@ class RowEntry(NamedTuple):
     warnings: int = 0
     severity: str = ""  # "" until validated
     status: str = NOT_RUN
+    cost: float | None = None
+    last_run: str = ""  # time of the latest run that touched the row (journal ISO text)
+    codes: frozenset[str] = frozenset()
 
+
+class RunInfo(NamedTuple):
+    """The latest enrichment run's outcome for one row (from the journal)."""
+
+    status: str
+    cost: float
+    when: str
 
 def entry_for(scenario: Scenario) -> RowEntry:
     """A fresh, not-yet-validated entry for a scenario."""
@@ -79,6 +96,7 @@ def with_report(entry: RowEntry, report: RowReport) -> RowEntry:
         critical=report.critical_count,
         warnings=report.warning_count,
         severity=worst.value if worst is not None else OK,
+        codes=frozenset(issue.code.value for issue in report.issues),
     )
 
 
@@ -133,6 +151,22 @@ class RowsModel(QAbstractTableModel):
                 self.index(min(touched), COL_SCORE), self.index(max(touched), COL_SEVERITY)
             )
 
+    def set_run_info(self, info: Mapping[int, RunInfo]) -> None:
+        """Store each row's latest run status, cost and time; rows not named show "Not run"."""
+        changed = False
+        for pos, entry in enumerate(self._entries):
+            run = info.get(entry.row)
+            new = (
+                entry._replace(status=NOT_RUN, cost=None, last_run="")
+                if run is None
+                else entry._replace(status=run.status, cost=run.cost, last_run=run.when)
+            )
+            if new != entry:
+                self._entries[pos] = new
+                changed = True
+        if changed and self._entries:
+            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._entries) - 1, COL_LAST_RUN))
+
     def clear(self) -> None:
         """Remove every row."""
         self.set_scenarios(())
@@ -184,9 +218,13 @@ class RowsModel(QAbstractTableModel):
             return _tooltip(entry, column)
         if role == SEVERITY_ROLE:
             return entry.severity
+        if role == CODES_ROLE:
+            return entry.codes
+        if role == STATUS_ROLE:
+            return entry.status
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
             return severity_icon(entry.severity)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -204,6 +242,10 @@ def _display(entry: RowEntry, column: int) -> str:
         return NOT_VALIDATED if entry.issues is None else str(entry.issues)
     if column == COL_SEVERITY:
         return entry.severity or NOT_VALIDATED
+    if column == COL_COST:
+        return "" if entry.cost is None else f"${entry.cost:.4f}"
+    if column == COL_LAST_RUN:
+        return entry.last_run[:16].replace("T", " ")
     return entry.status
 
 
@@ -220,6 +262,10 @@ def _sort_key(entry: RowEntry, column: int) -> Any:
         return -1 if entry.issues is None else entry.issues
     if column == COL_SEVERITY:
         return _SEVERITY_RANK.get(entry.severity, -1)
+    if column == COL_COST:
+        return -1.0 if entry.cost is None else entry.cost
+    if column == COL_LAST_RUN:
+        return entry.last_run
     return entry.status
 
 
@@ -241,6 +287,10 @@ def _tooltip(entry: RowEntry, column: int) -> str:
         if entry.severity == OK:
             return "No issues found"
         return f"Worst issue: {entry.severity}"
+    if column == COL_COST:
+        return "Cost of the latest run for this row" if entry.cost is not None else "Not run yet"
+    if column == COL_LAST_RUN:
+        return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
 
 

@@ -7,7 +7,7 @@ replaced is kept in the journal so that ``revert`` can put it back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain.models import CellChange, CellValue
@@ -111,9 +111,19 @@ class RevertOutcome:
     skipped: list[CellRef] = field(default_factory=list)
 
 
-def revert_run(journal: Journal, source: Source, run_id: str) -> RevertOutcome:
-    """Put back the values a run's write-back replaced, skipping cells changed since it wrote them."""
-    entries = [e for e in journal.writeback_history(run_id) if not e.conflict and e.reverted_at is None]
+def revert_run(
+    journal: Journal, source: Source, run_id: str, *, rows: Iterable[int] | None = None
+) -> RevertOutcome:
+    """Put back the values a run's write-back replaced, skipping cells changed since it wrote them.
+
+    ``rows`` limits the revert to those sheet rows (default: every row of the run).
+    """
+    wanted = None if rows is None else set(rows)
+    entries = [
+        e
+        for e in journal.writeback_history(run_id)
+        if not e.conflict and e.reverted_at is None and (wanted is None or e.row in wanted)
+    ]
     outcome = RevertOutcome()
     if not entries:
         return outcome

@@ -285,3 +285,13 @@ class TasksPart(JournalPart):
                 " output_tokens = output_tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ? AND row = ?",
                 (params(item) for item in finished),
             )
+
+    def latest_row_runs(self, source: str) -> dict[int, tuple[str, float, str]]:
+        """Per row of ``source``, its latest live/batch task as (status, cost, updated_at), in one query."""
+        rows = self._store.rows(
+            "SELECT t.row, t.status, t.cost_usd, t.updated_at FROM row_tasks t"
+            " JOIN runs r ON r.run_id = t.run_id"
+            " WHERE r.source = ? AND r.kind IN ('live', 'batch') ORDER BY t.updated_at",
+            (source,),
+        )
+        return {r["row"]: (r["status"], float(r["cost_usd"]), r["updated_at"]) for r in rows}

@@ -32,7 +32,7 @@ def _report(row: int, score: int, *severities: Severity) -> RowReport:
 def test_rows_show_placeholders_until_validated(qapp: Any) -> None:
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
-    assert model.rowCount() == 3 and model.columnCount() == 7
+    assert model.rowCount() == 3 and model.columnCount() == 9
     assert model.data(model.index(0, COL_ROW)) == "3"
     assert model.data(model.index(0, COL_SCORE)) == "—"
     assert model.data(model.index(0, COL_STATUS)) == "Not run"
