@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -232,8 +232,14 @@ class ProgressPanel(QWidget):
         if history is None or (self.controller.active and history.run.run_id == self.controller.run_id):
             return
         self._start_chart()
-        for minutes, done, cost in chart_points(history.finished):
-            self._add_point(minutes, done, cost)
+        points = chart_points(history.finished)
+        if points:
+            self.done_series.replace([QPointF(m, d) for m, d, _c in points])
+            self.cost_series.replace([QPointF(m, c) for m, _d, c in points])
+            last_minutes, last_done, last_cost = points[-1]
+            self.x_axis.setRange(0, max(last_minutes, 0.1))
+            self.rows_axis.setRange(0, max(last_done, 1))
+            self.cost_axis.setRange(0, max(last_cost * 1.1, 0.0001))
         totals = history.run.totals
         self.bar.setValue(round(100 * totals.finished / totals.rows) if totals.rows else 0)
         self.bar.setFormat(f"%p%  ({totals.finished:,} of {totals.rows:,} rows)")

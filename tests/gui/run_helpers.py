@@ -42,3 +42,62 @@ def journal_fixture() -> Iterator[Journal]:
     """A journal in the test's data folder."""
     with Journal.open() as j:
         yield j
+
+
+def make_workbook(demo: Path, target: Path, rows: int) -> Path:
+    """The demo rows repeated until there are ``rows`` scenarios, with unique case ids."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(demo)
+    sheet = book["Master Scenario Convert"]
+    template = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row)]
+    for index in range(len(template), rows):
+        values = list(template[index % len(template)])
+        values[0] = f"{values[0]}-X{index}"
+        sheet.append(values)
+    book.save(target)
+    book.close()
+    return target
+
+
+class StallMeter:
+    """Measures how late a 10 ms QTimer fires on the GUI thread: each gap beyond 10 ms is a stall."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        import time
+
+        from PySide6.QtCore import QTimer
+
+        self._clock = time.perf_counter
+        self.interval = interval_ms / 1000.0
+        self.gaps: list[float] = []
+        self._last = self._clock()
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Start measuring."""
+        self._last = self._clock()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop measuring."""
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = self._clock()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    @property
+    def longest(self) -> float:
+        """The longest gap between two ticks, in seconds."""
+        return max(self.gaps, default=0.0)
+
+    def percentile(self, share: float) -> float:
+        """The gap below which ``share`` of the gaps fall."""
+        if not self.gaps:
+            return 0.0
+        ordered = sorted(self.gaps)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
