@@ -65,9 +65,44 @@ def create_main_window(source: str | None = None) -> MainWindow:
     return window
 
 
+def first_start() -> bool:
+    """True when no source was ever opened (the welcome screen is shown then)."""
+    from desktop.settings import load_settings
+
+    return not load_settings().last_source
+
+
+def create_main_window_with_welcome() -> MainWindow:
+    """The main window with the welcome screen over it; the choice is opened when made."""
+    from desktop.gui.welcome import WelcomeDialog
+
+    ensure_application()
+    window = MainWindow()
+    welcome = WelcomeDialog(window)
+
+    def chosen() -> None:
+        if welcome.choice:
+            window.open_source(welcome.choice, scenario_tab_setting())
+
+    welcome.accepted.connect(chosen)
+    window.welcome = welcome  # type: ignore[attr-defined]
+    welcome.open()
+    return window
+
+
 def run_app(source: str | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
     app = ensure_application()
-    window = create_main_window(source)
+    window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
+    _offer_resume(window)
     return app.exec()
+
+
+def _offer_resume(window: MainWindow) -> None:
+    """Offer unfinished runs and batches for resume, when the run side is part of this build."""
+    try:
+        from desktop.gui.resume import offer_resume
+    except ImportError:
+        return
+    offer_resume(window.context, window)

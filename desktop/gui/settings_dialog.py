@@ -1,0 +1,288 @@
+"""Settings: OpenAI key (keyring only, masked, with a Test), endpoint, model, prices, workers and rate
+limits, tab names, overwrite policy, and the Google account. Secrets never go into settings.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.models import Scenario
+from desktop.errors import SimBatchError
+from desktop.gui.tasks import run_task
+from desktop.services import secrets
+from desktop.settings import PriceOverride, Settings, save_settings
+
+SAMPLE = Scenario(
+    row=3, case_id="TEST-1", title="Connection test: healthy adult", vitals={"Initial_Vitals": None}
+)
+
+
+def test_openai(settings: Settings) -> str:
+    """Send one tiny request with the saved key and settings (worker thread); "OK" or raises."""
+    from desktop.services.llm import from_settings
+
+    client = from_settings(settings, timeout=30.0)
+    client.generate(SAMPLE, ["Initial_Vitals"])
+    return "OK — the endpoint answered and the key was accepted."
+
+
+def _auth() -> Any:
+    try:
+        from desktop.services import auth
+    except ImportError:
+        return None
+    return auth
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; Save writes them (and the key to the keyring)."""
+
+    saved = Signal()
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings.model_copy(deep=True)
+
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText(
+            "sk-… (kept in the system keyring)"
+            if not secrets.get_openai_key()
+            else "A key is stored; type a new one to replace it"
+        )
+        self.key_edit.setToolTip("Your OpenAI API key. It is kept in the system keyring, never in a file.")
+        self.test_button = QPushButton("&Test")
+        self.test_button.setToolTip("Save the key and send one tiny request to check it")
+        self.test_button.clicked.connect(self.test_key)
+        self.test_label = QLabel("")
+        self.test_label.setWordWrap(True)
+        status = secrets.keyring_status()
+        self.keyring_label = QLabel("" if status.usable else status.message)
+        self.keyring_label.setWordWrap(True)
+        self.keyring_label.setVisible(not status.usable)
+
+        self.endpoint_edit = QLineEdit(self.settings.openai_base_url or "")
+        self.endpoint_edit.setPlaceholderText("https://api.openai.com/v1")
+        self.endpoint_edit.setToolTip("Leave empty for OpenAI; set it for an OpenAI-compatible server")
+        self.model_edit = QLineEdit(self.settings.model)
+        self.model_edit.setToolTip("The model that generates the vitals")
+        self.workers_spin = self._spin(1, 64, self.settings.workers, "Requests sent at the same time")
+        self.rpm_spin = self._spin(
+            1, 1_000_000, self.settings.requests_per_minute, "Requests per minute at most"
+        )
+        self.tpm_spin = self._spin(
+            1, 100_000_000, self.settings.tokens_per_minute, "Tokens per minute at most"
+        )
+        self.tab_edit = QLineEdit(self.settings.scenario_tab)
+        self.tab_edit.setToolTip("The tab of the workbook or sheet that holds the scenario rows")
+        self.overwrite_check = QCheckBox("Overwrite vitals cells that are already valid")
+        self.overwrite_check.setChecked(self.settings.overwrite_valid)
+        self.overwrite_check.setToolTip("Off: only empty or invalid cells are generated")
+
+        self.prices = QTableWidget(0, 4)
+        self.prices.setHorizontalHeaderLabels(["Model", "Input $/M", "Cached input $/M", "Output $/M"])
+        self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.prices.verticalHeader().setVisible(False)
+        self.prices.setToolTip("Your own prices per million tokens; they replace the built-in ones")
+        for model, price in self.settings.price_overrides.items():
+            self._add_price_row(model, price)
+        add_price = QPushButton("Add price")
+        add_price.setToolTip("Add a line for a model's price")
+        add_price.clicked.connect(lambda: self._add_price_row("", None))
+        remove_price = QPushButton("Remove price")
+        remove_price.setToolTip("Remove the selected price line")
+        remove_price.clicked.connect(lambda: self.prices.removeRow(self.prices.currentRow()))
+
+        self.google_label = QLabel("")
+        self.google_button = QPushButton("")
+        self.google_button.clicked.connect(self._google_clicked)
+        self._refresh_google()
+
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.test_button)
+        price_buttons = QHBoxLayout()
+        price_buttons.addWidget(add_price)
+        price_buttons.addWidget(remove_price)
+        price_buttons.addStretch(1)
+        google_row = QHBoxLayout()
+        google_row.addWidget(self.google_label, 1)
+        google_row.addWidget(self.google_button)
+        form = QFormLayout()
+        form.addRow("OpenAI &key:", key_row)
+        form.addRow("", self.test_label)
+        form.addRow("", self.keyring_label)
+        form.addRow("&Endpoint URL:", self.endpoint_edit)
+        form.addRow("&Model:", self.model_edit)
+        form.addRow("&Workers:", self.workers_spin)
+        form.addRow("Requests per minute:", self.rpm_spin)
+        form.addRow("Tokens per minute:", self.tpm_spin)
+        form.addRow("Scenario &tab:", self.tab_edit)
+        form.addRow("", self.overwrite_check)
+        form.addRow("Prices:", self.prices)
+        form.addRow("", price_buttons)
+        form.addRow("Google account:", google_row)
+
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.resize(640, 640)
+
+    @staticmethod
+    def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.setGroupSeparatorShown(True)
+        return spin
+
+    def _add_price_row(self, model: str, price: PriceOverride | None) -> None:
+        row = self.prices.rowCount()
+        self.prices.insertRow(row)
+        cached = "" if price is None or price.cached_input is None else f"{price.cached_input:g}"
+        values = (
+            model,
+            "" if price is None else f"{price.input:g}",
+            cached,
+            "" if price is None else f"{price.output:g}",
+        )
+        for j, text in enumerate(values):
+            self.prices.setItem(row, j, QTableWidgetItem(text))
+
+    def _price_overrides(self) -> dict[str, PriceOverride]:
+        result: dict[str, PriceOverride] = {}
+        for i in range(self.prices.rowCount()):
+            items = [self.prices.item(i, j) for j in range(4)]
+            texts = [item.text().strip() if item is not None else "" for item in items]
+            if not texts[0]:
+                continue
+            try:
+                result[texts[0]] = PriceOverride(
+                    input=float(texts[1] or 0),
+                    output=float(texts[3] or 0),
+                    cached_input=float(texts[2]) if texts[2] else None,
+                )
+            except ValueError as exc:
+                raise ValueError(f"The price of {texts[0]} must be numbers of zero or more.") from exc
+        return result
+
+    def collect(self) -> Settings:
+        """The settings as edited (raises ValueError with a sentence for a bad entry)."""
+        updated = self.settings.model_copy(deep=True)
+        updated.openai_base_url = self.endpoint_edit.text().strip() or None
+        updated.model = self.model_edit.text().strip() or updated.model
+        updated.workers = self.workers_spin.value()
+        updated.requests_per_minute = self.rpm_spin.value()
+        updated.tokens_per_minute = self.tpm_spin.value()
+        updated.scenario_tab = self.tab_edit.text().strip() or updated.scenario_tab
+        updated.overwrite_valid = self.overwrite_check.isChecked()
+        updated.price_overrides = self._price_overrides()
+        return updated
+
+    def _store_key(self) -> None:
+        key = self.key_edit.text().strip()
+        if key:
+            secrets.set_openai_key(key)
+            self.key_edit.clear()
+            self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
+
+    def save(self) -> None:
+        """Store the key in the keyring and the rest in settings.json, then close."""
+        try:
+            updated = self.collect()
+        except ValueError as exc:
+            self.error_label.setText(str(exc).splitlines()[0])
+            return
+        self._store_key()
+        save_settings(updated)
+        self.settings = updated
+        self.saved.emit()
+        self.accept()
+
+    def test_key(self) -> None:
+        """Store the typed key, then check it with one request off the GUI thread."""
+        try:
+            settings = self.collect()
+        except ValueError as exc:
+            self.test_label.setText(str(exc).splitlines()[0])
+            return
+        self._store_key()
+        self.test_button.setEnabled(False)
+        self.test_label.setText("Testing…")
+        run_task(test_openai, settings, on_result=self._tested, on_error=self._test_failed)
+
+    def _tested(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_label.setText(message)
+
+    def _test_failed(self, error: BaseException) -> None:
+        self.test_button.setEnabled(True)
+        text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
+        self.test_label.setText(text.strip().splitlines()[0] if text.strip() else "The test failed.")
+
+    # --- Google -----------------------------------------------------------------------------------
+
+    def _refresh_google(self) -> None:
+        auth = _auth()
+        if auth is None:
+            self.google_label.setText("Google sign-in is not available in this build.")
+            self.google_button.setVisible(False)
+            return
+        account = auth.signed_in_account() if auth.is_signed_in() else None
+        signed_in = bool(account) or auth.is_signed_in()
+        self.google_label.setText(
+            f"Signed in as {account}" if account else "Signed in" if signed_in else "Not signed in"
+        )
+        self.google_button.setText("Sign &out" if signed_in else "Sign &in with Google")
+        self.google_button.setToolTip(
+            "Forget the Google sign-in" if signed_in else "Open the browser to sign in to Google Sheets"
+        )
+
+    def _google_clicked(self) -> None:
+        auth = _auth()
+        if auth is None:
+            return
+        if auth.is_signed_in():
+            auth.logout()
+            self._refresh_google()
+            return
+        self.google_button.setEnabled(False)
+        self.google_label.setText("Waiting for the browser sign-in…")
+        client = self.settings.google_client_secrets
+
+        def done(_value: object) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+
+        def failed(error: BaseException) -> None:
+            self.google_button.setEnabled(True)
+            self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
+
+        run_task(auth.login, client, on_result=done, on_error=failed)

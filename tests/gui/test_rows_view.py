@@ -1,0 +1,78 @@
+"""Rows area: status and issue filters, the selection box both ways, and the offline banner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.main_window import MainWindow
+from desktop.gui.rows_view import NO_ISSUES
+from desktop.journal import Journal
+from tests.gui.conftest import MessageLog, wait_idle
+from tests.gui.test_main_window import PLANTED_CRITICAL, OpenWindow
+
+
+def test_selection_box_selects_rows_and_follows_the_table(
+    qtbot: QtBot, open_window: OpenWindow, demo_copy: Path
+) -> None:
+    window = open_window(demo_copy)
+    wait_idle(qtbot, window)
+    view = window.rows_view
+    view.selection_box.setText("10-12, 20")
+    view.apply_selection_box()
+    assert window.selected_rows() == [10, 11, 12, 20]
+    assert window.context.selected_rows() == [10, 11, 12, 20]
+    window.select_row(5)
+    assert view.selection_box.text() == "5"
+    view.selection_box.setText("12-10")
+    view.apply_selection_box()
+    assert "backwards" in view.selection_error.text()
+
+
+def test_issue_and_status_filters_hide_rows(qtbot: QtBot, open_window: OpenWindow, demo_copy: Path) -> None:
+    window = open_window(demo_copy)
+    wait_idle(qtbot, window)
+    window.validate()
+    wait_idle(qtbot, window)
+    view = window.rows_view
+    total = view.proxy.rowCount()
+    view.issue_filter.setCurrentIndex(view.issue_filter.findData("out_of_range"))
+    shown = [window.model.entry(view.proxy.mapToSource(view.proxy.index(i, 0)).row()).row
+             for i in range(view.proxy.rowCount())]
+    assert 0 < len(shown) < total and PLANTED_CRITICAL[0] in shown
+    view.issue_filter.setCurrentIndex(view.issue_filter.findData(NO_ISSUES))
+    assert PLANTED_CRITICAL[0] not in [
+        window.model.entry(view.proxy.mapToSource(view.proxy.index(i, 0)).row()).row
+        for i in range(view.proxy.rowCount())
+    ]
+    view.issue_filter.setCurrentIndex(0)
+    view.status_filter.setCurrentIndex(view.status_filter.findData("COMPLETED"))
+    assert view.proxy.rowCount() == 0  # nothing has run yet
+    view.status_filter.setCurrentIndex(0)
+    assert view.proxy.rowCount() == total
+
+
+def test_unreachable_sheet_shows_the_cached_copy_offline(
+    qtbot: QtBot, demo_copy: Path, message_boxes: MessageLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    sheet = "gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
+    from desktop.services.workbook import XlsxSource
+
+    rows = XlsxSource(demo_copy).read_scenarios().scenarios
+    with Journal.open() as journal:
+        journal.cache_scenarios(sheet, rows)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_source(sheet)
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.context.offline
+    assert window.banner.isVisibleTo(window)
+    assert window.banner_label.text().startswith("Offline — showing the copy from ")
+    assert window.model.rowCount() == len(rows)
+    assert not window.defaults_action.isEnabled() and not window.autofix_action.isEnabled()
+    assert window.validate_action.isEnabled()
+    assert message_boxes.shown == []
+    window.close()
