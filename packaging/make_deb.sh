@@ -55,7 +55,6 @@ cp "$STAGE/DEBIAN/postinst" "$STAGE/DEBIAN/postrm"
 sed -i 's/"configure"/"remove"/' "$STAGE/DEBIAN/postrm"
 chmod 0755 "$STAGE/DEBIAN/postinst" "$STAGE/DEBIAN/postrm"
 
-fakeroot_cmd=()
-command -v fakeroot >/dev/null 2>&1 && [ "$(id -u)" != 0 ] && fakeroot_cmd=(fakeroot)
-"${fakeroot_cmd[@]}" dpkg-deb --root-owner-group --build "$STAGE" "$OUT" >/dev/null
+# --root-owner-group: files belong to root in the package, whoever builds it (no fakeroot needed).
+dpkg-deb --root-owner-group --build "$STAGE" "$OUT" >/dev/null
 echo "Debian package: $OUT ($(du -sm "$OUT" | cut -f1) MB)"
