@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(
-            _action(self, "Quit", QKeySequence.StandardKey.Quit, "Close SimBatch", lambda: None if self.close() else None)
+            _action(self, "Quit", QKeySequence.StandardKey.Quit, "Close SimBatch", self._quit)
         )
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
@@ -249,6 +249,9 @@ class MainWindow(QMainWindow):
         rows_menu = self.menuBar().addMenu("&Rows")
         for action in (self.validate_action, self.autofix_action, self.defaults_action, self.review_action):
             rows_menu.addAction(action)
+
+    def _quit(self) -> None:
+        self.close()
 
     def _make_status_bar(self) -> None:
         self.source_label = QLabel("No source open")

@@ -22,8 +22,9 @@ def test_defaults_apply_is_journaled_and_undo_puts_the_workbook_back(
     qtbot.waitUntil(lambda: window.preview is not None, timeout=10_000)
     assert window.preview is not None
     window.preview.apply_button.click()
-    qtbot.waitUntil(lambda: bool(window.undo_stack) and window.reports is not None and not window.busy,
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: bool(window.undo_stack) and window.reports is not None and not window.busy, timeout=15_000
+    )
     after = initial_vitals(demo_copy, PLANTED_MISSING_ROW)
     assert after != before
     [run] = [r for r in window.context.journal.list_runs() if r.run_id == window.undo_stack[-1]]
@@ -32,8 +33,9 @@ def test_defaults_apply_is_journaled_and_undo_puts_the_workbook_back(
 
     assert window.undo_action.isEnabled()
     window.undo_action.trigger()
-    qtbot.waitUntil(lambda: not window.undo_stack and window.reports is not None and not window.busy,
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: not window.undo_stack and window.reports is not None and not window.busy, timeout=15_000
+    )
     assert initial_vitals(demo_copy, PLANTED_MISSING_ROW) == before
     assert message_boxes.shown == []
 
@@ -45,8 +47,10 @@ def test_auto_fix_preview_lists_each_fix_and_cancel_writes_nothing(
     wait_idle(qtbot, window)
     original = demo_copy.read_bytes()
     window.autofix_action.trigger()
-    qtbot.waitUntil(lambda: window.preview is not None or (not window.busy and bool(
-        window.statusBar().currentMessage())), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.preview is not None or (not window.busy and bool(window.statusBar().currentMessage())),
+        timeout=10_000,
+    )
     if window.preview is None:  # the demo has nothing auto-fixable: the status bar says so
         assert window.statusBar().currentMessage().startswith("Nothing to fix")
         return

@@ -39,8 +39,10 @@ def test_issue_and_status_filters_hide_rows(qtbot: QtBot, open_window: OpenWindo
     view = window.rows_view
     total = view.proxy.rowCount()
     view.issue_filter.setCurrentIndex(view.issue_filter.findData("out_of_range"))
-    shown = [window.model.entry(view.proxy.mapToSource(view.proxy.index(i, 0)).row()).row
-             for i in range(view.proxy.rowCount())]
+    shown = [
+        window.model.entry(view.proxy.mapToSource(view.proxy.index(i, 0)).row()).row
+        for i in range(view.proxy.rowCount())
+    ]
     assert 0 < len(shown) < total and PLANTED_CRITICAL[0] in shown
     view.issue_filter.setCurrentIndex(view.issue_filter.findData(NO_ISSUES))
     assert PLANTED_CRITICAL[0] not in [

@@ -1,0 +1,74 @@
+"""Review: before/after of a run's rows from the journal alone (no source), highlight, monitor, accept."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.context import AppContext
+from desktop.gui.review import REVIEWED, ReviewPanel
+from desktop.journal import Journal
+
+BEFORE = '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "waveform": "sinus_ecg"}'
+
+
+def make_run(journal: Journal) -> str:
+    run_id = journal.create_run(
+        kind="live",
+        source="gsheet:offline-only",
+        scenario_tab="Master Scenario Convert",
+        row_spec="3-4",
+        model="gpt-4o-mini",
+        settings={},
+        rows=[(3, "CARD-1"), (4, "CARD-2")],
+        columns={3: ["Initial_Vitals", "State1_Vitals"], 4: ["State1_Vitals"]},
+        originals={3: {"vitals": {"Initial_Vitals": BEFORE, "State1_Vitals": None}}, 4: {"vitals": {}}},
+    )
+    journal.mark_processing(run_id, 3)
+    journal.mark_completed(
+        run_id,
+        3,
+        result={
+            "Initial_Vitals": {"HR": 130, "BP": "120/80", "SpO2": 98, "RR": 16, "waveform": "sinus_ecg"},
+            "State1_Vitals": {
+                "HR": 150,
+                "BP": "90/60",
+                "SpO2": 91,
+                "RR": 24,
+                "waveform": "ventricular_tachycardia_ecg",
+            },
+        },
+        input_tokens=10,
+        cached_tokens=0,
+        output_tokens=10,
+        cost_usd=0.001,
+        vitals_added=5,
+        warnings=[],
+    )
+    return run_id
+
+
+def test_review_shows_before_and_after_and_accepts_offline(qtbot: QtBot) -> None:
+    with Journal.open() as journal:
+        run_id = make_run(journal)
+        context = AppContext(journal)
+        panel = ReviewPanel(context)
+        qtbot.addWidget(panel)
+        panel.refresh()
+        qtbot.waitUntil(lambda: panel.rows_list.count() == 1, timeout=5_000)
+        assert panel.current_run_id() == run_id
+        assert panel.current_row() == 3  # row 4 never completed: nothing to review
+        changed = panel.changed_cells()
+        assert ("Initial_Vitals", "HR") in changed
+        assert ("Initial_Vitals", "BP") not in changed
+        assert ("State1_Vitals", "waveform") in changed
+        assert panel.monitor.vitals["HR"] == 130
+        state1 = next(
+            i for i in range(panel.table.rowCount()) if panel.table.item(i, 0).text() == "State1_Vitals"
+        )
+        panel.table.setCurrentCell(state1, 1)
+        assert panel.monitor.vitals["waveform"] == "ventricular_tachycardia_ecg"
+        assert panel.accept_button.isEnabled()
+        assert not panel.revert_button.isEnabled()  # no source: reverting waits until it is reachable
+        panel.accept_button.click()
+        qtbot.waitUntil(lambda: journal.get_task(run_id, 3).checkpoint == REVIEWED, timeout=5_000)
+        qtbot.waitUntil(lambda: panel.rows_list.item(0).text().startswith("✓"), timeout=5_000)

@@ -1,0 +1,52 @@
+"""Settings: the key goes to the keyring, never settings.json; other fields saved; bad prices explained."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.settings_dialog import SettingsDialog
+from desktop.services import secrets
+from desktop.settings import Settings, load_settings, settings_path
+
+KEY = "sk-test-0123456789abcdef"
+
+
+def test_save_puts_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert dialog.key_edit.echoMode() == dialog.key_edit.EchoMode.Password
+    dialog.key_edit.setText(KEY)
+    dialog.model_edit.setText("gpt-4.1-mini")
+    dialog.workers_spin.setValue(3)
+    dialog.endpoint_edit.setText("http://127.0.0.1:8000/v1")
+    dialog._add_price_row("gpt-4.1-mini", None)
+    row = dialog.prices.rowCount() - 1
+    dialog.prices.item(row, 1).setText("0.4")
+    dialog.prices.item(row, 3).setText("1.6")
+    with qtbot.waitSignal(dialog.saved, timeout=2_000):
+        dialog.save()
+    assert secrets.get_openai_key() == KEY
+    text = settings_path().read_text(encoding="utf-8")
+    assert KEY not in text
+    saved = load_settings()
+    assert saved.model == "gpt-4.1-mini" and saved.workers == 3
+    assert saved.openai_base_url == "http://127.0.0.1:8000/v1"
+    assert saved.price_overrides["gpt-4.1-mini"].output == 1.6
+
+
+def test_a_bad_price_is_one_sentence_and_nothing_is_saved(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog._add_price_row("m", None)
+    dialog.prices.item(0, 1).setText("cheap")
+    dialog.save()
+    assert dialog.error_label.text() == "The price of m must be numbers of zero or more."
+    assert not settings_path().exists()
+
+
+def test_test_button_reports_a_missing_key(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.test_key()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5_000)
+    assert "No OpenAI API key is set" in dialog.test_label.text()
