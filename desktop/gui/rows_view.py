@@ -148,7 +148,7 @@ class RowsView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         unit = self.table.fontMetrics().averageCharWidth()
-        for column, chars in ((0, 6), (1, 12), (3, 6), (4, 6), (5, 9), (6, 11), (7, 9), (8, 15)):
+        for column, chars in ((0, 6), (1, 12), (3, 6), (4, 6), (5, 11), (6, 11), (7, 9), (8, 15)):
             self.table.setColumnWidth(column, chars * unit + 16)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.proxy.rowsInserted.connect(self._update_count)
