@@ -73,9 +73,19 @@ def restrict_permissions(path: Path) -> None:
 
 
 def create_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 unless it exists (then only tighten its mode)."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
-    os.close(fd)
+    """Create ``path`` empty with mode 0600 unless it exists (then only tighten its mode).
+
+    An existing file is never opened: closing any descriptor of a database file releases every
+    POSIX lock this process holds on it, including those of SQLite connections already open,
+    and another process could then change the file under them.
+    """
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
     os.chmod(path, FILE_MODE)
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def journal_counts(home: Path) -> tuple[int, int]:
     if not path.exists():
         return 0, 0
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as conn:
             done, unwritten = conn.execute(
                 "SELECT COUNT(*), COUNT(*) - COUNT(written_at) FROM row_tasks WHERE status = 'COMPLETED'"
             ).fetchone()

@@ -250,3 +250,31 @@ def test_close_is_idempotent_and_checkpoints(tmp_path: Path) -> None:
     journal.close()
     journal.close()
     assert not Path(f"{path}-wal").exists()
+
+
+def test_opening_a_second_journal_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """Closing any descriptor of the database file drops every POSIX lock the process holds on it; a
+    second open in the same process must not do that, or another process could change the file
+    under the first connection (here: switch it out of WAL mode, which needs an exclusive lock)."""
+    path = tmp_path / JOURNAL_FILE
+    first = Journal.open(path)
+    second = Journal.open(path)
+    try:
+        script = textwrap.dedent(
+            f"""
+            import sqlite3, sys
+            conn = sqlite3.connect({str(path)!r}, timeout=0.2)
+            try:
+                mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                mode = "locked: " + str(exc)
+            print(mode)
+            """
+        )
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+        result = out.stdout.strip()
+        assert result == "wal" or result.startswith("locked"), out.stdout + out.stderr
+        first.list_runs()
+    finally:
+        second.close()
+        first.close()
