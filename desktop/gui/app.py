@@ -85,7 +85,7 @@ def create_main_window_with_welcome() -> MainWindow:
             window.open_source(welcome.choice, scenario_tab_setting())
 
     welcome.accepted.connect(chosen)
-    window.welcome = welcome  # type: ignore[attr-defined]
+    window.welcome = welcome
     welcome.open()
     return window
 

@@ -3,6 +3,7 @@ jobs, review), the actions in a toolbar and menus, and the progress of any long 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.errors import SimBatchError
+from desktop.gui.about import AboutDialog
 from desktop.gui.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
 from desktop.gui.context import AppContext
 from desktop.gui.detail_pane import DetailPane
@@ -46,6 +48,7 @@ from desktop.gui.review import ReviewPanel
 from desktop.gui.rows_model import RowsModel, RunInfo
 from desktop.gui.rows_view import RowsView
 from desktop.gui.tasks import TaskHandle, run_task
+from desktop.gui.welcome import WelcomeDialog
 from desktop.journal import Journal, RunKind
 from desktop.services.source import Source
 
@@ -100,6 +103,10 @@ class MainWindow(QMainWindow):
         self._side_tasks: set[TaskHandle] = set()
         self._closed = False
         self._source_text: str | None = None
+        #: The first-start welcome dialog while it is shown (see ``app.create_main_window_with_welcome``).
+        self.welcome: WelcomeDialog | None = None
+        #: The About dialog last opened from the Help menu.
+        self.about_dialog: AboutDialog | None = None
 
         self.model = RowsModel(self)
         self.rows_view = RowsView(self.model)
@@ -129,6 +136,9 @@ class MainWindow(QMainWindow):
             self.run_side = install_run_side(self.context, self.tabs)
         self.review = ReviewPanel(self.context)
         self.tabs.addTab(self.review, "Review")
+        if self.run_side is not None:
+            self.run_side.controller.finished.connect(self._run_ended)
+            self.run_side.batches_panel.run_finished.connect(self._run_ended)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -249,9 +259,44 @@ class MainWindow(QMainWindow):
         rows_menu = self.menuBar().addMenu("&Rows")
         for action in (self.validate_action, self.autofix_action, self.defaults_action, self.review_action):
             rows_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        self.tab_actions: list[QAction] = []
+        for index in range(self.tabs.count()):
+            name = self.tabs.tabText(index)
+            action = _action(
+                self,
+                f"{name} tab",
+                f"Ctrl+{index + 1}",
+                f"Show the {name} tab (Ctrl+{index + 1})",
+                functools.partial(self.tabs.setCurrentIndex, index),
+            )
+            self.tab_actions.append(action)
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = _action(
+            self,
+            "About SimBatch",
+            QKeySequence.StandardKey.HelpContents,
+            "Version, licence and the bundled components (F1)",
+            self.show_about,
+        )
+        if self.about_action.shortcut().isEmpty():
+            self.about_action.setShortcut(QKeySequence("F1"))
+        help_menu.addAction(self.about_action)
 
     def _quit(self) -> None:
         self.close()
+
+    def show_about(self) -> None:
+        """Open the About dialog (version, licence, bundled components)."""
+        from desktop.gui.about import show_about
+
+        self.about_dialog = show_about(self)
+
+    def _run_ended(self, _outcome: object) -> None:
+        """A run or a batch run ended: refresh the rows' Status/Cost/Last run and the Review runs."""
+        self._refresh_run_info()
+        self.review.refresh()
 
     def _make_status_bar(self) -> None:
         self.source_label = QLabel("No source open")

@@ -99,7 +99,7 @@ class RunPanel(QWidget):
         self.estimate_box = QGroupBox("Estimate before starting")
         self.estimate_box.setLayout(estimate_form)
 
-        self.start_button = self._button("&Start", "Ctrl+R", "Start the run over the rows shown above")
+        self.start_button = self._button("&Start", "Ctrl+Return", "Start the run over the rows shown above")
         self.pause_button = self._button("&Pause", "Ctrl+P", "Let rows in flight finish, then wait")
         self.resume_button = self._button("&Resume", "Ctrl+Shift+R", "Carry on after a pause")
         self.cancel_button = self._button("&Cancel run", "Ctrl+Shift+X",

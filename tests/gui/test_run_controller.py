@@ -1,0 +1,103 @@
+"""The run controller: engine news reaches the GUI thread as signals; pause, resume and cancel a live run."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.run_controller import IDLE, PAUSED, RUNNING, STOPPING, RunController, controller_for
+from desktop.gui.run_work import prepare_live_run
+from desktop.jobs.engine import ProgressSnapshot, RunOutcome
+from desktop.journal import Journal, RowStatus, RunStatus
+from tests.fakes.openai_server import FakeOpenAI
+from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+
+TIMEOUT_MS = 30_000
+
+
+def _start(qtbot: QtBot, controller: RunController, journal: Journal, demo_copy: Path,
+           workers: int) -> str:
+    """Journal a live run over every demo row and start it on the controller."""
+    context = make_context(demo_copy, journal, workers=workers)
+    assert context.source is not None
+    rows = [s.row for s in context.scenarios]
+    prepared = prepare_live_run(journal, context.source, rows, context.settings, workers)
+    controller.start_live(journal, context.source, prepared.run_id, prepared.client.generate, workers)
+    return prepared.run_id
+
+
+def test_engine_news_arrives_on_the_gui_thread_and_the_run_completes(
+    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path
+) -> None:
+    controller = RunController()
+    threads: set[bool] = set()
+    rows: list[tuple[int, str]] = []
+    snapshots: list[ProgressSnapshot] = []
+    messages: list[str] = []
+    states: list[str] = []
+
+    def on_gui_thread() -> None:
+        threads.add(threading.current_thread() is threading.main_thread())
+
+    controller.row_changed.connect(lambda row, status: (on_gui_thread(), rows.append((row, status))))
+    controller.progress.connect(lambda snap: (on_gui_thread(), snapshots.append(snap)))
+    controller.message.connect(lambda text, _level: (on_gui_thread(), messages.append(text)))
+    controller.state_changed.connect(states.append)
+
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS) as finished:
+        run_id = _start(qtbot, controller, journal, demo_copy, workers=4)
+        assert controller.active and controller.state == RUNNING
+    outcome = finished.args[0]
+
+    assert isinstance(outcome, RunOutcome) and outcome.run_id == run_id
+    assert outcome.status is RunStatus.COMPLETED
+    assert threads == {True}  # every signal was delivered on the GUI thread
+    assert {status for _row, status in rows} >= {"PROCESSING", "COMPLETED"}
+    assert snapshots and snapshots[-1].done == snapshots[-1].total
+    assert any("rows to process" in m for m in messages)
+    assert states == [RUNNING, IDLE]
+    assert not controller.active
+
+
+def test_pause_holds_new_requests_resume_continues_and_cancel_ends_the_run(
+    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path
+) -> None:
+    fake.latency = 0.15
+    controller = RunController()
+    completed: list[int] = []
+    controller.row_changed.connect(
+        lambda row, status: completed.append(row) if status == "COMPLETED" else None
+    )
+    run_id = _start(qtbot, controller, journal, demo_copy, workers=2)
+    qtbot.waitUntil(lambda: len(completed) >= 2, timeout=TIMEOUT_MS)
+
+    controller.pause()
+    assert controller.state == PAUSED
+    qtbot.waitUntil(lambda: journal.get_run(run_id).status is RunStatus.PAUSED, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not journal.tasks(run_id, [RowStatus.PROCESSING]), timeout=TIMEOUT_MS)
+    held = len(fake.chat_requests(None))
+    qtbot.wait(600)  # four times the fake's latency: a running run would have sent more
+    assert len(fake.chat_requests(None)) == held
+    assert controller.active
+
+    controller.resume()
+    assert controller.state == RUNNING
+    qtbot.waitUntil(lambda: len(fake.chat_requests(None)) > held, timeout=TIMEOUT_MS)
+
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS) as finished:
+        controller.cancel()
+        assert controller.state == STOPPING
+    outcome = finished.args[0]
+    assert outcome.status is RunStatus.CANCELLED
+    statuses = {t.status for t in journal.tasks(run_id)}
+    assert RowStatus.CANCELLED in statuses
+    assert RowStatus.PROCESSING not in statuses and RowStatus.PENDING not in statuses
+    assert journal.get_run(run_id).status is RunStatus.CANCELLED
+    assert controller.state == IDLE
+
+
+def test_one_controller_per_context(journal: Journal, demo_copy: Path) -> None:
+    context = make_context(demo_copy, journal)
+    assert controller_for(context) is controller_for(context)
