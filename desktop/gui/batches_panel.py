@@ -43,7 +43,7 @@ def job_status(job: BatchJobRecord) -> str:
 def job_requests(job: BatchJobRecord) -> str:
     """``done/total`` with failures, e.g. ``40/44 (1 failed)``."""
     counts = job.request_counts or {}
-    total = counts.get("total", len(job.rows))
+    total = counts.get("total") or len(job.rows)  # the provider reports 0 while validating
     text = f"{counts.get('completed', 0):,}/{total:,}"
     failed = counts.get("failed", 0)
     return f"{text} ({failed:,} failed)" if failed else text
