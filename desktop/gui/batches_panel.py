@@ -197,7 +197,7 @@ class BatchesPanel(QWidget):
         self._sweep = run_task(
             sweep_batches, self.context.journal, self.context.source, settings, run_id, cancel,
             self.controller.say, on_result=lambda sweep: self._swept(sweep, in_flight),
-            on_error=self._failed,
+            on_error=self._failed, owner=self,
         )
 
     def _swept(self, sweep: BatchSweep, was_in_flight: set[str]) -> None:

@@ -372,6 +372,7 @@ class MainWindow(QMainWindow):
             on_error=failed,
             on_progress=self._progress,
             on_cancelled=self._cancelled,
+            owner=self,
         )
         self._update_actions()
 
@@ -391,7 +392,9 @@ class MainWindow(QMainWindow):
             log.warning("Background work failed: %s", error)
             finish(ok=False)
 
-        handle = run_task(fn, *args, on_result=finish, on_error=failed, on_cancelled=lambda: finish(ok=False))
+        handle = run_task(
+            fn, *args, on_result=finish, on_error=failed, on_cancelled=lambda: finish(ok=False), owner=self
+        )
         holder.append(handle)
         self._side_tasks.add(handle)
 

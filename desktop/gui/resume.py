@@ -159,7 +159,7 @@ def offer_resume(context: AppContext, parent: QWidget | None) -> None:
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    run_task(unfinished_work, context.journal, on_result=found, on_error=lambda _e: None)
+    run_task(unfinished_work, context.journal, on_result=found, on_error=lambda _e: None, owner=parent)
 
 
 def confirm_close(controller: RunController, parent: QWidget | None) -> bool:

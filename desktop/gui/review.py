@@ -276,6 +276,7 @@ class ReviewPanel(QWidget):
             REVIEWED,
             on_result=lambda _v: self._accepted(run_id, row),
             on_error=self._failed,
+            owner=self,
         )
 
     def _accepted(self, run_id: str, row: int) -> None:
@@ -297,6 +298,7 @@ class ReviewPanel(QWidget):
             lambda: revert_run(journal, source, run_id, rows=[row]),
             on_result=lambda outcome: self._reverted(row, len(outcome.reverted), len(outcome.skipped)),
             on_error=self._failed,
+            owner=self,
         )
 
     def _reverted(self, row: int, reverted: int, skipped: int) -> None:

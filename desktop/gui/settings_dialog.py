@@ -285,4 +285,4 @@ class SettingsDialog(QDialog):
             self.google_button.setEnabled(True)
             self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
 
-        run_task(auth.login, client, on_result=done, on_error=failed)
+        run_task(auth.login, client, on_result=done, on_error=failed, owner=self)

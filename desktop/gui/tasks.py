@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from desktop.errors import CancelledError
@@ -90,8 +91,10 @@ class TaskHandle:
         on_error: ErrorCallback,
         on_progress: ProgressCallback | None,
         on_cancelled: CancelledCallback | None,
+        owner: QObject | None = None,
     ) -> None:
         self.token = CancelToken()
+        self._owner = owner
         self._on_result = on_result
         self._on_error = on_error
         self._on_progress = on_progress
@@ -118,11 +121,18 @@ class TaskHandle:
         """Block until the worker function returned (not until delivery); True when it did."""
         return self._worker_done.wait(timeout)
 
+    @property
+    def orphaned(self) -> bool:
+        """True when the widget that asked for the work has been deleted meanwhile."""
+        return self._owner is not None and not shiboken6.isValid(self._owner)
+
     def _finish(self, deliver: Callable[[], None]) -> None:
         if self._delivered:
             return
         self._delivered = True
         _ACTIVE.discard(self)
+        if self.orphaned:  # nobody is left to show the outcome (a closed window or panel)
+            return
         if self.token.cancelled:
             if self._on_cancelled is not None:
                 self._on_cancelled()
@@ -130,7 +140,8 @@ class TaskHandle:
         deliver()
 
     def _progress(self, value: object) -> None:
-        if self._on_progress is not None and not self._delivered and not self.token.cancelled:
+        if self._on_progress is not None and not self._delivered and not self.token.cancelled \
+                and not self.orphaned:
             self._on_progress(value)
 
 
@@ -177,13 +188,19 @@ def run_task(
     on_progress: ProgressCallback | None = None,
     on_cancelled: CancelledCallback | None = None,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
 ) -> TaskHandle:
     """Run ``fn(*args)`` on a worker thread and deliver its outcome on the GUI thread.
 
     Must be called from the GUI thread. Exactly one of ``on_result``, ``on_error`` or (after
-    ``cancel()``) ``on_cancelled`` is called, on the GUI thread, once the function has returned.
+    ``cancel()``) ``on_cancelled`` is called, on the GUI thread, once the function has returned —
+    unless ``owner`` (by default the QObject whose method ``on_result`` is) was deleted meanwhile:
+    then nothing is called, since the widgets the callbacks would update are gone.
     """
-    handle = TaskHandle(on_result, on_error, on_progress, on_cancelled)
+    if owner is None:
+        bound_to = getattr(on_result, "__self__", None)
+        owner = bound_to if isinstance(bound_to, QObject) else None
+    handle = TaskHandle(on_result, on_error, on_progress, on_cancelled, owner)
     params = _parameters(fn)
     kwargs: dict[str, Any] = {}
     if "cancel_token" in params:

@@ -101,7 +101,7 @@ class WelcomeDialog(QDialog):
             self.sign_in_button.setEnabled(True)
             self.message.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
 
-        run_task(auth.login, on_result=done, on_error=failed)
+        run_task(auth.login, on_result=done, on_error=failed, owner=self)
 
 
 def _auth_available() -> bool:

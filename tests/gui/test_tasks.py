@@ -138,3 +138,20 @@ def test_cancel_token_raises_cancelled_error() -> None:
     assert token.cancelled
     with pytest.raises(CancelledError):
         token.raise_if_cancelled()
+
+
+def test_an_outcome_for_a_widget_deleted_meanwhile_is_dropped(qtbot: QtBot) -> None:
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel("waiting")
+    release = threading.Event()
+    recorder = Recorder()
+    handle = run_task(lambda: release.wait(5) and "done", on_result=label.setText, on_error=recorder.on_error)
+    other = run_task(lambda: release.wait(5) and "kept", on_result=recorder.on_result,
+                     on_error=recorder.on_error, owner=label)
+    shiboken6.delete(label)  # the panel closed while the work ran
+    release.set()
+    qtbot.waitUntil(lambda: not handle.running and not other.running, timeout=5_000)
+    assert handle.orphaned and other.orphaned
+    assert recorder.results == [] and recorder.errors == []  # nothing delivered into a deleted widget

@@ -1,0 +1,109 @@
+"""The welcome screen: each choice opens the right source, and the choice is opened again next time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from desktop.gui.app import create_main_window, create_main_window_with_welcome, first_start
+from desktop.gui.main_window import MainWindow
+from desktop.gui.welcome import WelcomeDialog
+from desktop.paths import demo_workbook
+from desktop.settings import load_settings
+from tests.fakes.sheets_server import FakeSheets
+from tests.gui.conftest import MessageLog, wait_idle
+
+TAB = "Master Scenario Convert"
+HEADERS = ["Case_ID", "Case_Title", "Diagnosis", "Initial_Vitals", "State1_Vitals"]
+SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+
+
+@pytest.fixture
+def welcome_window(qtbot: QtBot, message_boxes: MessageLog) -> Iterator[MainWindow]:
+    """The main window with the first-start welcome over it."""
+    assert first_start()
+    window = create_main_window_with_welcome()
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+
+
+def _welcome(window: MainWindow) -> WelcomeDialog:
+    assert isinstance(window.welcome, WelcomeDialog) and window.welcome.isVisible()
+    return window.welcome
+
+
+def _reopened(qtbot: QtBot) -> MainWindow:
+    """What the next start opens (no welcome then: a source was remembered)."""
+    assert not first_start()
+    again = create_main_window(None)
+    qtbot.addWidget(again)
+    wait_idle(qtbot, again)
+    return again
+
+
+def test_the_demo_choice_opens_the_demo_workbook_and_is_remembered(
+    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog
+) -> None:
+    _welcome(welcome_window).demo_button.click()
+    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    wait_idle(qtbot, welcome_window)
+    assert welcome_window.source is not None
+    assert Path(welcome_window.source.locator) == demo_workbook().absolute()
+    assert welcome_window.model.rowCount() > 0
+    assert not welcome_window.welcome or not welcome_window.welcome.isVisible()
+    again = _reopened(qtbot)
+    assert again.source is not None and Path(again.source.locator) == demo_workbook().absolute()
+    again.close()
+    assert message_boxes.shown == []
+
+
+def test_the_workbook_choice_opens_the_picked_file_and_is_remembered(
+    qtbot: QtBot, welcome_window: MainWindow, demo_copy: Path, message_boxes: MessageLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *_a, **_k: (str(demo_copy), "Excel workbooks (*.xlsx)")))
+    _welcome(welcome_window).file_button.click()
+    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    wait_idle(qtbot, welcome_window)
+    assert welcome_window.source is not None
+    assert welcome_window.source.locator == str(demo_copy.absolute())
+    assert load_settings().last_source == str(demo_copy.absolute())
+    again = _reopened(qtbot)
+    assert again.source is not None and again.source.locator == str(demo_copy.absolute())
+    again.close()
+    assert message_boxes.shown == []
+
+
+def test_a_bad_link_is_explained_and_a_sheet_link_opens_the_google_sheet(
+    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [["Scenario bank"], HEADERS,
+            ["CARD-001", "Chest pain", "STEMI", '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, '
+             '"waveform": "sinus_ecg"}', None],
+            ["RESP-002", "Asthma", "Asthma attack", None, None]]
+    with FakeSheets(SHEET_ID, tabs={TAB: rows}) as sheets:
+        monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", sheets.endpoint)
+        welcome = _welcome(welcome_window)
+        welcome.link_edit.setText("not a link")
+        welcome.link_button.click()
+        assert welcome.isVisible() and welcome.choice is None
+        assert welcome.message.text()  # one sentence saying what a link looks like
+        welcome.link_edit.setText(f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0")
+        welcome.link_button.click()
+        qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+        wait_idle(qtbot, welcome_window)
+        assert welcome_window.source is not None and SHEET_ID in welcome_window.source.locator
+        assert welcome_window.model.rowCount() == 2
+        assert SHEET_ID in str(load_settings().last_source)
+        again = _reopened(qtbot)
+        assert again.source is not None and SHEET_ID in again.source.locator
+        again.close()
+        welcome_window.close()
+    assert message_boxes.shown == []
