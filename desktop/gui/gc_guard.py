@@ -1,17 +1,24 @@
-"""Run Python's cyclic garbage collector on the GUI thread only.
+"""Keep the GUI thread safe and responsive while worker threads run Python.
 
-A cycle that holds a Qt object may otherwise be collected on whichever thread happens to allocate
-when the collector triggers — a worker thread — and deleting a QObject there crashes the process.
-The automatic collector is switched off and a timer on the GUI thread collects instead.
+- Python's cyclic garbage collector runs on the GUI thread only. A cycle that holds a Qt object may
+  otherwise be collected on whichever thread happens to allocate when the collector triggers — a
+  worker thread — and deleting a QObject there crashes the process. The automatic collector is
+  switched off and a timer on the GUI thread collects instead, in small steps.
+- The interpreter hands the GIL over more often (1 ms instead of 5 ms): with eight workers busy,
+  every return of the GUI thread into Python otherwise waits up to 5 ms, and a repaint makes many.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 
 from PySide6.QtCore import QObject, QTimer
 
-_INTERVAL_MS = 500
+#: Short enough that each collection has little to look at (a long interval means long pauses).
+_INTERVAL_MS = 100
+#: Seconds a thread may hold the GIL while others wait (Python's default is 0.005).
+GIL_SWITCH_INTERVAL = 0.001
 _guard: GuiThreadCollector | None = None
 
 
@@ -22,6 +29,10 @@ class GuiThreadCollector(QObject):
         super().__init__(parent)
         self._threshold = gc.get_threshold()
         gc.disable()
+        # Everything alive at start-up (modules, Qt bindings) lives as long as the app: moving it out
+        # of the collector's sight keeps full collections short during runs.
+        gc.collect()
+        gc.freeze()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
         self._timer.start(_INTERVAL_MS)
@@ -38,8 +49,9 @@ class GuiThreadCollector(QObject):
 
 
 def install_gui_thread_collector(app: QObject) -> GuiThreadCollector:
-    """Install the collector once for the application (idempotent)."""
+    """Install the collector once for the application and shorten the GIL switch interval (idempotent)."""
     global _guard
     if _guard is None:
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         _guard = GuiThreadCollector(app)
     return _guard
