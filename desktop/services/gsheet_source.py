@@ -10,8 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
-from desktop.domain.models import CellValue, Scenario
+from desktop.domain.models import CellValue
 from desktop.errors import InputError
+from desktop.services.grid import (
+    Grid,
+    is_empty_row,
+    progress_key,
+    scenario_table,
+    top_rows,
+)
 from desktop.services.sheets import SheetsGateway, TabInfo, a1, column_letters
 from desktop.services.source import (
     DEFAULT_SCENARIO_TAB,
@@ -22,7 +29,6 @@ from desktop.services.source import (
     Source,
 )
 
-Grid = dict[int, list[CellValue]]
 CELL_CHAR_LIMIT = 50_000
 #: Above this many ranges, a read asks for one span per column instead of one range per run.
 MAX_READ_RANGES = 100
@@ -57,7 +63,7 @@ class GoogleSheetSource(Source):
         """Find the header row among the first rows and map the columns."""
         self._scenario_info()
         [top] = self.gateway.batch_get([a1(self.scenario_tab, f"1:{HEADER_SEARCH_ROWS}")])
-        self._layout = find_layout(_top_rows(_grid(top, 1)), self.scenario_tab)
+        self._layout = find_layout(top_rows(_grid(top, 1)), self.scenario_tab)
         return self._layout
 
     def read_scenarios(self, rows: Sequence[int] | None = None) -> ScenarioTable:
@@ -65,17 +71,10 @@ class GoogleSheetSource(Source):
         self._scenario_info()
         [values] = self.gateway.batch_get([a1(self.scenario_tab)])
         grid = _grid(values, 1)
-        layout = self._layout = find_layout(_top_rows(grid), self.scenario_tab)
-        data = {n: cells for n, cells in grid.items() if n > layout.header_row and not _is_empty(cells)}
-        self.last_row = max(data, default=0)
-        if rows is None:
-            wanted, skipped = sorted(data), []
-        else:
-            requested = sorted(set(rows))
-            skipped = [n for n in requested if n > self.last_row]
-            wanted = [n for n in requested if n in data]
-        scenarios = [_scenario(layout, n, data[n]) for n in wanted]
-        return ScenarioTable(layout=layout, scenarios=scenarios, last_row=self.last_row, skipped_rows=skipped)
+        table = scenario_table(grid, self.scenario_tab, rows)
+        self._layout = table.layout
+        self.last_row = table.last_row
+        return table
 
     def read_cells(self, refs: Sequence[CellRef], _again: bool = False) -> dict[CellRef, CellValue]:
         """Current value of each cell, with the header rows, in one request."""
@@ -94,7 +93,7 @@ class GoogleSheetSource(Source):
                 by_column.setdefault(column, []).append(ref.row)
         ranges, spans = _read_ranges(self.scenario_tab, by_column)
         replies = self.gateway.batch_get([header_range, *ranges])
-        layout = self._layout = find_layout(_top_rows(_grid(replies[0], 1)), self.scenario_tab)
+        layout = self._layout = find_layout(top_rows(_grid(replies[0], 1)), self.scenario_tab)
         cells: dict[tuple[int, int], CellValue] = {}
         for (column, first), values in zip(spans, replies[1:], strict=True):
             for offset, line in enumerate(values):
@@ -137,7 +136,7 @@ class GoogleSheetSource(Source):
         """Create the progress tab with its 15 headers if missing; True when it was created."""
         if self._tab_info(PROGRESS_TAB, refresh_if_missing=True) is not None:
             [header] = self.gateway.batch_get([a1(PROGRESS_TAB, f"A1:{_LAST_PROGRESS_COLUMN}1")])
-            if not header or _is_empty(header[0]):
+            if not header or is_empty_row(header[0]):
                 self.gateway.batch_update([(a1(PROGRESS_TAB, "A1"), [list(PROGRESS_COLUMNS)])])
             return False
         self._create_progress_tab()
@@ -158,7 +157,7 @@ class GoogleSheetSource(Source):
         targets: dict[int, list[CellValue]] = {}
         for values in rows:
             padded = list(values[:_WIDTH]) + [None] * (_WIDTH - min(len(values), _WIDTH))
-            key = _progress_key(padded[0], padded[1])
+            key = progress_key(padded[0], padded[1])
             target = index.get(key)
             if target is None:
                 last += 1
@@ -217,12 +216,12 @@ class GoogleSheetSource(Source):
 
     def _load_progress_index(self) -> Grid:
         [values] = self.gateway.batch_get([a1(PROGRESS_TAB, f"A:{_LAST_PROGRESS_COLUMN}")])
-        grid = {n: cells for n, cells in _grid(values, 1).items() if not _is_empty(cells)}
+        grid = {n: cells for n, cells in _grid(values, 1).items() if not is_empty_row(cells)}
         index: dict[tuple[str, str], int] = {}
         for n, cells in sorted(grid.items()):
             if n > 1:
                 padded = [*cells, None, None]
-                index.setdefault(_progress_key(padded[0], padded[1]), n)
+                index.setdefault(progress_key(padded[0], padded[1]), n)
         self._progress_index = index
         self._progress_last = max(grid, default=1)
         return grid
@@ -261,40 +260,10 @@ def _grid(values: list[list[CellValue]], first_row: int) -> Grid:
     return {first_row + i: [_clean(v) for v in line] for i, line in enumerate(values) if line}
 
 
-def _top_rows(grid: Grid) -> list[list[CellValue]]:
-    return [grid.get(n, []) for n in range(1, HEADER_SEARCH_ROWS + 1)]
 
 
-def _is_empty(cells: Sequence[CellValue]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _cell_at(cells: Sequence[CellValue], index: int) -> CellValue:
-    return cells[index - 1] if index <= len(cells) else None
-
-
-def _id_text(value: CellValue) -> str:
-    """A Case ID (or key part) as text: a number cell 101 (or 101.0) becomes ``"101"``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _progress_key(batch_id: CellValue, row_number: CellValue) -> tuple[str, str]:
-    return _id_text(batch_id), _id_text(row_number)
-
-
-def _scenario(layout: SheetLayout, row: int, cells: Sequence[CellValue]) -> Scenario:
-    title = _cell_at(cells, layout.title.index) if layout.title else None
-    return Scenario(
-        row=row,
-        case_id=_id_text(_cell_at(cells, layout.case_id.index)),
-        title="" if title is None else str(title),
-        vitals={name: _cell_at(cells, col.index) for name, col in layout.vitals.items()},
-        context={col.header: _cell_at(cells, col.index) for col in layout.context},
-    )
 
 
 def _read_ranges(tab: str, by_column: dict[int, list[int]]) -> tuple[list[str], list[tuple[int, int]]]:

@@ -23,8 +23,15 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
-from desktop.domain.models import CellValue, Scenario, to_cell_value
+from desktop.domain.models import CellValue, to_cell_value
 from desktop.errors import InputError
+from desktop.services.grid import (
+    Grid,
+    is_empty_row,
+    progress_key,
+    scenario_table,
+    top_rows,
+)
 from desktop.services.source import (
     DEFAULT_SCENARIO_TAB,
     PROGRESS_COLUMNS,
@@ -35,7 +42,6 @@ from desktop.services.source import (
 )
 
 #: Rows of one tab: sheet row number -> cell values from column A onwards.
-Grid = dict[int, list[CellValue]]
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
@@ -72,29 +78,21 @@ class XlsxSource(Source):
     def read_layout(self) -> SheetLayout:
         """Find the header row among the first rows and map the columns."""
         grid = self._read_grid(self.scenario_tab, max_row=HEADER_SEARCH_ROWS)
-        return find_layout(_top_rows(grid), self.scenario_tab)
+        return find_layout(top_rows(grid), self.scenario_tab)
 
     def read_scenarios(self, rows: Sequence[int] | None = None) -> ScenarioTable:
         """Read the data rows (all when ``rows`` is None); empty rows are skipped."""
         grid = self._read_grid(self.scenario_tab)
-        layout = find_layout(_top_rows(grid), self.scenario_tab)
-        data = {n: cells for n, cells in grid.items() if n > layout.header_row and not _is_empty(cells)}
-        self.last_row = max(data, default=0)
-        if rows is None:
-            wanted, skipped = sorted(data), []
-        else:
-            requested = sorted(set(rows))
-            skipped = [n for n in requested if n > self.last_row]
-            wanted = [n for n in requested if n in data]
-        scenarios = [_scenario(layout, n, data[n]) for n in wanted]
-        return ScenarioTable(layout=layout, scenarios=scenarios, last_row=self.last_row, skipped_rows=skipped)
+        table = scenario_table(grid, self.scenario_tab, rows)
+        self.last_row = table.last_row
+        return table
 
     def read_cells(self, refs: Sequence[CellRef]) -> dict[CellRef, CellValue]:
         """Current value of each cell, from one read of the file."""
         if not refs:
             return {}
         grid = self._read_grid(self.scenario_tab, max_row=max(HEADER_SEARCH_ROWS, *(r.row for r in refs)))
-        layout = find_layout(_top_rows(grid), self.scenario_tab)
+        layout = find_layout(top_rows(grid), self.scenario_tab)
         result: dict[CellRef, CellValue] = {}
         for ref in refs:
             cells = grid.get(ref.row, [])
@@ -112,7 +110,7 @@ class XlsxSource(Source):
         return [
             (cells + [None] * width)[:width]
             for n, cells in sorted(grid.items())
-            if n > 1 and not _is_empty(cells)
+            if n > 1 and not is_empty_row(cells)
         ]
 
     # ----------------------------------------------------------------------------- writing
@@ -175,12 +173,12 @@ class XlsxSource(Source):
             for cells in ws.iter_rows(min_row=2):
                 if any(c.value not in (None, "") for c in cells):
                     last_used = cells[0].row
-                    key = _progress_key(cells[0].value, cells[1].value if len(cells) > 1 else None)
+                    key = progress_key(cells[0].value, cells[1].value if len(cells) > 1 else None)
                     index.setdefault(key, last_used)
             for values in rows:
                 padded = list(values[: len(PROGRESS_COLUMNS)])
                 padded += [None] * (len(PROGRESS_COLUMNS) - len(padded))
-                key = _progress_key(padded[0], padded[1])
+                key = progress_key(padded[0], padded[1])
                 target = index.get(key)
                 if target is None:
                     last_used += 1
@@ -302,36 +300,9 @@ def _parse_grid(wb: Any, ws: Any, max_row: int | None) -> Grid:
     return grid
 
 
-def _top_rows(grid: Grid) -> list[list[CellValue]]:
-    return [grid.get(n, []) for n in range(1, HEADER_SEARCH_ROWS + 1)]
 
 
-def _is_empty(cells: Sequence[CellValue]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
-
-def _cell_at(cells: Sequence[CellValue], index: int) -> CellValue:
-    return cells[index - 1] if index <= len(cells) else None
-
-
-def _case_id_text(value: CellValue) -> str:
-    """A Case ID as text: a number cell 101 (or 101.0) becomes ``"101"``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _scenario(layout: SheetLayout, row: int, cells: Sequence[CellValue]) -> Scenario:
-    title = _cell_at(cells, layout.title.index) if layout.title else None
-    return Scenario(
-        row=row,
-        case_id=_case_id_text(_cell_at(cells, layout.case_id.index)),
-        title="" if title is None else str(title),
-        vitals={name: _cell_at(cells, col.index) for name, col in layout.vitals.items()},
-        context={col.header: _cell_at(cells, col.index) for col in layout.context},
-    )
 
 
 def _set_cell(ws: Any, row: int, column: int, value: CellValue) -> None:
@@ -362,10 +333,6 @@ def _progress_sheet(wb: Workbook) -> Any:
     ws.freeze_panes = "A2"
     return ws
 
-
-def _progress_key(batch_id: object, row_number: object) -> tuple[str, str]:
-    """(Batch_ID, Row_Number) as text, so that 7, 7.0 and "7" are one row number."""
-    return _case_id_text(to_cell_value(batch_id)), _case_id_text(to_cell_value(row_number))
 
 
 def _fsync_folder(folder: Path) -> None:
