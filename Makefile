@@ -29,6 +29,10 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# A PNG of each screen (demo workbook, a finished live and batch run against a loopback fake).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py artifacts/screenshots
+
 demo: $(STAMP)
 	$(BIN)/python scripts/make_demo_workbook.py resources/demo/scenarios.xlsx
 

@@ -1,32 +1,38 @@
-"""Save screenshots of the main window (after Validate) and the defaults preview.
+"""Save a PNG of each screen of the desktop app under ``artifacts/screenshots/``.
 
-Usage: ``python scripts/screenshots.py [WORKBOOK] [OUT_DIR]`` (defaults: a copy of the demo
-workbook, ``artifacts/screenshots``). Runs offscreen unless ``QT_QPA_PLATFORM`` says otherwise.
+Usage: ``python scripts/screenshots.py [OUT_DIR]`` (default ``artifacts/screenshots``). Works on a copy
+of the demo workbook in a scratch data folder, with a loopback fake OpenAI server for the runs, so it
+never touches the user's settings, keyring or the network. Runs offscreen unless ``QT_QPA_PLATFORM``
+says otherwise. The main window is also shot at 150% scaling, in a second process.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # for the fake server under tests/fakes
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
-from PySide6.QtCore import QEventLoop, QTimer
-
-from desktop.gui.app import create_main_window, ensure_application
-from desktop.gui.main_window import MainWindow
-from desktop.paths import demo_workbook
+from PySide6.QtCore import QEventLoop, QThreadPool, QTimer  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 CRITICAL_ROW = 19  # out-of-range values in the demo workbook (resources/demo/PLANTED.md)
 MISSING_ROW = 14  # missing required fields in the demo workbook
+FIX_ROWS = [13, 14, 18, 19, 20, 24]  # rows with aliases, units and placeholders to auto-fix
+SIZE = (1400, 820)
+API_KEY = "sk-screenshots-0123456789"
 
 
-def wait_for(condition: Callable[[], bool], timeout_ms: int = 30_000) -> None:
-    """Run the event loop until ``condition`` holds (or fail after ``timeout_ms``)."""
+def wait_for(condition: Callable[[], bool], timeout_ms: int = 60_000, what: str = "the window") -> None:
+    """Run the event loop until ``condition`` holds (or stop with a message after ``timeout_ms``)."""
     loop = QEventLoop()
     poll = QTimer()
     poll.timeout.connect(lambda: loop.quit() if condition() else None)
@@ -35,36 +41,183 @@ def wait_for(condition: Callable[[], bool], timeout_ms: int = 30_000) -> None:
     loop.exec()
     poll.stop()
     if not condition():
-        raise SystemExit("Timed out waiting for the window.")
+        raise SystemExit(f"Timed out waiting for {what}.")
+
+
+def settle(ms: int = 150) -> None:
+    """Let layouts and repaints happen."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def save(widget: QWidget, out_dir: Path, name: str) -> None:
+    """Grab a widget into ``name``.png."""
+    settle()
+    path = out_dir / f"{name}.png"
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"Could not save {path}.")
+    print(f"  {path}")
+
+
+def _prepare_home(scratch: Path) -> Path:
+    """A scratch data folder with fast limits, and a copy of the demo workbook."""
+    from desktop.paths import demo_workbook
+
+    os.environ["SIMBATCH_HOME"] = str(scratch / "home")
+    from desktop.settings import load_settings, save_settings
+
+    settings = load_settings()
+    settings.requests_per_minute = 100_000
+    settings.tokens_per_minute = 100_000_000
+    settings.poll_interval_sec = 0.3
+    save_settings(settings)
+    workbook = scratch / "scenarios.xlsx"
+    shutil.copyfile(demo_workbook(), workbook)
+    return workbook
+
+
+def _open_validated(workbook: Path) -> object:
+    from desktop.gui.app import create_main_window
+
+    window = create_main_window(str(workbook))
+    window.resize(*SIZE)
+    window.show()
+    wait_for(lambda: not window.busy, what="the workbook to open")
+    window.validate_action.trigger()
+    wait_for(lambda: window.reports is not None and not window.busy, what="validation")
+    window.select_row(CRITICAL_ROW)
+    return window
+
+
+def shoot_scaled(out_dir: Path) -> int:
+    """Only the main window after Validate (run with QT_SCALE_FACTOR set by the caller)."""
+    from desktop.gui.app import ensure_application
+
+    with tempfile.TemporaryDirectory() as scratch:
+        workbook = _prepare_home(Path(scratch))
+        ensure_application()
+        window = _open_validated(workbook)
+        save(window, out_dir, "main_window_150")  # type: ignore[arg-type]
+        window.close()  # type: ignore[attr-defined]
+    return 0
+
+
+def shoot_all(out_dir: Path) -> int:
+    """Every screen, with the demo workbook, a finished live run and a finished batch run."""
+    from desktop.gui.app import ensure_application
+    from desktop.gui.main_window import MainWindow
+    from desktop.gui.settings_dialog import SettingsDialog
+    from desktop.gui.welcome import WelcomeDialog
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with tempfile.TemporaryDirectory() as scratch, FakeOpenAI(api_key=API_KEY, seed=3) as fake:
+        fake.batch_polls_per_stage = 1
+        os.environ["OPENAI_BASE_URL"] = fake.base_url
+        os.environ["OPENAI_API_KEY"] = API_KEY
+        workbook = _prepare_home(Path(scratch))
+        ensure_application()
+
+        welcome = WelcomeDialog()
+        welcome.show()
+        save(welcome, out_dir, "welcome")
+        welcome.close()
+
+        window = _open_validated(workbook)
+        assert isinstance(window, MainWindow)
+        save(window, out_dir, "main_window")
+
+        window.rows_view.select_rows(FIX_ROWS)
+        window.autofix_action.trigger()
+        wait_for(lambda: window.preview is not None, what="the auto-fix preview")
+        assert window.preview is not None
+        window.preview.resize(900, 520)
+        save(window.preview, out_dir, "autofix_preview")
+        window.preview.reject()
+        wait_for(lambda: window.preview is None and not window.busy)
+
+        window.select_row(MISSING_ROW)
+        window.defaults_action.trigger()
+        wait_for(lambda: window.preview is not None, what="the defaults preview")
+        assert window.preview is not None
+        window.preview.resize(900, 520)
+        save(window.preview, out_dir, "defaults_preview")
+        window.preview.reject()
+        wait_for(lambda: window.preview is None and not window.busy)
+
+        dialog = SettingsDialog(window.context.settings, window)
+        dialog.show()
+        save(dialog, out_dir, "settings")
+        dialog.close()
+
+        side = window.run_side
+        window.rows_view.select_rows([])
+        window.table.clearSelection()
+        window.tabs.setCurrentWidget(side.run_panel)
+        wait_for(lambda: side.run_panel.estimate is not None, what="the estimate")
+        save(window, out_dir, "run_panel")
+
+        batches: list[object] = []
+        side.batches_panel.run_finished.connect(batches.append)
+        side.batches_panel.timer.setInterval(300)
+        window.rows_view.select_rows([12, 13, 14, 15, 16, 17])
+        window.tabs.setCurrentWidget(side.run_panel)
+        side.run_panel.mode.setCurrentIndex(side.run_panel.mode.findData("batch"))
+        wait_for(lambda: side.run_panel.start_button.isEnabled(), what="the Start button")
+        side.run_panel.start_button.click()
+        window.tabs.setCurrentWidget(side.batches_panel)
+        wait_for(lambda: bool(batches), timeout_ms=30_000,
+                 what=f"the batch run ({side.run_panel.status.text()} {side.batches_panel.status.text()} "
+                 f"{QThreadPool.globalInstance().activeThreadCount()} {side.controller.state})")
+        side.batches_panel.table.selectRow(0)
+        save(window, out_dir, "batch_jobs")
+        window.rows_view.select_rows([])
+        window.table.clearSelection()
+        side.run_panel.mode.setCurrentIndex(side.run_panel.mode.findData("live"))
+        window.tabs.setCurrentWidget(side.run_panel)
+        wait_for(lambda: side.run_panel.start_button.isEnabled(), what="the Start button")
+
+        finished: list[object] = []
+        side.controller.finished.connect(finished.append)
+        side.run_panel.start_button.click()
+        wait_for(lambda: bool(finished), what="the live run")
+        window.tabs.setCurrentWidget(side.progress_panel)
+        progress = side.progress_panel
+        wait_for(lambda: progress.bar.value() == 100 and progress.done_series.count() > 1
+                 and progress.runs.currentData() == getattr(finished[0], "run_id", None),
+                 what="the progress of the finished run")
+        save(window, out_dir, "progress_panel")
+
+        live_run = getattr(finished[0], "run_id", None)
+        window.tabs.setCurrentWidget(window.review)
+        wait_for(lambda: window.review.run_box.findData(live_run) >= 0, what="the review list")
+        window.review.run_box.setCurrentIndex(window.review.run_box.findData(live_run))
+        wait_for(lambda: window.review.rows_list.count() > 0, what="the reviewed rows")
+        window.review.rows_list.setCurrentRow(min(2, window.review.rows_list.count() - 1))
+        save(window, out_dir, "review")
+
+        window.about_action.trigger()
+        assert window.about_dialog is not None
+        save(window.about_dialog, out_dir, "about")
+        window.about_dialog.close()
+        window.close()
+        for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+            os.environ.pop(name, None)
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    """Open the workbook, validate, and save the screenshots."""
-    out_dir = Path(argv[2] if len(argv) > 2 else "artifacts/screenshots")
+    """Save every screen, then the main window at 150% scaling in a second process."""
+    args = [a for a in argv[1:] if a != "--scaled"]
+    out_dir = Path(args[0] if args else "artifacts/screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ["SIMBATCH_HOME"] = str(Path(scratch) / "home")  # never touch the user's settings
-        workbook = Path(scratch) / "scenarios.xlsx"
-        shutil.copyfile(argv[1] if len(argv) > 1 else demo_workbook(), workbook)
-        ensure_application()
-        window: MainWindow = create_main_window(str(workbook))
-        window.resize(1400, 800)
-        window.show()
-        wait_for(lambda: not window.busy)
-        window.validate_action.trigger()
-        wait_for(lambda: window.reports is not None and not window.busy)
-        window.select_row(CRITICAL_ROW)
-        wait_for(lambda: True)
-        window.grab().save(str(out_dir / "main_window.png"))
-        window.select_row(MISSING_ROW)
-        window.defaults_action.trigger()
-        wait_for(lambda: window.defaults_preview is not None or not window.busy)
-        if window.defaults_preview is not None:
-            window.defaults_preview.grab().save(str(out_dir / "defaults_preview.png"))
-            window.defaults_preview.reject()
-        window.close()
-    print(f"Screenshots saved in {out_dir}")
-    return 0
+    if "--scaled" in argv:
+        return shoot_scaled(out_dir)
+    print(f"Saving screenshots in {out_dir}:")
+    status = shoot_all(out_dir)
+    env = {**os.environ, "QT_SCALE_FACTOR": "1.5"}
+    scaled = subprocess.run([sys.executable, __file__, str(out_dir), "--scaled"], env=env, check=False)
+    return status or scaled.returncode
 
 
 if __name__ == "__main__":

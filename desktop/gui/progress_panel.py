@@ -114,7 +114,7 @@ class ProgressPanel(QWidget):
         self.chart.setTitle("Rows and cost over time")
         self.x_axis = QValueAxis()
         self.x_axis.setTitleText("Minutes")
-        self.x_axis.setLabelFormat("%.1f")
+        self.x_axis.setLabelFormat("%.2f")
         self.rows_axis = QValueAxis()
         self.rows_axis.setTitleText("Rows")
         self.rows_axis.setLabelFormat("%d")
@@ -209,7 +209,9 @@ class ProgressPanel(QWidget):
         run_task(recent_runs, self.context.journal, on_result=self._runs_loaded, on_error=self._read_failed)
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
-        current = self.runs.currentData()
+        # after a run ends, show that run; otherwise keep the run the user picked
+        current = self.controller.run_id if not self.controller.active and self.controller.run_id else None
+        current = current or self.runs.currentData()
         self.runs.clear()
         for run in runs:
             text = (f"{run.run_id} · {run.kind} · {run.status.value.lower()} · {run.totals.completed:,}/"

@@ -77,6 +77,7 @@ class ReviewPanel(QWidget):
         self.rows_list = QListWidget()
         self.rows_list.setToolTip("Rows this run completed; ✓ marks rows you accepted")
         self.rows_list.currentRowChanged.connect(self._row_chosen)
+        self.rows_list.setMinimumWidth(self.fontMetrics().horizontalAdvance("Row 00000 · CARD-0000-X00") + 24)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["State", "Field", "Before", "After"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
