@@ -28,6 +28,12 @@ from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
 
+#: Write-back to the scenario tab waits for this many finished rows, or this many seconds, whichever
+#: comes first. Each write-back is two Sheets calls (check, then write), so at full speed 1,000 rows cost
+#: at most about ten calls; results wait safely in the journal meanwhile, and the progress tab shows them.
+WRITEBACK_BATCH_ROWS = 250
+WRITEBACK_INTERVAL_SEC = 30.0
+
 #: Generates the given vitals columns for one scenario (the live LLM client's ``generate``).
 Generator = Callable[[Scenario, Sequence[str], threading.Event], Generation]
 
@@ -93,8 +99,8 @@ class LiveRun:
         workers: int = 8,
         executor: Executor | None = None,
         listener: RunListener | None = None,
-        writeback_interval: float = 2.0,
-        writeback_batch: int = 100,
+        writeback_interval: float = WRITEBACK_INTERVAL_SEC,
+        writeback_batch: int = WRITEBACK_BATCH_ROWS,
         mirror_interval: float = 3.0,
         tick: float = 0.2,
     ) -> None:
@@ -117,6 +123,7 @@ class LiveRun:
         self._fatal: SimBatchError | None = None
         self._queue: deque[RowTask] = deque()
         self._queue_lock = threading.Lock()
+        self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
         self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
@@ -130,8 +137,12 @@ class LiveRun:
     # -- controls (any thread) -------------------------------------------------------------------
 
     def pause(self) -> None:
-        """Finish the rows in flight, then wait; nothing is lost."""
-        self._running.clear()
+        """Finish the rows in flight, then wait; nothing is lost.
+
+        Once this returns no row starts: a row is marked PROCESSING under the same lock.
+        """
+        with self._start_lock:
+            self._running.clear()
         self.journal.set_run_status(self.run_id, RunStatus.PAUSED)
         self._say("Paused: rows already sent will finish; nothing new starts until you resume.")
 
@@ -233,6 +244,18 @@ class LiveRun:
                     return None
                 return self._queue.popleft()
 
+    def _begin(self, row: int) -> bool:
+        """Mark ``row`` PROCESSING (committed before its request is sent), waiting while the run is
+        paused; False when the run stops first."""
+        while True:
+            self._running.wait()
+            with self._start_lock:
+                if self._stop.is_set():
+                    return False
+                if self._running.is_set():
+                    self.journal.mark_processing(self.run_id, row)
+                    return True
+
     def _work(self) -> None:
         while (task := self._next_task()) is not None:
             try:
@@ -261,7 +284,8 @@ class LiveRun:
 
     def _send(self, task: RowTask, columns: list[str]) -> None:
         row = task.row
-        self.journal.mark_processing(self.run_id, row)  # committed before the request is sent
+        if not self._begin(row):
+            return  # stopped before it started: the row is still PENDING in the journal
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
         try:
