@@ -11,6 +11,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from desktop import __version__
@@ -26,6 +27,7 @@ from desktop.cli import (
 )
 from desktop.cli_output import note
 from desktop.errors import SimBatchError, UsageError
+from desktop.logs import SecretMaskingFilter, install_file_logging, mask_secrets, write_crash_report
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -96,9 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        detail = _sentence(str(exc)).rstrip(".") or "no details"
+        detail = mask_secrets(_sentence(str(exc))).rstrip(".") or "no details"
+        report = _crash_report(exc)
+        where = f"; a report is in {report}" if report else ""
         note(
-            f"simbatch: error: Unexpected error: {type(exc).__name__}: {detail}; "
+            f"simbatch: error: Unexpected error: {type(exc).__name__}: {detail}{where}; "
             "run again with --debug for details."
         )
         return 1
@@ -128,9 +132,22 @@ def _configure_logging(debug: bool) -> None:
     handler.set_name(_LOG_HANDLER_NAME)
     handler.setFormatter(logging.Formatter("simbatch: %(levelname)s: %(message)s"))
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    handler.addFilter(SecretMaskingFilter())
     logger.addHandler(handler)
+    try:
+        install_file_logging(logging.DEBUG if debug else logging.INFO)
+    except OSError as exc:  # an unwritable data folder must not stop a command
+        logger.warning("The log file cannot be written (%s).", exc)
     if debug:
         logger.setLevel(logging.DEBUG)
+
+
+def _crash_report(exc: BaseException) -> Path | None:
+    """Write a crash report for an unexpected error (None when even that fails)."""
+    try:
+        return write_crash_report(type(exc), exc, exc.__traceback__)
+    except OSError:
+        return None
 
 
 def _sentence(text: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
 from desktop.gui.gc_guard import install_gui_thread_collector
 from desktop.gui.main_window import MainWindow
+from desktop.logs import install_file_logging, write_crash_report
 from desktop.paths import APP_NAME, demo_workbook
 
 log = logging.getLogger(__name__)
@@ -92,11 +94,29 @@ def create_main_window_with_welcome() -> MainWindow:
 
 def run_app(source: str | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
+    _log_to_file_and_report_crashes()
     app = ensure_application()
     window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
     _offer_resume(window)
     return app.exec()
+
+
+def _log_to_file_and_report_crashes() -> None:
+    """Log to the data folder's log file; an exception nothing caught becomes a crash report there
+    (Qt would otherwise print it to a terminal nobody sees and carry on)."""
+    try:
+        install_file_logging()
+    except OSError as exc:
+        log.warning("The log file cannot be written (%s).", exc)
+
+    def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        try:
+            write_crash_report(kind, exc, tb)
+        except OSError:
+            log.exception("Unexpected error (no crash report could be written)", exc_info=(kind, exc, tb))
+
+    sys.excepthook = report
 
 
 def _offer_resume(window: MainWindow) -> None:

@@ -471,6 +471,7 @@ def test_interrupts_and_unexpected_errors(
     raised: BaseException,
     code: int,
     words: str,
+    simbatch_home: Path,
 ) -> None:
     app = pytest.importorskip("desktop.gui.app")
 
@@ -485,5 +486,7 @@ def test_interrupts_and_unexpected_errors(
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     if code == 1:
         assert "run again with --debug for details." in err
+        (report,) = (simbatch_home / "logs").glob("crash-*.txt")
+        assert str(report) in err and "disk on fire" in report.read_text() and "Traceback" in report.read_text()
         result, _, err = run_cli(capsys, "--debug", "--source", "x.xlsx")
         assert result == 1 and "Traceback" in err
