@@ -10,7 +10,9 @@ import pytest
 from desktop.gui import app
 
 
-def test_uncaught_exception_writes_a_crash_report(simbatch_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncaught_exception_writes_a_crash_report(
+    simbatch_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     app._log_to_file_and_report_crashes()
     try:
