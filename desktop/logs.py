@@ -38,7 +38,8 @@ _LABELLED_SECRETS = (
     ),
 )
 _NOISY_LIBRARIES = (
-    "httpx", "httpcore", "openai", "urllib3", "googleapiclient", "requests_oauthlib", "oauthlib",
+    "httpx", "httpx2", "httpcore", "httpcore2", "openai", "urllib3", "googleapiclient",
+    "requests_oauthlib", "oauthlib",
 )
 
 

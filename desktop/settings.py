@@ -48,6 +48,7 @@ class Settings(BaseModel):
     model: str = "gpt-4o-mini"
     openai_base_url: str | None = None
     workers: int = Field(default=8, ge=1, le=64)
+    # Starting rate limits; the provider's x-ratelimit-* headers replace them once a reply arrives.
     requests_per_minute: int = Field(default=500, ge=1)
     tokens_per_minute: int = Field(default=200_000, ge=1)
     overwrite_valid: bool = False

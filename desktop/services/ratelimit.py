@@ -56,8 +56,6 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleeper: Sleeper = cancellable_sleep,
     ) -> None:
-        self._configured_rpm = requests_per_minute
-        self._configured_tpm = tokens_per_minute
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
         self.headroom = headroom
@@ -138,12 +136,12 @@ class RateLimiter:
                     self._respect_remaining(kind, remaining, now + reset)
 
     def _learn_limit(self, kind: str, limit: int) -> None:
+        # The provider's own figure replaces the starting value from settings, up or down: settings
+        # only guess the account's tier, and staying under the real limit is the point.
         if kind == "requests":
-            configured = self._configured_rpm
-            self.requests_per_minute = min(configured, limit) if configured else float(limit)
+            self.requests_per_minute = float(limit)
         else:
-            configured = self._configured_tpm
-            self.tokens_per_minute = min(configured, limit) if configured else float(limit)
+            self.tokens_per_minute = float(limit)
 
     def _respect_remaining(self, kind: str, remaining: int, reset_at: float) -> None:
         if kind == "requests" and remaining <= 0:

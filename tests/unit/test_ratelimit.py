@@ -101,10 +101,10 @@ def test_headers_teach_the_limits() -> None:
     assert rl.delay_for(10) == pytest.approx(60 / (120 * 0.97))
 
 
-def test_learnt_limit_never_raises_a_configured_one() -> None:
-    rl, _ = limiter(rpm=30)
-    rl.update_from_headers({"X-RateLimit-Limit-Requests": "500"})
-    assert rl.requests_per_minute == 30
+def test_the_providers_limit_replaces_the_starting_one_both_ways() -> None:
+    rl, _ = limiter(rpm=30, tpm=200_000)
+    rl.update_from_headers({"X-RateLimit-Limit-Requests": "500", "x-ratelimit-limit-tokens": "2000000"})
+    assert rl.requests_per_minute == 500 and rl.tokens_per_minute == 2_000_000
     rl.update_from_headers({"x-ratelimit-limit-requests": "20"})
     assert rl.requests_per_minute == 20
 
