@@ -84,7 +84,7 @@ class CountingGateway(SheetsGateway):
 
     def batch_get(self, ranges: Sequence[str]) -> Any:
         """Count under the tab of the ranges."""
-        return self._as(self._kind_of(ranges, "read"), lambda: super(CountingGateway, self).batch_get(ranges))
+        return self._as(self._kind_of(ranges, "read"), lambda: SheetsGateway.batch_get(self, ranges))
 
     def batch_update(self, data: Sequence[tuple[str, Sequence[Sequence[CellValue]]]]) -> int:
         """Count under the tab of the ranges."""
@@ -92,14 +92,14 @@ class CountingGateway(SheetsGateway):
         kind = self._kind_of(ranges, "write")
         if kind.startswith("progress") and any(not r.endswith("!A1") for r in ranges):
             self.progress_write_times.append(time.monotonic())  # a mirror flush, not the header row
-        return int(self._as(kind, lambda: super(CountingGateway, self).batch_update(data)))
+        return int(self._as(kind, lambda: SheetsGateway.batch_update(self, data)))
 
     def append(self, range_: str, rows: Sequence[Sequence[CellValue]]) -> None:
         """Count under the tab of the range."""
         kind = self._kind_of([range_], "write")
         if kind.startswith("progress"):
             self.progress_write_times.append(time.monotonic())
-        self._as(kind, lambda: super(CountingGateway, self).append(range_, rows))
+        self._as(kind, lambda: SheetsGateway.append(self, range_, rows))
 
     def structure(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Tab creation and grid growth: filed under the tab they change."""
@@ -108,8 +108,7 @@ class CountingGateway(SheetsGateway):
             self.progress_sheet_id is not None and f'"sheetId": {self.progress_sheet_id}' in text
         )
         kind = "progress structure" if progress else "scenario structure"
-        parent = super()
-        replies: list[dict[str, Any]] = self._as(kind, lambda: parent.structure(requests))
+        replies: list[dict[str, Any]] = self._as(kind, lambda: SheetsGateway.structure(self, requests))
         for reply in replies:
             props = reply.get("addSheet", {}).get("properties", {})
             if props.get("title") == PROGRESS_TAB:
