@@ -1,7 +1,8 @@
 """Batch API scale benchmark: build the JSONL input for 50,000 rows, and ingest a 50,000-line output file.
 
 Each phase runs in its own process so its peak memory (ru_maxrss) is its own. Targets: each phase
-under 10 s and under 500 MB peak. Run with ``.venv/bin/python bench/batch_scale.py [--rows N]``.
+under 10 s and under 500 MB peak; the time and the peak memory of each phase are printed. The last line
+is ``RESULT {json}`` for bench/run_all.py. Run with ``.venv/bin/python bench/batch_scale.py [--rows N]``.
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def main() -> int:
         print(json.dumps(run_phase(args.phase, args.rows)))
         return 0
     ok = True
+    summary: dict[str, object] = {"rows": args.rows}
     for phase, label in (("build", "Build JSONL"), ("ingest", "Ingest output")):
         done = subprocess.run(
             [sys.executable, __file__, "--phase", phase, "--rows", str(args.rows)],
@@ -176,11 +178,15 @@ def main() -> int:
         passed = result["seconds"] < TIME_LIMIT and result["peak_mb"] < MEMORY_LIMIT_MB
         passed = passed and result.get("completed", args.rows) == args.rows
         ok = ok and passed
+        summary[f"{phase}_s"] = round(result["seconds"], 2)
+        summary[f"{phase}_peak_mb"] = round(result["peak_mb"], 1)
         extra = {k: v for k, v in result.items() if k not in ("seconds", "peak_mb")}
         print(
             f"{label:14s} {args.rows:,} rows: {result['seconds']:.2f} s, peak {result['peak_mb']:.0f} MB "
             f"{extra} {'OK' if passed else 'OVER LIMIT'}"
         )
+    summary["ok"] = ok
+    print("RESULT " + json.dumps(summary))
     return 0 if ok else 1
 
 

@@ -1,6 +1,7 @@
 """Validation throughput: 10,000 varied rows in memory through ``validate_table``.
 
 Prints rows per second and peak memory. Target: at least 5,000 rows/s on one core and under 300 MB.
+The last line is ``RESULT {json}`` for bench/run_all.py.
 Run: ``.venv/bin/python bench/validate_throughput.py [ROWS]``.
 """
 
@@ -79,6 +80,8 @@ def main() -> int:
     print(f"summary: {summary}")
     ok = rate >= TARGET_ROWS_PER_S and rss_mb < TARGET_MB
     print("OK" if ok else "TARGET MISSED")
+    print("RESULT " + json.dumps({"rows": count, "rows_per_s": round(rate), "peak_rss_mb": round(rss_mb, 1),
+                                  "peak_traced_mb": round(peak / 2**20, 1), "ok": ok}))
     return 0 if ok else 1
 
 
