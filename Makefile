@@ -27,7 +27,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
 
 # A PNG of each screen (demo workbook, a finished live and batch run against a loopback fake).
 screenshots: $(STAMP)
