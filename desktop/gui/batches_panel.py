@@ -122,6 +122,8 @@ class BatchesPanel(QWidget):
         self.notifications: list[str] = []
         self._sweep: TaskHandle | None = None
         self._queued: tuple[str | None, bool] | None = None
+        #: Runs known to be in flight that the table may not list yet (a batch just submitted).
+        self._submitted: set[str] = set()
 
         self.model = BatchJobsModel(self)
         self.table = QTableView()
@@ -195,7 +197,7 @@ class BatchesPanel(QWidget):
             if run_id is not None or cancel:
                 self._queued = (run_id, cancel)
             return
-        in_flight = {j.run_id for j in self.model.jobs if j.finished_at is None}
+        in_flight = {j.run_id for j in self.model.jobs if j.finished_at is None} | self._submitted
         settings = self.context.settings.model_copy()
         self._sweep = run_task(
             sweep_batches, self.context.journal, self.context.source, settings, run_id, cancel,
@@ -219,6 +221,7 @@ class BatchesPanel(QWidget):
                         self.context.set_row_status(row, status)
         for outcome in sweep.finished_runs:
             if outcome.run_id in was_in_flight:
+                self._submitted.discard(outcome.run_id)
                 self._announce(outcome)
         if self._queued is not None:
             run_id, cancel = self._queued
@@ -251,6 +254,8 @@ class BatchesPanel(QWidget):
 
     def _controller_finished(self, outcome: object) -> None:
         if isinstance(outcome, BatchOutcome):
+            if outcome.in_flight:
+                self._submitted.add(outcome.run_id)
             self.poll_now()
 
     # -- actions -----------------------------------------------------------------------------------

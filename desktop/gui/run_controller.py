@@ -166,7 +166,7 @@ class RunController(QObject):
         )
         self._live = live
         self.run_id = run_id
-        self._handle = run_task(live.execute, on_result=self._live_done, on_error=self._job_failed)
+        self._handle = self._run(live.execute, on_result=self._live_done, on_error=self._job_failed)
         self._set_state(RUNNING)
 
     def start_job(self, run_id: str | None, job: Callable[..., Any], *args: Any) -> None:
@@ -175,8 +175,20 @@ class RunController(QObject):
             raise RuntimeError("a run is already active")
         self._live = None
         self.run_id = run_id
-        self._handle = run_task(job, *args, on_result=self._job_done, on_error=self._job_failed)
+        self._handle = self._run(job, *args, on_result=self._job_done, on_error=self._job_failed)
         self._set_state(RUNNING)
+
+    def _run(self, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None],
+             on_error: Callable[[BaseException], None]) -> TaskHandle:
+        """Run a job step on the controller's own pool, with a thread free for it.
+
+        Run steps never queue behind other background work (estimates, batch polls, a Google sign-in
+        waiting for the browser) in the shared pool: a step that waits for a thread never starts.
+        """
+        needed = self.pool.activeThreadCount() + 1
+        if self.pool.maxThreadCount() < needed:
+            self.pool.setMaxThreadCount(needed)
+        return run_task(fn, *args, on_result=on_result, on_error=on_error, pool=self.pool, owner=self)
 
     def say(self, text: str, level: str = "info") -> None:
         """Post a log line from any thread (used as the batch runner's ``say`` hook)."""
@@ -190,7 +202,7 @@ class RunController(QObject):
         if live is None or self.state != RUNNING:
             return
         self._set_state(PAUSED)
-        run_task(live.pause, on_result=lambda _v: None, on_error=self._control_failed)
+        self._run(live.pause, on_result=lambda _v: None, on_error=self._control_failed)
 
     def resume(self) -> None:
         """Continue after ``pause``."""
@@ -198,7 +210,7 @@ class RunController(QObject):
         if live is None or self.state != PAUSED:
             return
         self._set_state(RUNNING)
-        run_task(live.resume_work, on_result=lambda _v: None, on_error=self._control_failed)
+        self._run(live.resume_work, on_result=lambda _v: None, on_error=self._control_failed)
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the others become CANCELLED; results are written."""
