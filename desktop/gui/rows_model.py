@@ -6,6 +6,7 @@ Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run. S
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -245,8 +246,25 @@ def _display(entry: RowEntry, column: int) -> str:
     if column == COL_COST:
         return "" if entry.cost is None else f"${entry.cost:.4f}"
     if column == COL_LAST_RUN:
-        return entry.last_run[:16].replace("T", " ")
+        return compact_time(entry.last_run)
     return entry.status
+
+
+#: The widest text the Last run column shows (its width is measured on it).
+COMPACT_TIME_SAMPLE = "30 May 00:00"
+
+
+def compact_time(iso: str) -> str:
+    """A journal time as a short local date and time, e.g. ``29 Nov 14:05`` (empty stays empty)."""
+    if not iso:
+        return ""
+    try:
+        moment = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso[:16].replace("T", " ")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{moment.day} {moment:%b %H:%M}"
 
 
 def _sort_key(entry: RowEntry, column: int) -> Any:

@@ -33,7 +33,9 @@ from desktop.domain.rowspec import format_row_spec, parse_row_spec
 from desktop.errors import UsageError
 from desktop.gui.rows_model import (
     CODES_ROLE,
+    COL_LAST_RUN,
     COL_TITLE,
+    COMPACT_TIME_SAMPLE,
     NOT_RUN,
     SORT_ROLE,
     STATUS_ROLE,
@@ -148,8 +150,10 @@ class RowsView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         unit = self.table.fontMetrics().averageCharWidth()
-        for column, chars in ((0, 6), (1, 12), (3, 6), (4, 6), (5, 11), (6, 11), (7, 9), (8, 15)):
+        for column, chars in ((0, 6), (1, 12), (3, 6), (4, 6), (5, 11), (6, 11), (7, 9)):
             self.table.setColumnWidth(column, chars * unit + 16)
+        sample = self.table.fontMetrics().horizontalAdvance(COMPACT_TIME_SAMPLE)
+        self.table.setColumnWidth(COL_LAST_RUN, sample + 24)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)

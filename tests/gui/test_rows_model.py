@@ -91,3 +91,12 @@ def test_ten_thousand_rows_load_validate_and_sort_quickly(qapp: Any) -> None:
     scores = [int(proxy.data(proxy.index(i, COL_SCORE))) for i in range(0, 10_000, 500)]
     assert scores == sorted(scores)
     assert elapsed < 2.0, f"10,000 rows took {elapsed:.2f} s"
+
+
+def test_last_run_is_a_compact_local_date_and_time() -> None:
+    from desktop.gui.rows_model import compact_time
+
+    assert compact_time("") == ""
+    text = compact_time("2026-11-29T02:04:34.123Z")
+    assert len(text) <= len("30 May 00:00") and text.count(":") == 1
+    assert compact_time("2026-01-05T09:07:00") == "5 Jan 09:07"
