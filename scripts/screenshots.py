@@ -3,7 +3,7 @@
 Usage: ``python scripts/screenshots.py [OUT_DIR]`` (default ``artifacts/screenshots``). Works on a copy
 of the demo workbook in a scratch data folder, with a loopback fake OpenAI server for the runs, so it
 never touches the user's settings, keyring or the network. Runs offscreen unless ``QT_QPA_PLATFORM``
-says otherwise. The main window is also shot at 150% scaling, in a second process.
+says otherwise. The main window is also shot at 150% scaling and in a dark palette, each in its own process.
 """
 
 from __future__ import annotations
@@ -90,15 +90,35 @@ def _open_validated(workbook: Path) -> object:
     return window
 
 
-def shoot_scaled(out_dir: Path) -> int:
-    """Only the main window after Validate (run with QT_SCALE_FACTOR set by the caller)."""
+def _dark_palette() -> object:
+    """A dark palette like the one a desktop in dark mode hands to Qt."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for which, colour in ((role.Window, "#2b2b2b"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
+                          (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"), (role.Button, "#353535"),
+                          (role.ButtonText, "#e6e6e6"), (role.Highlight, "#2f65ca"),
+                          (role.HighlightedText, "#ffffff"), (role.ToolTipBase, "#353535"),
+                          (role.ToolTipText, "#e6e6e6"), (role.PlaceholderText, "#8a8a8a")):
+        palette.setColor(which, QColor(colour))
+    for which in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, which, QColor("#7a7a7a"))
+    return palette
+
+
+def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = False) -> int:
+    """Only the main window after Validate (run with QT_SCALE_FACTOR set by the caller), or in dark."""
     from desktop.gui.app import ensure_application
 
     with tempfile.TemporaryDirectory() as scratch:
         workbook = _prepare_home(Path(scratch))
-        ensure_application()
+        app = ensure_application()
+        if dark:
+            app.setStyle("Fusion")
+            app.setPalette(_dark_palette())  # type: ignore[arg-type]
         window = _open_validated(workbook)
-        save(window, out_dir, "main_window_150")  # type: ignore[arg-type]
+        save(window, out_dir, name)  # type: ignore[arg-type]
         window.close()  # type: ignore[attr-defined]
     return 0
 
@@ -208,16 +228,19 @@ def shoot_all(out_dir: Path) -> int:
 
 def main(argv: list[str]) -> int:
     """Save every screen, then the main window at 150% scaling in a second process."""
-    args = [a for a in argv[1:] if a != "--scaled"]
+    args = [a for a in argv[1:] if a not in ("--scaled", "--dark")]
     out_dir = Path(args[0] if args else "artifacts/screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
     if "--scaled" in argv:
         return shoot_scaled(out_dir)
+    if "--dark" in argv:
+        return shoot_scaled(out_dir, "main_window_dark", dark=True)
     print(f"Saving screenshots in {out_dir}:")
     status = shoot_all(out_dir)
     env = {**os.environ, "QT_SCALE_FACTOR": "1.5"}
     scaled = subprocess.run([sys.executable, __file__, str(out_dir), "--scaled"], env=env, check=False)
-    return status or scaled.returncode
+    dark = subprocess.run([sys.executable, __file__, str(out_dir), "--dark"], check=False)
+    return status or scaled.returncode or dark.returncode
 
 
 if __name__ == "__main__":
