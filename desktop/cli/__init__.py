@@ -74,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``simbatch`` with ``argv`` (default: the process arguments) and return the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
-    _configure_logging(debug)
+    # The self-test works in a scratch folder and leaves nothing in the user's data, not even a log.
+    _configure_logging(debug, to_file="--self-test" not in args_list)
     try:
         args = build_parser().parse_args(args_list)
         if args.self_test:
@@ -123,7 +124,7 @@ def _open_desktop_app(args: argparse.Namespace) -> int:
     return result
 
 
-def _configure_logging(debug: bool) -> None:
+def _configure_logging(debug: bool, to_file: bool = True) -> None:
     """Our warnings (and with --debug, everything) go to the current stderr as plain lines."""
     logger = logging.getLogger("desktop")
     for old in [h for h in logger.handlers if getattr(h, "name", "") == _LOG_HANDLER_NAME]:
@@ -135,7 +136,8 @@ def _configure_logging(debug: bool) -> None:
     handler.addFilter(SecretMaskingFilter())
     logger.addHandler(handler)
     try:
-        install_file_logging(logging.DEBUG if debug else logging.INFO)
+        if to_file:
+            install_file_logging(logging.DEBUG if debug else logging.INFO)
     except OSError as exc:  # an unwritable data folder must not stop a command
         logger.warning("The log file cannot be written (%s).", exc)
     if debug:

@@ -10,19 +10,21 @@ import argparse
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
 from desktop.cli_output import format_table, note, print_json
 from desktop.domain.pricing import PriceTable
 from desktop.errors import UsageError
-from desktop.jobs.batch import BatchOutcome, BatchRun, job_summary, new_options
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RowStatus, RunKind, RunStatus
-from desktop.services.batch_api import BatchService, batch_client_from_settings
 from desktop.services.open_source import open_source
 from desktop.services.source import Source
 from desktop.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the batch engine loads the OpenAI SDK (~0.3 s): only commands that use it import it
+    from desktop.jobs.batch import BatchOutcome, BatchRun
+    from desktop.services.batch_api import BatchService
 
 EPILOG = """\
 Re-running failed rows: 'simbatch batch retry RUN_ID' puts the run's FAILED rows into a new batch
@@ -133,6 +135,9 @@ def _journal() -> Iterator[_Context]:
 def _runner(
     ctx: _Context, source: Source, run_id: str, poll: float | None, service: BatchService | None = None
 ) -> BatchRun:
+    from desktop.jobs.batch import BatchRun, new_options
+    from desktop.services.batch_api import batch_client_from_settings
+
     settings = ctx.settings
     options = new_options(poll or settings.poll_interval_sec, settings.enqueued_token_cap)
     return BatchRun(
@@ -218,6 +223,8 @@ def render_outcome(outcome: BatchOutcome) -> str:
 
 def run_submit(args: argparse.Namespace) -> int:
     """Journal a new batch run over the selected rows and submit it (and wait with ``--wait``)."""
+    from desktop.services.batch_api import batch_client_from_settings
+
     with _journal() as ctx, open_selection(args) as selection:
         service = batch_client_from_settings(ctx.settings.openai_base_url)  # no key: no run is journaled
         model = args.model or ctx.settings.model
@@ -242,6 +249,8 @@ def run_submit(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Every batch job in the journal, newest first."""
+    from desktop.jobs.batch import job_summary
+
     with _journal() as ctx:
         jobs = ctx.journal.batch_jobs()
         if args.json:

@@ -11,7 +11,6 @@ from desktop.errors import UsageError
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus
-from desktop.services.llm import from_settings
 from desktop.services.source import Source
 from desktop.settings import load_settings
 
@@ -37,6 +36,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan the run in the journal, then execute it; the exit code follows the outcome."""
+    from desktop.services.llm import from_settings  # loads the OpenAI SDK: only when needed
+
     settings = load_settings()
     if args.model:
         settings.model = args.model

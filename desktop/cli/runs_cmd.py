@@ -12,7 +12,6 @@ from desktop.errors import InputError
 from desktop.jobs.resume import find_run_to_resume, reopen_source
 from desktop.jobs.writeback import revert_run
 from desktop.journal import Journal, RunKind
-from desktop.services.llm import from_settings
 from desktop.settings import load_settings
 
 
@@ -90,6 +89,8 @@ def list_runs(args: argparse.Namespace) -> int:
 
 def resume_run(args: argparse.Namespace) -> int:
     """Resume a run by id (or the newest unfinished one) on its own source."""
+    from desktop.services.llm import from_settings  # loads the OpenAI SDK: only when needed
+
     settings = load_settings()
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)

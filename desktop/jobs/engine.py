@@ -23,7 +23,7 @@ from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.writeback import WriteBack, WriteBackOutcome
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
-from desktop.services.llm import Generation, LLMRequestError, ReplyRejected
+from desktop.services.generation import Generation, LLMRequestError, ReplyRejected
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
