@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,11 +80,6 @@ def open_source(text: str, scenario_tab: str | None = None) -> Source:
         from desktop.services.workbook import XlsxSource
 
         return XlsxSource(locator.path, scenario_tab=tab)
-    try:
-        module = importlib.import_module("desktop.services.gsheet_source")
-    except ModuleNotFoundError as exc:
-        if exc.name != "desktop.services.gsheet_source":
-            raise
-        raise InputError("Google Sheets sources are not available in this build.") from None
-    source: Source = module.GoogleSheetSource(locator.spreadsheet_id, scenario_tab=tab)
-    return source
+    from desktop.services.gsheet_source import GoogleSheetSource
+
+    return GoogleSheetSource(locator.spreadsheet_id, scenario_tab=tab)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -82,25 +81,3 @@ def test_opens_an_xlsx_source(demo_copy: Path) -> None:
     finally:
         source.close()
 
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("desktop.services.gsheet_source") is None,
-    reason="the Google Sheets source is not part of this build",
-)
-def test_opens_a_google_sheet_source_without_contacting_google() -> None:
-    source = open_source(f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit", scenario_tab="Cases")
-    try:
-        assert type(source).__name__ == "GoogleSheetSource"
-        assert source.locator == f"gsheet:{SHEET_ID}"
-        assert source.scenario_tab == "Cases"
-    finally:
-        source.close()
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("desktop.services.gsheet_source") is not None,
-    reason="the Google Sheets source is part of this build",
-)
-def test_gsheet_without_the_sheets_module() -> None:
-    with pytest.raises(InputError, match="not available in this build"):
-        open_source(f"gsheet:{SHEET_ID}")
