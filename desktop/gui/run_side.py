@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QTabWidget, QWidget
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from desktop.gui.batches_panel import BatchesPanel
 from desktop.gui.context import AppContext
 from desktop.gui.progress_panel import ProgressPanel
+from desktop.gui.rows_model import RowsModel, RunInfo
 from desktop.gui.run_controller import RunController, controller_for
 from desktop.gui.run_panel import RunPanel
 
@@ -21,6 +23,11 @@ class RunSide:
     run_panel: RunPanel
     progress_panel: ProgressPanel
     batches_panel: BatchesPanel
+
+    def on_run_ended(self, slot: Callable[[object], None]) -> None:
+        """Call ``slot(outcome)`` when a live run or a batch run ends."""
+        self.controller.finished.connect(slot)
+        self.batches_panel.run_finished.connect(slot)
 
 
 def build_run_side(context: AppContext, parent: QWidget | None = None) -> RunSide:
@@ -38,3 +45,18 @@ def install_run_side(context: AppContext, tabs: QTabWidget) -> RunSide:
     tabs.addTab(side.progress_panel, "Progress")
     tabs.addTab(side.batches_panel, "Batch jobs")
     return side
+
+
+def show_row_status(model: RowsModel, context: AppContext, row: int) -> None:
+    """Show a row's status from the run in progress in the rows table, keeping its cost and last run."""
+    status = context.row_status.get(row)
+    if model.entry_for_row(row) is None or status is None:
+        return
+    current = {
+        e.row: RunInfo(e.status, e.cost or 0.0, e.last_run)
+        for e in model.entries()
+        if e.last_run or e.cost is not None
+    }
+    old = current.get(row)
+    current[row] = RunInfo(status, old.cost if old else 0.0, old.when if old else "")
+    model.set_run_info(current)
