@@ -115,7 +115,10 @@ class MainWindow(ChangeFlow):
         status = self.statusBar()
         status.addWidget(self.source_label)
         status.addWidget(self.summary_label, 1)
-        self.work = WindowWork(self, on_busy_changed=self._update_actions, on_error=self.show_error)
+        # show_error is looked up on each error: callers (the self-test) may replace it on the instance.
+        self.work = WindowWork(
+            self, on_busy_changed=self._update_actions, on_error=lambda doing, e: self.show_error(doing, e)
+        )
         self.busy_label = self.work.busy_label
         self.progress_bar = self.work.progress_bar
         self.cancel_button = self.work.cancel_button
