@@ -487,6 +487,7 @@ def test_interrupts_and_unexpected_errors(
     if code == 1:
         assert "run again with --debug for details." in err
         (report,) = (simbatch_home / "logs").glob("crash-*.txt")
-        assert str(report) in err and "disk on fire" in report.read_text() and "Traceback" in report.read_text()
+        text = report.read_text()
+        assert str(report) in err and "disk on fire" in text and "Traceback" in text
         result, _, err = run_cli(capsys, "--debug", "--source", "x.xlsx")
         assert result == 1 and "Traceback" in err
