@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.gui.gc_guard import install_gui_thread_collector
 from desktop.gui.main_window import MainWindow
+from desktop.gui.resume import offer_resume
+from desktop.gui.welcome import WelcomeDialog
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.paths import APP_NAME, demo_workbook
+from desktop.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,6 @@ def initial_source(source: str | None) -> str:
     """
     if source:
         return source
-    try:
-        from desktop.settings import load_settings
-    except ImportError:
-        return str(demo_workbook())
     last = load_settings().last_source
     if not last:
         return str(demo_workbook())
@@ -39,10 +38,6 @@ def initial_source(source: str | None) -> str:
 
 def scenario_tab_setting() -> str | None:
     """The scenario tab name from the settings, or None for the default."""
-    try:
-        from desktop.settings import load_settings
-    except ImportError:
-        return None
     return load_settings().scenario_tab
 
 
@@ -69,15 +64,11 @@ def create_main_window(source: str | None = None) -> MainWindow:
 
 def first_start() -> bool:
     """True when no source was ever opened (the welcome screen is shown then)."""
-    from desktop.settings import load_settings
-
     return not load_settings().last_source
 
 
 def create_main_window_with_welcome() -> MainWindow:
     """The main window with the welcome screen over it; the choice is opened when made."""
-    from desktop.gui.welcome import WelcomeDialog
-
     ensure_application()
     window = MainWindow()
     welcome = WelcomeDialog(window)
@@ -120,9 +111,5 @@ def _log_to_file_and_report_crashes() -> None:
 
 
 def _offer_resume(window: MainWindow) -> None:
-    """Offer unfinished runs and batches for resume, when the run side is part of this build."""
-    try:
-        from desktop.gui.resume import offer_resume
-    except ImportError:
-        return
+    """Offer unfinished runs and batches for resume."""
     offer_resume(window.context, window)

@@ -6,6 +6,7 @@ presses Apply. The same dialog serves both kinds; only the title and the "what c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, CellValue, Fix, Scenario
-from desktop.gui.defaults_preview import added_fields
 from desktop.journal import RunKind
 
 PREVIEW_COLUMNS = ("Row", "Case ID", "Column", "What changes", "Old", "New")
@@ -37,6 +37,23 @@ class ChangePlan:
     kind: RunKind
     changes: list[CellChange]
     fixes: dict[tuple[int, str], list[Fix]] = field(default_factory=dict)
+
+
+def added_fields(old: CellValue, new: CellValue) -> list[str]:
+    """Keys of the new vitals object that the old cell lacked or held as empty."""
+    try:
+        after = json.loads(new) if isinstance(new, str) else None
+    except ValueError:
+        return []
+    if not isinstance(after, dict):
+        return []
+    try:
+        before = json.loads(old) if isinstance(old, str) and old.strip() else {}
+    except ValueError:
+        before = {}
+    if not isinstance(before, dict):
+        before = {}
+    return [key for key, value in after.items() if before.get(key) in (None, "") and value is not None]
 
 
 def _count(n: int, noun: str) -> str:

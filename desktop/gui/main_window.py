@@ -24,7 +24,6 @@ from desktop.gui.review import ReviewPanel
 from desktop.gui.rows_model import RowsModel
 from desktop.gui.rows_view import RowsView
 from desktop.gui.run_side import install_run_side, show_row_status
-from desktop.gui.settings_dialog import SettingsDialog
 from desktop.gui.source_loading import OfflineBanner, summary_text
 from desktop.gui.welcome import WelcomeDialog
 from desktop.gui.window_actions import install_actions, update_actions
@@ -139,6 +138,9 @@ class MainWindow(ChangeFlow):
 
     def open_settings(self) -> None:
         """Show the settings dialog; saved settings apply to the next action."""
+        # Imported here: it loads the Google sign-in libraries, which starting the app does not need.
+        from desktop.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.context.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._settings_saved)

@@ -23,7 +23,6 @@ BP_COLOUR = QColor("#ff4a4a")  # red
 RR_COLOUR = QColor("#ffe14a")  # yellow
 ETCO2_COLOUR = QColor("#e8d36a")  # yellow-ish
 TEMP_COLOUR = QColor("#f2f2f2")  # white
-LABEL_COLOUR = QColor("#9aa0a6")
 
 #: (key, label, unit, colour) in the order the numbers are stacked.
 PARAMETERS: tuple[tuple[str, str, str, QColor], ...] = (

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.cli_output import format_duration, format_rows
 from desktop.gui.context import AppContext
-from desktop.gui.run_controller import IDLE, PAUSED, RUNNING, RunController, controller_for, what_to_do
+from desktop.gui.run_controller import PAUSED, RUNNING, RunController, controller_for, what_to_do
 from desktop.gui.run_work import (
     PreparedLive,
     RunEstimate,
@@ -290,7 +290,3 @@ class RunPanel(QWidget):
 
     def _tell(self, text: str) -> None:
         QMessageBox.warning(self, TITLE, text)
-
-    def current_state(self) -> str:
-        """The controller's state (``idle`` when nothing runs)."""
-        return self.controller.state if self.controller.active else IDLE

@@ -3,8 +3,6 @@ limits, tab names, overwrite policy, and the Google account. Secrets never go in
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.models import Scenario
 from desktop.errors import SimBatchError
 from desktop.gui.tasks import run_task
-from desktop.services import secrets
+from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
 
 SAMPLE = Scenario(
@@ -41,14 +39,6 @@ def test_openai(settings: Settings) -> str:
     client = from_settings(settings, timeout=30.0)
     client.generate(SAMPLE, ["Initial_Vitals"])
     return "OK — the endpoint answered and the key was accepted."
-
-
-def _auth() -> Any:
-    try:
-        from desktop.services import auth
-    except ImportError:
-        return None
-    return auth
 
 
 class SettingsDialog(QDialog):
@@ -250,11 +240,6 @@ class SettingsDialog(QDialog):
     # --- Google -----------------------------------------------------------------------------------
 
     def _refresh_google(self) -> None:
-        auth = _auth()
-        if auth is None:
-            self.google_label.setText("Google sign-in is not available in this build.")
-            self.google_button.setVisible(False)
-            return
         account = auth.signed_in_account() if auth.is_signed_in() else None
         signed_in = bool(account) or auth.is_signed_in()
         self.google_label.setText(
@@ -266,9 +251,6 @@ class SettingsDialog(QDialog):
         )
 
     def _google_clicked(self) -> None:
-        auth = _auth()
-        if auth is None:
-            return
         if auth.is_signed_in():
             auth.logout()
             self._refresh_google()

@@ -58,7 +58,6 @@ class WelcomeDialog(QDialog):
         layout.addLayout(link_row)
         layout.addWidget(self.sign_in_button)
         layout.addWidget(self.message)
-        self.sign_in_button.setVisible(_auth_available())
         self.resize(560, 300)
 
     def choose(self, text: str) -> None:
@@ -102,11 +101,3 @@ class WelcomeDialog(QDialog):
             self.message.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
 
         run_task(auth.login, on_result=done, on_error=failed, owner=self)
-
-
-def _auth_available() -> bool:
-    try:
-        from desktop.services import auth  # noqa: F401
-    except ImportError:
-        return False
-    return True
