@@ -244,7 +244,7 @@ def _display(entry: RowEntry, column: int) -> str:
     if column == COL_SEVERITY:
         return entry.severity or NOT_VALIDATED
     if column == COL_COST:
-        return "" if entry.cost is None else f"${entry.cost:.4f}"
+        return "" if entry.cost is None else cost_text(entry.cost)
     if column == COL_LAST_RUN:
         return compact_time(entry.last_run)
     return entry.status
@@ -252,6 +252,15 @@ def _display(entry: RowEntry, column: int) -> str:
 
 #: The widest text the Last run column shows (its width is measured on it).
 COMPACT_TIME_SAMPLE = "30 May 00:00"
+
+
+def cost_text(cost: float) -> str:
+    """A row's cost to four decimals; "$0" when nothing was paid, "< $0.0001" below what four show."""
+    if cost <= 0:
+        return "$0"
+    if cost < 0.00005:
+        return "< $0.0001"
+    return f"${cost:.4f}"
 
 
 def compact_time(iso: str) -> str:

@@ -100,3 +100,14 @@ def test_last_run_is_a_compact_local_date_and_time() -> None:
     text = compact_time("2026-11-29T02:04:34.123Z")
     assert len(text) <= len("30 May 00:00") and text.count(":") == 1
     assert compact_time("2026-01-05T09:07:00") == "5 Jan 09:07"
+
+
+def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -> None:
+    from desktop.gui.rows_model import COL_COST, RunInfo
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(5))
+    costs = {3: 0.0, 4: 0.00002, 5: 0.00005, 6: 0.01234}
+    model.set_run_info({row: RunInfo("COMPLETED", cost, "2026-01-05T09:07") for row, cost in costs.items()})
+    shown = [model.data(model.index(i, COL_COST)) for i in range(5)]
+    assert shown == ["$0", "< $0.0001", "$0.0001", "$0.0123", ""]  # the last row was never run
