@@ -6,10 +6,12 @@ presses Apply. The same dialog serves both kinds; only the title and the "what c
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -113,6 +115,7 @@ class ChangePreviewDialog(QDialog):
         self.table.setHorizontalHeaderLabels(list(PREVIEW_COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # read-only: Tab moves on, the arrow keys move in it
         self.table.verticalHeader().setVisible(False)
         for i, (change, what) in enumerate(zip(self.changes, texts, strict=True)):
             values = (
@@ -147,6 +150,13 @@ class ChangePreviewDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
         self.resize(980, 480)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Tab goes from the table to the buttons in the order the platform lays them out."""
+        super().showEvent(event)
+        buttons = sorted(self.buttons.buttons(), key=lambda button: button.x())
+        for first, second in itertools.pairwise([self.table, *buttons]):
+            QWidget.setTabOrder(first, second)
 
     def row_texts(self) -> list[tuple[str, ...]]:
         """The table's text, row by row (for tests and accessibility tools)."""
