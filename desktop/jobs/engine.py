@@ -121,6 +121,7 @@ class LiveRun:
         self._running.set()  # cleared while paused
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
+        self._writeback_error: SimBatchError | None = None  # the last write-back failure, until one succeeds
         self._queue: deque[RowTask] = deque()
         self._queue_lock = threading.Lock()
         self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
@@ -212,6 +213,9 @@ class LiveRun:
                 self.mirror.enqueue(task)
         self._flush_writeback()
         self.mirror.flush()
+        if self._fatal is None and self._writeback_error is not None:
+            # Results that never reached the source leave the run unfinished, so that resume writes them.
+            self._fatal = self._writeback_error
         counts = self.journal.run_counts(self.run_id)
         error: str | None = None
         if self._fatal is not None:
@@ -364,8 +368,10 @@ class LiveRun:
         try:
             outcome: WriteBackOutcome = self._writeback.flush()
         except SimBatchError as exc:
+            self._writeback_error = exc
             self._say(f"Results are safe in the journal but could not be written yet: {exc}", "warning")
             return
+        self._writeback_error = None
         for row, columns in outcome.conflicts.items():
             self._conflicts[row] = columns
             self._say(
