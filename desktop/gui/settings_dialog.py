@@ -117,7 +117,9 @@ class SettingsDialog(QDialog):
         google_row.addWidget(self.google_label, 1)
         google_row.addWidget(self.google_button)
         form = QFormLayout()
-        form.addRow("OpenAI &key:", key_row)
+        key_label = QLabel("OpenAI &key:")
+        key_label.setBuddy(self.key_edit)  # the field is a row of two widgets: name the one Alt+K reaches
+        form.addRow(key_label, key_row)
         form.addRow("", self.test_label)
         form.addRow("", self.keyring_label)
         form.addRow("&Endpoint URL:", self.endpoint_edit)
