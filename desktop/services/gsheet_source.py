@@ -238,9 +238,21 @@ def _clean(value: object) -> CellValue:
     """A cell as the API returned it: empty text is an empty cell."""
     if value is None or value == "":
         return None
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, int | float | bool):
         return value
     return str(value)
+
+
+def _storable_text(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates (which the API's JSON can carry) replaced by ``?``, so the
+    journal, prompts and logs can encode it as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _cell(value: CellValue) -> CellValue:
