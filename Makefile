@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench screenshots demo clean bundle test-bundle
+.PHONY: run test lint typecheck pytest bench screenshots demo clean bundle test-bundle torture
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(STAMP)
 # A PNG of each screen (demo workbook, a finished live and batch run against a loopback fake).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py artifacts/screenshots
+
+# The full torture suite: 20 SIGKILLs per kill test and every combination of faults (CI runs a short form).
+torture: $(STAMP)
+	SIMBATCH_TORTURE_KILLS=20 SIMBATCH_TORTURE_FULL=1 QT_QPA_PLATFORM=offscreen \
+		$(BIN)/python -m pytest tests/torture tests/security --timeout=3600
 
 demo: $(STAMP)
 	$(BIN)/python scripts/make_demo_workbook.py resources/demo/scenarios.xlsx
