@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.models import Scenario
+from desktop.domain.pricing import PriceTable
 from desktop.errors import SimBatchError
 from desktop.gui.tasks import run_task
 from desktop.services import auth, secrets
@@ -91,9 +92,17 @@ class SettingsDialog(QDialog):
         self.prices.setHorizontalHeaderLabels(["Model", "Input $/M", "Cached input $/M", "Output $/M"])
         self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.prices.verticalHeader().setVisible(False)
-        self.prices.setToolTip("Your own prices per million tokens; they replace the built-in ones")
-        for model, price in self.settings.price_overrides.items():
-            self._add_price_row(model, price)
+        self.prices.setTabKeyNavigation(False)  # Tab moves on through the form; arrows move between cells
+        self.prices.setToolTip(
+            "US dollars per million tokens. Edit a line or add one for another model; "
+            "Batch API prices are half of these."
+        )
+        self._shipped = PriceTable.load()
+        effective = PriceTable.load(self.settings.price_overrides)
+        for model in effective.models():
+            known = effective.price(model)
+            self._add_price_row(model, PriceOverride(input=known.input, cached_input=known.cached_input,
+                                                     output=known.output))
         add_price = QPushButton("Add price")
         add_price.setToolTip("Add a line for a model's price")
         add_price.clicked.connect(lambda: self._add_price_row("", None))
@@ -169,6 +178,7 @@ class SettingsDialog(QDialog):
             self.prices.setItem(row, j, QTableWidgetItem(text))
 
     def _price_overrides(self) -> dict[str, PriceOverride]:
+        """The lines that differ from the shipped price table (only those are saved)."""
         result: dict[str, PriceOverride] = {}
         for i in range(self.prices.rowCount()):
             items = [self.prices.item(i, j) for j in range(4)]
@@ -183,7 +193,14 @@ class SettingsDialog(QDialog):
                 )
             except ValueError as exc:
                 raise ValueError(f"The price of {texts[0]} must be numbers of zero or more.") from exc
-        return result
+        return {model: price for model, price in result.items() if not self._is_shipped(model, price)}
+
+    def _is_shipped(self, model: str, price: PriceOverride) -> bool:
+        if model not in self._shipped.models():
+            return False
+        shipped = self._shipped.price(model)
+        cached = shipped.cached_input if price.cached_input is None else price.cached_input
+        return (price.input, cached, price.output) == (shipped.input, shipped.cached_input, shipped.output)
 
     def collect(self) -> Settings:
         """The settings as edited (raises ValueError with a sentence for a bad entry)."""

@@ -19,10 +19,11 @@ def test_save_puts_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
     dialog.model_edit.setText("gpt-4.1-mini")
     dialog.workers_spin.setValue(3)
     dialog.endpoint_edit.setText("http://127.0.0.1:8000/v1")
-    dialog._add_price_row("gpt-4.1-mini", None)
-    row = dialog.prices.rowCount() - 1
-    dialog.prices.item(row, 1).setText("0.4")
-    dialog.prices.item(row, 3).setText("1.6")
+    models = [dialog.prices.item(i, 0).text() for i in range(dialog.prices.rowCount())]
+    assert {"gpt-4o-mini", "gpt-4.1-mini"} <= set(models)  # the shipped prices are shown
+    row = models.index("gpt-4.1-mini")
+    assert dialog.prices.item(row, 3).text() == "1.6"
+    dialog.prices.item(row, 3).setText("1.7")
     with qtbot.waitSignal(dialog.saved, timeout=2_000):
         dialog.save()
     assert secrets.get_openai_key() == KEY
@@ -31,14 +32,20 @@ def test_save_puts_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
     saved = load_settings()
     assert saved.model == "gpt-4.1-mini" and saved.workers == 3
     assert saved.openai_base_url == "http://127.0.0.1:8000/v1"
-    assert saved.price_overrides["gpt-4.1-mini"].output == 1.6
+    assert set(saved.price_overrides) == {"gpt-4.1-mini"}  # only what differs from the shipped table
+    assert saved.price_overrides["gpt-4.1-mini"].output == 1.7
+    reopened = SettingsDialog(saved)
+    qtbot.addWidget(reopened)
+    texts = {reopened.prices.item(i, 0).text(): reopened.prices.item(i, 3).text()
+             for i in range(reopened.prices.rowCount())}
+    assert texts["gpt-4.1-mini"] == "1.7" and texts["gpt-4o-mini"] == "0.6"
 
 
 def test_a_bad_price_is_one_sentence_and_nothing_is_saved(qtbot: QtBot) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     dialog._add_price_row("m", None)
-    dialog.prices.item(0, 1).setText("cheap")
+    dialog.prices.item(dialog.prices.rowCount() - 1, 1).setText("cheap")
     dialog.save()
     assert dialog.error_label.text() == "The price of m must be numbers of zero or more."
     assert not settings_path().exists()
