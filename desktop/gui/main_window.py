@@ -130,9 +130,12 @@ class MainWindow(ChangeFlow):
         self.about_dialog = show_about(self)
 
     def _run_ended(self, _outcome: object) -> None:
-        """A run or a batch run ended: refresh the rows' Status/Cost/Last run and the Review runs."""
+        """A run or a batch run ended: read the rows again (their vitals were written) and validate
+        them, and refresh the rows' Status/Cost/Last run and the Review runs."""
         self._refresh_run_info()
         self.review.refresh()
+        if not self.context.offline:
+            self._reload()
 
     # --- settings ---------------------------------------------------------------------------------
 

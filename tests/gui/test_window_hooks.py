@@ -50,6 +50,10 @@ def test_after_a_run_the_rows_show_cost_and_time_and_review_lists_the_run(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     assert window.review.run_box.count() == 0
+    window.validate()
+    wait_idle(qtbot, window)
+    before = window.model.entry_for_row(14)
+    assert before is not None and before.severity == "critical"  # row 14 misses RR and waveform
     window.rows_view.select_rows([12, 13, 14])
     side = window.run_side
     qtbot.waitUntil(lambda: side.run_panel.estimate is not None and side.run_panel.estimate.rows == 3,
@@ -68,4 +72,10 @@ def test_after_a_run_the_rows_show_cost_and_time_and_review_lists_the_run(
     entry = window.model.entry_for_row(generated[0])
     assert entry is not None and entry.status == "COMPLETED"
     qtbot.waitUntil(lambda: window.review.run_box.findData(run_id) >= 0, timeout=TIMEOUT_MS)
+
+    def revalidated() -> bool:  # the written vitals were read again and validated
+        entry = window.model.entry_for_row(14)
+        return entry is not None and entry.severity not in ("", "critical") and not window.busy
+
+    qtbot.waitUntil(revalidated, timeout=TIMEOUT_MS)
     assert message_boxes.shown == []
