@@ -47,6 +47,12 @@ def has_run(home: Path) -> bool:
         return bool(journal.list_runs())
 
 
+def newest_run(home: Path) -> str:
+    """The id of the newest run in the journal."""
+    with Journal.open(home / "journal.sqlite3") as journal:
+        return journal.list_runs()[0].run_id
+
+
 def kill_and_resume(
     home: Path,
     first: list[str],
@@ -78,7 +84,8 @@ def kill_and_resume(
         log.outputs.append(out + err)
         log.finished = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
         return log
-    proc = start(resume if has_run(home) else first, env)
+    # Name the run: a kill may have landed after the run had already finished.
+    proc = start([resume[0], newest_run(home), *resume[1:]] if has_run(home) else first, env)
     out, err = proc.communicate(timeout=120)
     log.outputs.append(out + err)
     log.finished = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
