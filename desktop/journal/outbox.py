@@ -30,13 +30,22 @@ class OutboxPart(JournalPart):
                     (run_id, row, to_json(list(payload)), stamp),
                 )
 
-    def pending_progress(self, limit: int = 5000) -> list[OutboxItem]:
-        """The oldest unsent updates, at most ``limit`` of them."""
-        rows = self._store.rows(
-            "SELECT id, run_id, row, payload, created_at FROM outbox"
-            " WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-            (limit,),
-        )
+    def pending_progress(self, limit: int = 5000, source: str | None = None) -> list[OutboxItem]:
+        """The oldest unsent updates, at most ``limit`` of them; only those of runs on ``source``
+        (a source locator) when given, so one workbook's progress never lands in another's tab."""
+        if source is None:
+            rows = self._store.rows(
+                "SELECT id, run_id, row, payload, created_at FROM outbox"
+                " WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._store.rows(
+                "SELECT o.id, o.run_id, o.row, o.payload, o.created_at FROM outbox o"
+                " JOIN runs r ON r.run_id = o.run_id"
+                " WHERE o.sent_at IS NULL AND r.source = ? ORDER BY o.id LIMIT ?",
+                (source, limit),
+            )
         return [
             OutboxItem(
                 id=r["id"],

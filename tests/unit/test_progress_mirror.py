@@ -52,3 +52,31 @@ def test_updates_are_coalesced_kept_when_unreachable_and_sent_later(demo_copy: P
         mirror.interval = 60.0
         mirror.enqueue(journal.get_task(run_id, 4))
         assert mirror.maybe_flush() is False  # too soon
+
+
+def test_a_mirror_writes_only_its_own_sources_rows(demo_copy: Path, tmp_path: Path) -> None:
+    other_copy = tmp_path / "other.xlsx"
+    other_copy.write_bytes(demo_copy.read_bytes())
+    with Journal.open() as journal:
+        _, run_a = plan(journal, demo_copy, rows="3-4")
+        _, run_b = plan(journal, other_copy, rows="5-6")
+        ProgressMirror(journal, Unreachable(demo_copy), interval=0.0).rebuild(run_a)  # A is down: kept
+        mirror_b = ProgressMirror(journal, XlsxSource(other_copy), interval=0.0)
+        mirror_b.rebuild(run_b)
+        assert mirror_b.flush() is True
+        assert sorted(r[1] for r in XlsxSource(other_copy).read_progress()) == [5, 6]  # none of A's rows
+        assert journal.pending_progress_count() == 2  # A's updates still wait for A
+        assert ProgressMirror(journal, XlsxSource(demo_copy), interval=0.0).flush() is True
+        assert sorted(r[1] for r in XlsxSource(demo_copy).read_progress()) == [3, 4]
+        assert journal.pending_progress_count() == 0
+
+
+def test_a_flush_drains_more_than_one_write(demo_copy: Path) -> None:
+    with Journal.open() as journal:
+        _, run_id = plan(journal, demo_copy, rows="3-12")
+        mirror = ProgressMirror(journal, XlsxSource(demo_copy), interval=0.0)
+        mirror.BATCH = 4
+        mirror.rebuild(run_id)
+        assert mirror.flush() is True
+        assert mirror.writes == 3 and journal.pending_progress_count() == 0
+        assert sorted(r[1] for r in XlsxSource(demo_copy).read_progress()) == list(range(3, 13))
