@@ -38,7 +38,7 @@ def test_batch_run_survives_random_sigkills(tmp_path: Path, simbatch_home: Path)
     workbook = make_workbook(tmp_path / "bank.xlsx", ROWS)
     before = snapshot(workbook)
     with FakeOpenAI(api_key=API_KEY, seed=5) as fake:
-        fake.batch_polls_per_stage = 2 + kills  # the poll phase spans several invocations
+        fake.batch_polls_per_stage = 4 + 3 * kills  # polling spans several invocations, even when busy
         fake.faults.rate_invalid_vitals = 0.02  # some rows end FAILED with the validator's reason
         env = cli_env(fake.base_url, API_KEY, simbatch_home)
         first = ["batch", "submit", "--source", str(workbook), "--rows", "all", "--wait",
