@@ -17,8 +17,8 @@ from desktop.cli_output import format_table, note, print_json
 from desktop.domain.pricing import PriceTable
 from desktop.errors import UsageError
 from desktop.jobs.planning import create_enrichment_run
+from desktop.jobs.resume import require_run, run_source
 from desktop.journal import Journal, RowStatus, RunKind, RunStatus
-from desktop.services.open_source import open_source
 from desktop.services.source import Source
 from desktop.settings import Settings, load_settings
 
@@ -164,15 +164,8 @@ def _resolve_run(journal: Journal, ident: str) -> str:
     raise UsageError(f"There is no batch run or batch {ident!r} in the journal (see 'simbatch batch list').")
 
 
-@contextlib.contextmanager
-def _run_source(journal: Journal, run_id: str) -> Iterator[Source]:
-    run = journal.get_run(run_id)
-    assert run is not None
-    source = open_source(run.source, scenario_tab=run.scenario_tab)
-    try:
-        yield source
-    finally:
-        source.close()
+def _run_source(journal: Journal, run_id: str) -> contextlib.AbstractContextManager[Source]:
+    return run_source(require_run(journal, run_id))
 
 
 def _report(outcome: BatchOutcome, json_out: bool, finished_only: bool = True) -> int:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop.errors import InputError, ServiceError
+from desktop.errors import ServiceError
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.resume import reopen_source
+from desktop.jobs.resume import require_run, run_source
 from desktop.journal import Journal, RunKind
 from desktop.services.open_source import open_source
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB
@@ -64,11 +64,8 @@ def run_init(args: argparse.Namespace) -> int:
 def run_rebuild(args: argparse.Namespace) -> int:
     """Queue every row of the run for the mirror and write them now."""
     with Journal.open() as journal:
-        run = journal.get_run(args.run_id)
-        if run is None:
-            raise InputError(f"There is no run {args.run_id!r} in the journal; 'simbatch runs' lists them.")
-        source = reopen_source(run)
-        try:
+        run = require_run(journal, args.run_id)
+        with run_source(run) as source:
             mirror = ProgressMirror(journal, source, interval=0.0)
             if run.kind == RunKind.BATCH.value:
                 count = _rebuild_batch_rows(journal, mirror, run.run_id)
@@ -79,8 +76,6 @@ def run_rebuild(args: argparse.Namespace) -> int:
                     f"The {PROGRESS_TAB} tab could not be written ({mirror.last_error}); the rows wait in "
                     "the journal and go out with the next run or rebuild."
                 )
-        finally:
-            source.close()
     print(f"Wrote {count} rows of run {run.run_id} to the {PROGRESS_TAB} tab of {source.display_name}.")
     return 0
 

@@ -8,8 +8,7 @@ from typing import Any
 from desktop.cli import batch_cmd
 from desktop.cli.run_cmd import execute_and_report
 from desktop.cli_output import format_table, note, print_json
-from desktop.errors import InputError
-from desktop.jobs.resume import find_run_to_resume, reopen_source
+from desktop.jobs.resume import find_run_to_resume, require_run, run_source
 from desktop.jobs.writeback import revert_run
 from desktop.journal import Journal, RunKind
 from desktop.settings import load_settings
@@ -102,26 +101,18 @@ def resume_run(args: argparse.Namespace) -> int:
             settings.model = run.model
         workers = args.workers or int(str(run.settings.get("workers", settings.workers)))
         generator = from_settings(settings)
-        source = reopen_source(run)
-        try:
+        with run_source(run) as source:
             if not args.json:
                 note(f"Resuming run {run.run_id} on {run.source}.")
             return execute_and_report(journal, source, run.run_id, generator.generate, workers, args.json)
-        finally:
-            source.close()
 
 
 def revert_cmd(args: argparse.Namespace) -> int:
     """Put back the values a run replaced; report the cells reverted and those skipped."""
     with Journal.open() as journal:
-        run = journal.get_run(args.run_id)
-        if run is None:
-            raise InputError(f"There is no run {args.run_id!r} in the journal; 'simbatch runs' lists them.")
-        source = reopen_source(run)
-        try:
+        run = require_run(journal, args.run_id)
+        with run_source(run) as source:
             outcome = revert_run(journal, source, run.run_id)
-        finally:
-            source.close()
     reverted = [{"row": ref.row, "column": ref.column} for ref in outcome.reverted]
     skipped = [{"row": ref.row, "column": ref.column} for ref in outcome.skipped]
     if args.json:

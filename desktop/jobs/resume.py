@@ -1,6 +1,9 @@
-"""Finding a run to resume and reopening the source it was started on."""
+"""Finding a journaled run (to resume, revert or mirror) and reopening the source it was started on."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from desktop.errors import InputError
 from desktop.journal import Journal, RunKind
@@ -12,12 +15,18 @@ from desktop.services.source import Source
 RESUMABLE_KINDS = (RunKind.LIVE.value, RunKind.BATCH.value)
 
 
+def require_run(journal: Journal, run_id: str) -> RunRecord:
+    """The run named ``run_id``; ``InputError`` with what to do when the journal has none."""
+    run = journal.get_run(run_id)
+    if run is None:
+        raise InputError(f"There is no run {run_id!r} in the journal; 'simbatch runs' lists them.")
+    return run
+
+
 def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
     """The run named ``run_id``, or the newest unfinished live or batch run; ``InputError`` when none."""
     if run_id:
-        run = journal.get_run(run_id)
-        if run is None:
-            raise InputError(f"There is no run {run_id!r} in the journal; 'simbatch runs' lists them.")
+        run = require_run(journal, run_id)
         if run.kind not in RESUMABLE_KINDS:
             raise InputError(
                 f"Run {run_id} is a {run.kind} run; only live and batch runs can be resumed "
@@ -30,6 +39,11 @@ def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
     raise InputError("There is no unfinished run to resume; 'simbatch runs' lists every run.")
 
 
-def reopen_source(run: RunRecord) -> Source:
-    """Open the source a run was created on, by its locator and scenario tab."""
-    return open_source(run.source, scenario_tab=run.scenario_tab)
+@contextmanager
+def run_source(run: RunRecord) -> Iterator[Source]:
+    """The source a run was created on (by its locator and scenario tab), closed afterwards."""
+    source = open_source(run.source, scenario_tab=run.scenario_tab)
+    try:
+        yield source
+    finally:
+        source.close()
