@@ -19,10 +19,10 @@ from desktop.domain.rowspec import format_row_spec
 from desktop.errors import SimBatchError
 from desktop.jobs.batch import BatchOutcome, BatchRun, new_options
 from desktop.jobs.planning import create_enrichment_run
+from desktop.jobs.resume import run_source as opened_run_source
 from desktop.journal import BatchJobRecord, Journal, RowStatus, RowTask, RunKind, RunRecord
 from desktop.services.batch_api import BatchService, batch_client_from_settings
 from desktop.services.llm import LLMClient, from_settings
-from desktop.services.open_source import open_source
 from desktop.services.source import Source
 from desktop.settings import Settings
 
@@ -125,11 +125,8 @@ def run_source(run: RunRecord, open_now: Source | None) -> Iterator[Source]:
     if open_now is not None and open_now.locator == run.source:
         yield open_now
         return
-    source = open_source(run.source, scenario_tab=run.scenario_tab)
-    try:
+    with opened_run_source(run) as source:
         yield source
-    finally:
-        source.close()
 
 
 @dataclass(slots=True)
