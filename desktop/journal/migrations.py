@@ -135,7 +135,34 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX batch_jobs_batch_id ON batch_jobs (batch_id)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2)
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Version 2 → 3: outbox ids are never reused (AUTOINCREMENT).
+
+    Replacing a row's pending update deletes the old one; without AUTOINCREMENT SQLite could give the
+    new update the deleted one's id, and the acknowledgement of the old update, sent meanwhile, then
+    marked the new one as sent: a lost progress update.
+    """
+    conn.execute(
+        """CREATE TABLE outbox_v3 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )"""
+    )
+    conn.execute(
+        "INSERT INTO outbox_v3 (id, run_id, row, payload, created_at, sent_at)"
+        " SELECT id, run_id, row, payload, created_at, sent_at FROM outbox"
+    )
+    conn.execute("DROP TABLE outbox")
+    conn.execute("ALTER TABLE outbox_v3 RENAME TO outbox")
+    conn.execute("CREATE INDEX outbox_run_row ON outbox (run_id, row)")
+    conn.execute("CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2, _v2_to_v3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

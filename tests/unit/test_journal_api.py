@@ -245,6 +245,16 @@ def test_outbox_coalesces_per_row_and_survives_until_acknowledged(journal: Journ
     assert journal.pending_progress() == []
 
 
+def test_an_acknowledged_update_never_swallows_its_replacement(journal: Journal) -> None:
+    """The replaced update was the newest row of the outbox: its replacement must not get its id."""
+    run_id = _run(journal)
+    journal.enqueue_progress(run_id, 3, ["b", 3, "CASE-3", "PROCESSING", *[None] * 11])
+    (sending,) = journal.pending_progress()
+    journal.enqueue_progress(run_id, 3, ["b", 3, "CASE-3", "FAILED", *[None] * 11])
+    journal.ack_progress([sending.id])
+    assert [(i.row, i.payload[3]) for i in journal.pending_progress()] == [(3, "FAILED")]
+
+
 def test_batch_jobs_record_every_step(journal: Journal) -> None:
     run_id = _run(journal, kind=RunKind.BATCH)
     journal.create_batch_job(run_id, 0, [3, 4], "/tmp/run-0.jsonl")

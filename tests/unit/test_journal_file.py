@@ -86,6 +86,10 @@ def _build_v1_file(path: Path) -> None:
         " VALUES ('r-old', ?, ?, ?, '2026-01-01T00:00:00.000Z', ?, ?)",
         [(3, "A", "COMPLETED", 0.5, 100), (4, "B", "PENDING", 0.0, 0)],
     )
+    conn.execute(
+        "INSERT INTO outbox (id, run_id, row, payload, created_at) VALUES"
+        " (7, 'r-old', 3, '[\"r-old\", 3, \"A\", \"PENDING\"]', '2026-01-01T00:00:00.000Z')"
+    )
     conn.commit()
     conn.close()
 
@@ -95,7 +99,7 @@ def test_v1_file_is_migrated_with_a_backup_and_data_kept(tmp_path: Path) -> None
     _build_v1_file(path)
     with Journal.open(path) as journal:
         conn = journal._store.conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 3
         run = journal.get_run("r-old")
         assert run is not None and run.settings == {"workers": 2} and run.status == "PAUSED"
         assert run.totals.completed == 1 and run.totals.pending == 1 and run.totals.cost_usd == 0.5
@@ -103,7 +107,14 @@ def test_v1_file_is_migrated_with_a_backup_and_data_kept(tmp_path: Path) -> None
         # The tables v2 added work on the migrated file.
         journal.log_event("r-old", "migrated")
         assert [e.message for e in journal.events("r-old")] == ["migrated"]
-        assert [b.name.startswith(f"{JOURNAL_FILE}.bak-v1-") for b in journal.backups] == [True]
+        # v3: the outbox kept its rows and never reuses an id.
+        assert [(i.id, i.row) for i in journal.pending_progress()] == [(7, 3)]
+        journal.enqueue_progress("r-old", 3, ["r-old", 3, "A", "COMPLETED", *[None] * 11])
+        assert [i.id for i in journal.pending_progress()] == [8]
+        names = [b.name for b in journal.backups]
+        assert len(names) == 2  # one backup before each step
+        assert names[0].startswith(f"{JOURNAL_FILE}.bak-v1-")
+        assert names[1].startswith(f"{JOURNAL_FILE}.bak-v2-")
         backup = journal.backups[0]
     assert backup.parent == tmp_path
     if os.name == "posix":
