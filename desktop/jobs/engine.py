@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 WRITEBACK_BATCH_ROWS = 250
 WRITEBACK_INTERVAL_SEC = 30.0
 
+#: After the endpoint has answered once, a row whose requests keep failing (after the retry policy
+#: gave up) goes back in the queue; this many such rows in a row stop the run with one message.
+SERVICE_FAILURES_TO_STOP = 3
+
 #: Generates the given vitals columns for one scenario (the live LLM client's ``generate``).
 Generator = Callable[[Scenario, Sequence[str], threading.Event], Generation]
 
@@ -125,6 +129,9 @@ class LiveRun:
         self._queue: deque[RowTask] = deque()
         self._queue_lock = threading.Lock()
         self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
+        self._service_lock = threading.Lock()
+        self._service_reached = False  # the endpoint answered at least once in this session
+        self._service_failures = 0  # rows in a row whose requests kept failing
         self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
@@ -295,6 +302,7 @@ class LiveRun:
         try:
             generation = self._generate(scenario, columns, self._stop)
         except ReplyRejected as exc:
+            self._service_answered()
             self.journal.mark_failed(
                 self.run_id, row, str(exc), input_tokens=exc.usage.input_tokens,
                 cached_tokens=exc.usage.cached_tokens, output_tokens=exc.usage.output_tokens,
@@ -311,9 +319,17 @@ class LiveRun:
                 return
             self._stop_fatally(row, exc)
             return
-        except (AuthError, ServiceError) as exc:
+        except AuthError as exc:
             self._stop_fatally(row, exc)
             return
+        except ServiceError as exc:
+            if self._tolerate_service_failure():
+                self._requeue(row, task)
+                self._say(f"Row {row}: {exc} It goes back in the queue.", "warning")
+                return
+            self._stop_fatally(row, exc)
+            return
+        self._service_answered()
         self.journal.mark_completed(
             self.run_id, row, result=generation.values,
             input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
@@ -322,6 +338,19 @@ class LiveRun:
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
+
+    def _service_answered(self) -> None:
+        with self._service_lock:
+            self._service_reached = True
+            self._service_failures = 0
+
+    def _tolerate_service_failure(self) -> bool:
+        """Whether one more row whose requests kept failing goes back in the queue (True) or the run
+        stops with one message (False): it stops at once when the service never answered in this
+        session, and after ``SERVICE_FAILURES_TO_STOP`` such rows in a row otherwise."""
+        with self._service_lock:
+            self._service_failures += 1
+            return self._service_reached and self._service_failures < SERVICE_FAILURES_TO_STOP
 
     def _wait_for_first_reply(self) -> bool:
         """Let one worker send the session's first request and hold the others until it is answered.
@@ -349,8 +378,12 @@ class LiveRun:
         if text:
             self._say(text, level)
 
-    def _requeue(self, row: int) -> None:
+    def _requeue(self, row: int, task: RowTask | None = None) -> None:
+        """Put ``row`` back to PENDING; with ``task``, also at the end of this session's queue."""
         self.journal.mark_status(self.run_id, [row], RowStatus.PENDING)
+        if task is not None:
+            with self._queue_lock:
+                self._queue.append(task)
         self._row_changed(row)
 
     def _stop_fatally(self, row: int, exc: SimBatchError) -> None:

@@ -190,3 +190,49 @@ def test_cancel_marks_the_rest_cancelled_and_resume_finishes(
     assert final.status is RunStatus.COMPLETED
     again = {r.row for r in fake.chat_requests()[seen:]}
     assert not again & done_first
+
+
+class _FailAfterFirstRow:
+    """A listener that makes the fake fail the next ``count`` requests once the first row completes."""
+
+    def __init__(self, fake: FakeOpenAI, count: int) -> None:
+        self.fake, self.count, self.armed = fake, count, True
+        self.messages: list[str] = []
+
+    def row_changed(self, task: RowTask) -> None:
+        if self.armed and task.status is RowStatus.COMPLETED and task.columns_requested:
+            self.armed = False
+            self.fake.faults.fail_next = [500] * self.count
+
+    def progress(self, snapshot: object) -> None:
+        pass
+
+    def message(self, text: str, level: str) -> None:
+        self.messages.append(text)
+
+
+def test_one_row_whose_retries_run_out_goes_back_in_the_queue(
+    fake: FakeOpenAI, journal: Journal, demo_copy: Path
+) -> None:
+    source, run_id = plan(journal, demo_copy)
+    listener = _FailAfterFirstRow(fake, count=4)  # the client tries 4 times: one row runs out
+    outcome = LiveRun(
+        journal, source, run_id, make_client(fake).generate, workers=1, listener=listener
+    ).execute()
+    assert outcome.status is RunStatus.COMPLETED and outcome.exit_error is None
+    assert set(journal.run_counts(run_id)) == {RowStatus.COMPLETED.value}
+    assert any("goes back in the queue" in m for m in listener.messages)
+
+
+def test_rows_failing_one_after_another_stop_the_run_with_one_message(
+    fake: FakeOpenAI, journal: Journal, demo_copy: Path
+) -> None:
+    source, run_id = plan(journal, demo_copy)
+    listener = _FailAfterFirstRow(fake, count=4 * 3)  # three rows in a row run out of retries
+    outcome = LiveRun(
+        journal, source, run_id, make_client(fake).generate, workers=1, listener=listener
+    ).execute()
+    assert outcome.status is RunStatus.INTERRUPTED
+    assert outcome.exit_error is not None and outcome.exit_error.exit_code == 3
+    counts = journal.run_counts(run_id)
+    assert counts.get(RowStatus.FAILED.value, 0) == 0 and counts.get(RowStatus.PENDING.value, 0) > 0
