@@ -68,7 +68,8 @@ def first_start() -> bool:
 
 
 def create_main_window_with_welcome() -> MainWindow:
-    """The main window with the welcome screen over it; the choice is opened when made."""
+    """The main window with the welcome screen over it; the choice is opened when made, and closing
+    the welcome without a choice opens the bundled demo workbook (the window is never left empty)."""
     ensure_application()
     window = MainWindow()
     welcome = WelcomeDialog(window)
@@ -77,7 +78,11 @@ def create_main_window_with_welcome() -> MainWindow:
         if welcome.choice:
             window.open_source(welcome.choice, scenario_tab_setting())
 
+    def dismissed() -> None:
+        window.open_source(str(demo_workbook()), scenario_tab_setting())
+
     welcome.accepted.connect(chosen)
+    welcome.rejected.connect(dismissed)
     window.welcome = welcome
     welcome.open()
     return window

@@ -63,6 +63,17 @@ def test_the_demo_choice_opens_the_demo_workbook_and_is_remembered(
     assert message_boxes.shown == []
 
 
+def test_closing_the_welcome_opens_the_demo_so_the_window_is_never_empty(
+    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog
+) -> None:
+    _welcome(welcome_window).reject()
+    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    wait_idle(qtbot, welcome_window)
+    assert Path(welcome_window.source.locator) == demo_workbook().absolute()
+    assert welcome_window.model.rowCount() > 0
+    assert message_boxes.shown == []
+
+
 def test_the_workbook_choice_opens_the_picked_file_and_is_remembered(
     qtbot: QtBot, welcome_window: MainWindow, demo_copy: Path, message_boxes: MessageLog,
     monkeypatch: pytest.MonkeyPatch,
