@@ -69,6 +69,7 @@ def test_closing_the_welcome_opens_the_demo_so_the_window_is_never_empty(
     _welcome(welcome_window).reject()
     qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
+    assert welcome_window.source is not None
     assert Path(welcome_window.source.locator) == demo_workbook().absolute()
     assert welcome_window.model.rowCount() > 0
     assert message_boxes.shown == []
