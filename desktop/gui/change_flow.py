@@ -133,6 +133,7 @@ class ChangeFlow(SourceLoading):
 
     def _reloaded_after_write(self, scenarios: list[Scenario]) -> None:
         self._show_rows(scenarios, reports=None)
+        self._refresh_run_info()  # the fresh rows carry no run columns yet
         locator = self.context.locator
         if locator:
             self._cache_rows(locator, scenarios)

@@ -132,10 +132,10 @@ class MainWindow(ChangeFlow):
     def _run_ended(self, _outcome: object) -> None:
         """A run or a batch run ended: read the rows again (their vitals were written) and validate
         them, and refresh the rows' Status/Cost/Last run and the Review runs."""
-        self._refresh_run_info()
         self.review.refresh()
+        self._refresh_run_info()
         if not self.context.offline:
-            self._reload()
+            self._reload()  # reads the rows again (then their run columns once more)
 
     # --- settings ---------------------------------------------------------------------------------
 
