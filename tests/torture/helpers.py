@@ -16,7 +16,6 @@ import openpyxl
 
 from desktop.domain.vitals import format_vitals
 from desktop.journal import Journal, RowStatus, RowTask
-from desktop.services.source import PROGRESS_TAB
 from tests.conftest import REPO_ROOT
 
 TAB = "Master Scenario Convert"
@@ -67,21 +66,6 @@ def make_workbook(path: Path, count: int, context: Context | None = None) -> Pat
     wb.save(path)
     wb.close()
     return path
-
-
-def snapshot(path: Path) -> Snapshot:
-    """Every non-empty cell of every tab but the progress tab, by (tab, coordinate)."""
-    wb = openpyxl.load_workbook(path)
-    cells: Snapshot = {}
-    for ws in wb.worksheets:
-        if ws.title == PROGRESS_TAB:
-            continue
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.value is not None:
-                    cells[(ws.title, cell.coordinate)] = cell.value
-    wb.close()
-    return cells
 
 
 def expected_workbook(before: Snapshot, tasks: list[RowTask]) -> Snapshot:

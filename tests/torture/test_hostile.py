@@ -21,8 +21,8 @@ from desktop.services.workbook import XlsxSource
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sheets_server import FakeSheets
 from tests.integration.live_helpers import make_client
+from tests.integration.live_helpers import snapshot as workbook_snapshot
 from tests.torture.helpers import HEADERS, TAB, VITALS, diff, expected_workbook, make_workbook, scenario_rows
-from tests.torture.helpers import snapshot as workbook_snapshot
 
 ROWS = 12
 INJECTION = (

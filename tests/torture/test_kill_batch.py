@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop.journal import RowStatus
 from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.live_helpers import snapshot
 from tests.torture.helpers import (
     assert_every_row_settled,
     cli_env,
@@ -16,7 +17,6 @@ from tests.torture.helpers import (
     journal_tasks,
     kill_count,
     make_workbook,
-    snapshot,
 )
 from tests.torture.kills import kill_and_resume
 

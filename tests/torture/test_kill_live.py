@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop.journal import RowStatus
 from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.live_helpers import snapshot
 from tests.torture.helpers import (
     assert_every_row_settled,
     cli_env,
@@ -18,7 +19,6 @@ from tests.torture.helpers import (
     kill_count,
     make_workbook,
     monotonic_to_wall,
-    snapshot,
     wall_time,
 )
 from tests.torture.kills import kill_and_resume
