@@ -19,6 +19,7 @@ import pytest
 
 from desktop.journal import Journal, RowStatus
 from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.live_helpers import snapshot
 from tests.torture.helpers import (
     assert_every_row_settled,
     cli_env,
@@ -27,7 +28,6 @@ from tests.torture.helpers import (
     fast_settings,
     journal_tasks,
     make_workbook,
-    snapshot,
     start,
 )
 from tests.torture.kills import completed_rows
