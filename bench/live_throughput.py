@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
 
-import openpyxl  # noqa: E402
 
 from desktop.domain.pricing import PriceTable  # noqa: E402
 from desktop.jobs.engine import LiveRun  # noqa: E402
@@ -33,24 +32,13 @@ from desktop.services.ratelimit import RateLimiter  # noqa: E402
 from desktop.services.retry import RetryPolicy  # noqa: E402
 from desktop.services.workbook import XlsxSource  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.gui.run_helpers import make_workbook  # noqa: E402
 
 DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
 RPM = 600
 TPM = 50_000_000
 LATENCY = 0.3
 KEY = "sk-bench-0123456789"
-
-
-def make_workbook(path: Path, rows: int) -> None:
-    """The demo rows repeated until there are ``rows`` scenarios, with unique case ids."""
-    wb = openpyxl.load_workbook(DEMO)
-    ws = wb["Master Scenario Convert"]
-    template = [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=ws.max_row)]
-    for index in range(len(template), rows):
-        values = list(template[index % len(template)])
-        values[0] = f"{values[0]}-X{index}"
-        ws.append(values)
-    wb.save(path)
 
 
 def client(fake: FakeOpenAI, rpm: float | None) -> LLMClient:
@@ -69,7 +57,7 @@ def main() -> int:
         os.environ["SIMBATCH_HOME"] = str(folder / "home")
         (folder / "home").mkdir()
         book = folder / "bench.xlsx"
-        make_workbook(book, args.rows)
+        make_workbook(DEMO, book, args.rows)
         with Journal.open() as journal, FakeOpenAI(api_key=KEY, latency=LATENCY, rpm_limit=RPM,
                                                    tpm_limit=TPM) as fake:
             source = XlsxSource(book)
