@@ -146,18 +146,9 @@ def test_demo_defaults_dry_run_then_write(demo_copy: Path, capsys: pytest.Captur
 
 
 def test_all_changes_go_in_one_write(
-    gappy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    gappy: Path, capsys: pytest.CaptureFixture[str], write_batches: list[int]
 ) -> None:
-    from desktop.services.workbook import XlsxSource
-
-    real_write = XlsxSource.write_cells
-    batches: list[int] = []
-
-    def counting_write(self: XlsxSource, values: Any) -> None:
-        batches.append(len(values))
-        real_write(self, values)
-
-    monkeypatch.setattr(XlsxSource, "write_cells", counting_write)
+    batches = write_batches
     code, _, _ = run_cli(capsys, "defaults", "--source", str(gappy), "--rows", "all", "--dry-run")
     assert code == 0 and batches == []
     code, _, _ = run_cli(capsys, "defaults", "--source", str(gappy), "--rows", "all")

@@ -441,18 +441,9 @@ def test_demo_json_in_a_process(demo_copy: Path) -> None:
 
 
 def test_auto_fix_writes_once(
-    demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    demo_copy: Path, capsys: pytest.CaptureFixture[str], write_batches: list[int]
 ) -> None:
-    from desktop.services.workbook import XlsxSource
-
-    real_write = XlsxSource.write_cells
-    batches: list[int] = []
-
-    def counting_write(self: XlsxSource, values: Any) -> None:
-        batches.append(len(values))
-        real_write(self, values)
-
-    monkeypatch.setattr(XlsxSource, "write_cells", counting_write)
+    batches = write_batches
     _, document = demo_report(capsys, demo_copy, "--auto-fix")
     assert batches == [len(document["changes"])]
     assert len(document["changes"]) > 5
