@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+import tenacity
 
 from desktop.errors import InputError
 
@@ -30,6 +31,7 @@ BUSY_TIMEOUT_MS = 5000
 #: Sidecar files SQLite keeps next to the database in WAL mode.
 SIDECAR_SUFFIXES: tuple[str, ...] = ("-wal", "-shm", "-journal")
 _DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 
 
 def now_iso() -> str:
@@ -117,6 +119,29 @@ def damaged_error(path: Path, backup: Path) -> InputError:
     )
 
 
+def is_busy(error: BaseException) -> bool:
+    """True when SQLite refused a lock because another connection holds it (SQLITE_BUSY/LOCKED)."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _BUSY_CODES
+    return "locked" in str(error).lower()
+
+
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+    """Switch the connection to WAL with our pragmas and check the file is sound."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise InputError(f"The journal at {path} cannot use write-ahead logging (mode {mode}).")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+    if verdict != "ok":
+        raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open the single connection with WAL, a busy timeout and NORMAL sync; check the file is sound.
 
@@ -128,16 +153,17 @@ def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
+    # When two processes open a brand-new file at once, both hold a shared lock and both ask for
+    # the exclusive lock the switch to WAL needs; SQLite answers one of them "locked" at once,
+    # without its busy handler, to break the deadlock. The other finishes in milliseconds.
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_busy),
+        stop=tenacity.stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+        wait=tenacity.wait_random_exponential(multiplier=0.005, max=0.25),
+        reraise=True,
+    )
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise InputError(f"The journal at {path} cannot use write-ahead logging (mode {mode}).")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if verdict != "ok":
-            raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+        retrying(_prepare, conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         if not is_damage(exc):

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,29 @@ def test_opening_a_second_journal_keeps_the_first_ones_locks(tmp_path: Path) -> 
     finally:
         second.close()
         first.close()
+
+
+def test_many_openers_of_a_brand_new_journal_all_succeed(tmp_path: Path) -> None:
+    """The app and the command line (or a test watching a run) may open a new journal at once.
+
+    Each opener holds a shared lock and wants the exclusive one the switch to WAL needs; SQLite
+    answers the loser "database is locked" without waiting, so opening must retry that.
+    """
+    errors: list[BaseException] = []
+    for attempt in range(150):
+        path = tmp_path / f"journal-{attempt}.sqlite3"
+        barrier = threading.Barrier(6)
+
+        def open_once(target: Path = path, start: threading.Barrier = barrier) -> None:
+            start.wait()
+            try:
+                Journal.open(target).close()
+            except BaseException as exc:  # collected and reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_once) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
