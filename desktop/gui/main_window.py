@@ -9,11 +9,13 @@ defaults, undo), :mod:`window_actions` (actions, menus, shortcuts) and :mod:`run
 from __future__ import annotations
 
 import functools
+import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.gui import tasks
 from desktop.gui.about import AboutDialog, show_about
 from desktop.gui.change_flow import ChangeFlow
 from desktop.gui.context import AppContext
@@ -28,11 +30,13 @@ from desktop.gui.source_loading import OfflineBanner, summary_text
 from desktop.gui.welcome import WelcomeDialog
 from desktop.gui.window_actions import install_actions, update_actions
 from desktop.gui.window_base import APP_TITLE
-from desktop.gui.window_work import WindowWork
+from desktop.gui.window_work import SHUTDOWN_WAIT_SECONDS, WindowWork
 from desktop.journal import Journal
 from desktop.settings import load_settings
 
 __all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
+
+log = logging.getLogger(__name__)
 
 
 class MainWindow(ChangeFlow):
@@ -185,6 +189,9 @@ class MainWindow(ChangeFlow):
             event.ignore()
             return
         self.work.shutdown()
+        self.run_side.stop()
+        if not tasks.drain(SHUTDOWN_WAIT_SECONDS):
+            log.warning("Background work was still running when the window closed.")
         if self.source is not None:
             self.source.close()
         super().closeEvent(event)

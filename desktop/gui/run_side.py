@@ -29,6 +29,10 @@ class RunSide:
         self.controller.finished.connect(slot)
         self.batches_panel.run_finished.connect(slot)
 
+    def stop(self) -> None:
+        """Stop background polling (the window is closing)."""
+        self.batches_panel.stop()
+
 
 def build_run_side(context: AppContext, parent: QWidget | None = None) -> RunSide:
     """Create the panels for a context (one controller per context)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -211,3 +212,13 @@ def run_task(
     _ACTIVE.add(handle)
     (pool or QThreadPool.globalInstance()).start(_Runnable(fn, args, kwargs, handle))
     return handle
+
+
+def drain(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for every started task's function to return.
+
+    Called before shared resources (the journal, the open source) are closed, so no worker is
+    cut off in the middle of using them. True when all returned in time.
+    """
+    deadline = time.monotonic() + timeout
+    return all(handle.wait(max(0.0, deadline - time.monotonic())) for handle in list(_ACTIVE))

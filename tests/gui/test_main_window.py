@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.main_window import MainWindow
 from desktop.gui.rows_model import COL_SCORE
+from desktop.gui.tasks import run_task
+from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 from tests.conftest import REPO_ROOT
 from tests.gui.conftest import MessageLog, wait_idle
@@ -250,3 +253,21 @@ def test_closing_while_loading_cancels_quietly(
     qtbot.wait(200)  # let a late delivery arrive: it must be dropped
     assert window.model.rowCount() == 0
     assert message_boxes.shown == []
+
+
+def test_closing_waits_for_background_work_before_closing_the_journal(qtbot: QtBot) -> None:
+    window = MainWindow()  # owns its journal: closing the window closes it
+    qtbot.addWidget(window)
+    window.run_side.batches_panel.timer.start()
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def slow_read(journal: Journal) -> None:
+        time.sleep(0.5)  # still reading when the window closes
+        seen.append(len(journal.list_runs()))
+
+    run_task(slow_read, window.context.journal, on_result=lambda _value: None, on_error=errors.append)
+    window.close()
+
+    assert seen == [0] and errors == []
+    assert not window.run_side.batches_panel.timer.isActive()
