@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
     )
     login.set_defaults(handler=run_login)
     logout = subparsers.add_parser(
-        "logout", help="sign out of Google", description="Forget the stored Google sign-in."
+        "logout", help="sign out of Google",
+        description="Withdraw SimBatch's access at Google and forget the stored sign-in.",
     )
     logout.set_defaults(handler=run_logout)
 
@@ -46,8 +47,9 @@ def run_logout(args: argparse.Namespace) -> int:
     del args
     from desktop.services.auth import logout
 
-    if logout():
-        print("Signed out of Google.")
+    result = logout()
+    if result.was_signed_in:
+        print(result.message)
     else:
-        note("No Google sign-in was stored.")
+        note(result.message)
     return 0

@@ -3,7 +3,7 @@ limits, tab names, overwrite policy, and the Google account. Secrets never go in
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -111,6 +111,11 @@ class SettingsDialog(QDialog):
         remove_price.clicked.connect(lambda: self.prices.removeRow(self.prices.currentRow()))
 
         self.google_label = QLabel("")
+        #: What the last sign-out did (withdrawn at Google, or where to withdraw it by hand).
+        self.google_note = QLabel("")
+        self.google_note.setWordWrap(True)
+        self.google_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.google_note.setVisible(False)
         self.google_button = QPushButton("")
         self.google_button.clicked.connect(self._google_clicked)
         self._refresh_google()
@@ -141,6 +146,7 @@ class SettingsDialog(QDialog):
         form.addRow("Prices:", self.prices)
         form.addRow("", price_buttons)
         form.addRow("Google account:", google_row)
+        form.addRow("", self.google_note)
 
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
@@ -271,8 +277,7 @@ class SettingsDialog(QDialog):
 
     def _google_clicked(self) -> None:
         if auth.is_signed_in():
-            auth.logout()
-            self._refresh_google()
+            self._sign_out()
             return
         self.google_button.setEnabled(False)
         self.google_label.setText("Waiting for the browser sign-in…")
@@ -287,3 +292,21 @@ class SettingsDialog(QDialog):
             self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
 
         run_task(auth.login, client, on_result=done, on_error=failed, owner=self)
+
+    def _sign_out(self) -> None:
+        """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
+        self.google_button.setEnabled(False)
+        self.google_label.setText("Signing out…")
+
+        def done(result: auth.SignOut) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+            self.google_note.setText(result.message)
+            self.google_note.setVisible(True)
+
+        def failed(error: BaseException) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+            self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-out failed.")
+
+        run_task(auth.logout, on_result=done, on_error=failed, owner=self)

@@ -38,6 +38,9 @@ NO_CLIENT_FILE = (
     "client_secrets.json file your organisation provides."
 )
 
+PERMISSIONS_PAGE = "https://myaccount.google.com/permissions"
+REVOKE_TIMEOUT_SECONDS = 10
+
 _cache_lock = threading.Lock()
 _cached: dict[str, Credentials] = {}  # refresh token -> credentials holding the access token
 
@@ -216,11 +219,61 @@ def forget_credentials() -> None:
         _cached.clear()
 
 
-def logout() -> bool:
-    """Sign out: forget the stored refresh token. True when one was stored."""
-    had = secrets.get_secret(TOKEN_SECRET) is not None
+@dataclass(frozen=True, slots=True)
+class SignOut:
+    """What signing out did: whether a sign-in was stored and whether Google withdrew the access."""
+
+    was_signed_in: bool
+    revoked: bool
+    message: str
+
+
+def revoke_uri(token_uri: str) -> str:
+    """Google's revocation endpoint next to its token endpoint (``…/token`` → ``…/revoke``)."""
+    base, _, last = token_uri.rstrip("/").rpartition("/")
+    return f"{base}/revoke" if last == "token" else "https://oauth2.googleapis.com/revoke"
+
+
+def _revoke(entry: dict[str, Any]) -> bool:
+    """Ask Google to withdraw the refresh token; True when it did (or the token was already dead)."""
+    from urllib.parse import urlencode
+
+    from google.auth.transport.requests import Request
+
+    token_uri = str(entry.get("token_uri") or "https://oauth2.googleapis.com/token")
+    try:
+        response = Request()(
+            revoke_uri(token_uri),
+            method="POST",
+            body=urlencode({"token": entry["refresh_token"]}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=REVOKE_TIMEOUT_SECONDS,
+        )
+    except TransportError:
+        return False
+    if response.status == 200:
+        return True
+    return response.status == 400 and b"invalid_token" in bytes(response.data or b"")
+
+
+def logout() -> SignOut:
+    """Sign out: withdraw the access at Google when it can be reached, and forget the stored token.
+
+    The token is forgotten on this computer in every case; when Google cannot be reached the message
+    says where the user can withdraw the access by hand.
+    """
+    entry = _stored_entry()
     forget_credentials()
-    return had
+    if entry is None:
+        return SignOut(False, False, "No Google sign-in was stored.")
+    if _revoke(entry):
+        return SignOut(True, True, "Signed out of Google; SimBatch's access to your sheets was withdrawn.")
+    return SignOut(
+        True,
+        False,
+        "Signed out on this computer, but Google could not be reached to withdraw SimBatch's access; "
+        f"you can remove it at {PERMISSIONS_PAGE}.",
+    )
 
 
 def signed_in_account() -> str | None:

@@ -2,8 +2,10 @@
 
 ``GET /auth`` answers with a redirect to the client's ``redirect_uri`` carrying a code (as if the
 user had signed in and consented). ``POST /token`` exchanges a code (checking the PKCE
-``code_verifier`` against the ``code_challenge`` sent to ``/auth``) or a refresh token. Tests
-can revoke refresh tokens, after which the token endpoint answers ``invalid_grant``.
+``code_verifier`` against the ``code_challenge`` sent to ``/auth``) or a refresh token.
+``POST /revoke`` withdraws a refresh token as Google's revocation endpoint does (200, or 400
+``invalid_token`` for an unknown or dead one); tests can also revoke every token with
+``revoke_all()``. A revoked token makes the token endpoint answer ``invalid_grant``.
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ class FakeOAuth:
                 return 200, self._tokens(self.refresh_tokens[refresh], None)
         return 400, {"error": "unsupported_grant_type"}
 
+    def revoke(self, form: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Google's revocation endpoint: 200 for a live token, 400 ``invalid_token`` otherwise."""
+        token = form.get("token", "")
+        with self._lock:
+            if token not in self.refresh_tokens or token in self.revoked:
+                return 400, {}, {"error": "invalid_token", "error_description": "Token expired or revoked"}
+            self.revoked.add(token)
+        return 200, {}, {}
+
     def _tokens(self, scope: str, refresh: str | None) -> dict[str, Any]:
         access = "ya29.access-" + secrets.token_urlsafe(24)
         self.access_tokens.append(access)
@@ -166,6 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
             form.setdefault("client_id", unquote(user))
             form.setdefault("client_secret", unquote(password))
         self.oauth.requests.append(("POST", self.path, form))
+        if self.path == "/revoke":
+            self._reply(*self.oauth.revoke(form))
+            return
         if self.path != "/token":
             self._reply(404, {}, {"error": "not_found"})
             return

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.settings_dialog import SettingsDialog
-from desktop.services import secrets
+from desktop.services import auth, secrets
 from desktop.settings import Settings, load_settings, settings_path
+from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeOAuth
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -57,3 +60,24 @@ def test_test_button_reports_a_missing_key(qtbot: QtBot) -> None:
     dialog.test_key()
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5_000)
     assert "No OpenAI API key is set" in dialog.test_label.text()
+
+
+def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtbot: QtBot) -> None:
+    with FakeOAuth() as oauth:
+        refresh = "1//refresh-settings-dialog"
+        oauth.refresh_tokens[refresh] = "https://www.googleapis.com/auth/spreadsheets"
+        secrets.set_secret(auth.TOKEN_SECRET, json.dumps({
+            "refresh_token": refresh, "client_id": CLIENT_ID, "token_uri": f"{oauth.base}/token",
+            "scopes": list(auth.SCOPES), "account": EMAIL,
+        }))
+        dialog = SettingsDialog(Settings())
+        qtbot.addWidget(dialog)
+        assert dialog.google_label.text() == f"Signed in as {EMAIL}"
+        dialog.google_button.click()
+        assert not dialog.google_button.isEnabled()  # the call runs on a worker
+        qtbot.waitUntil(dialog.google_button.isEnabled, timeout=5_000)
+        assert oauth.revoked == {refresh}
+        assert dialog.google_label.text() == "Not signed in"
+        assert dialog.google_note.text().startswith("Signed out of Google")
+        assert dialog.google_button.text() == "Sign &in with Google"
+        assert secrets.get_secret(auth.TOKEN_SECRET) is None

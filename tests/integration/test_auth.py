@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import urllib.request
 import webbrowser
@@ -16,7 +17,7 @@ import pytest
 from desktop.errors import AuthError
 from desktop.services import auth, secrets
 from desktop.settings import load_settings
-from tests.fakes.oauth_server import EMAIL, FakeOAuth
+from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeOAuth
 from tests.memory_keyring import MemoryKeyring
 
 
@@ -67,6 +68,13 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(wsgiref.simple_server, "make_server", spy)
     return made
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def client_file(tmp_path: Path, oauth: FakeOAuth) -> Path:
@@ -158,8 +166,10 @@ def test_logout_and_no_keyring(
     tmp_path: Path, oauth: FakeOAuth, browser: _Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in(tmp_path, oauth)
-    assert auth.logout() is True
-    assert auth.logout() is False and auth.signed_in_account() is None
+    first = auth.logout()
+    assert first.was_signed_in and first.revoked and "withdrawn" in first.message
+    second = auth.logout()
+    assert not second.was_signed_in and auth.signed_in_account() is None
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     import keyring.core
 
@@ -179,3 +189,53 @@ def test_loopback_endpoint_needs_no_sign_in() -> None:
     assert isinstance(auth.sheets_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
     with pytest.raises(AuthError, match="not signed in"):
         auth.sheets_credentials("https://sheets.googleapis.com/")
+
+
+def test_logout_withdraws_the_access_at_google(tmp_path: Path, oauth: FakeOAuth, browser: _Browser) -> None:
+    sign_in(tmp_path, oauth)
+    refresh = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])["refresh_token"]
+    result = auth.logout()
+    assert result == auth.SignOut(True, True, result.message)
+    assert oauth.revoked == {refresh}
+    revocation = [form for method, path, form in oauth.requests if path == "/revoke"]
+    assert revocation == [{"token": refresh}]
+    # The withdrawn token no longer works even if a copy of it survived somewhere.
+    status, body = oauth.token({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                "grant_type": "refresh_token", "refresh_token": refresh})
+    assert (status, body["error"]) == (400, "invalid_grant")
+
+
+def test_logout_with_google_out_of_reach_still_forgets_the_token_and_says_where_to_revoke(
+    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+
+    sign_in(tmp_path, oauth)
+    entry = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])
+    entry["token_uri"] = f"http://127.0.0.1:{free_port()}/token"  # nothing listens there
+    secrets.set_secret(auth.TOKEN_SECRET, json.dumps(entry))
+    assert main(["logout"]) == 0
+    out = capsys.readouterr().out
+    assert "could not be reached" in out and auth.PERMISSIONS_PAGE in out
+    assert secrets.get_secret(auth.TOKEN_SECRET) is None and not oauth.revoked
+    assert entry["refresh_token"] not in out
+
+
+def test_cli_logout_without_a_sign_in(oauth: FakeOAuth, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop.cli import main
+
+    assert main(["logout"]) == 0
+    assert "No Google sign-in was stored." in capsys.readouterr().err
+    assert not [path for _method, path, _form in oauth.requests if path == "/revoke"]
+
+
+@pytest.mark.parametrize(
+    ("token_uri", "expected"),
+    [
+        ("https://oauth2.googleapis.com/token", "https://oauth2.googleapis.com/revoke"),
+        ("http://127.0.0.1:8080/token/", "http://127.0.0.1:8080/revoke"),
+        ("https://accounts.example.org/o/oauth2/exchange", "https://oauth2.googleapis.com/revoke"),
+    ],
+)
+def test_revoke_uri_sits_next_to_the_token_endpoint(token_uri: str, expected: str) -> None:
+    assert auth.revoke_uri(token_uri) == expected

@@ -411,7 +411,7 @@ def test_no_token_in_any_file_or_log_after_sign_in_logout_and_a_run(
         client = tmp_path / "client_secrets.json"
         client.write_text(json.dumps(oauth.client_config()), encoding="utf-8")
         assert auth.login(client).in_keyring
-        assert auth.logout() is True
+        assert auth.logout().revoked
         cli_env(monkeypatch, simbatch_home, fake, openai)
         code, out, err = cli(capsys, "run", "--source", f"gsheet:{SHEET_ID}", "--rows", "all", "--json")
         assert code == 0, err
