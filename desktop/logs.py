@@ -25,7 +25,7 @@ _BACKUPS = 3
 
 #: Replaced whole.
 _SECRET_VALUES = (
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{4,}"),  # OpenAI keys
+    re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}"),  # OpenAI keys, also as echoed part-masked in errors
     re.compile(r"\bya29\.[A-Za-z0-9._\-]+"),  # Google access tokens
     re.compile(r"\b1//[A-Za-z0-9._\-]+"),  # Google refresh tokens
 )

@@ -16,9 +16,15 @@ from urllib.parse import urlsplit
 import openai
 
 from desktop.errors import AuthError, ServiceError, SimBatchError
-from desktop.services.llm import resolve_base_url
+from desktop.services.llm import (
+    KEY_REFUSED,
+    api_error_message,
+    failure_kind,
+    redact,
+    require_openai_key,
+    resolve_base_url,
+)
 from desktop.services.retry import RetryPolicy
-from desktop.services.secrets import get_openai_key
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +121,12 @@ class BatchAPIClient:
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         def on_retry(exc: BaseException, delay: float, attempt: int) -> None:
             log.warning(
-                "%s at %s failed (%s); retry %d in %.2f s.", what, self.host, _kind(exc), attempt, delay
+                "%s at %s failed (%s); retry %d in %.2f s.",
+                what,
+                self.host,
+                failure_kind(exc),
+                attempt,
+                delay,
             )
 
         try:
@@ -131,8 +142,8 @@ class BatchAPIClient:
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             if status in (401, 403):
-                return AuthError("The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY.")
-            detail = _message(exc).replace(self._api_key, "[key]").rstrip(".") if self._api_key else ""
+                return AuthError(KEY_REFUSED)
+            detail = redact(api_error_message(exc), self._api_key).rstrip(".")
             return ServiceError(f"The Batch API refused {what} (HTTP {status}): {detail}.")
         return ServiceError(f"The Batch API at {self.host} failed during {what}.")
 
@@ -210,25 +221,9 @@ class BatchAPIClient:
         return self._call("cancelling the batch", lambda: _remote(self._client.batches.cancel(batch_id)))
 
 
-def _message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, Mapping):
-        inner = body.get("error", body)
-        if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
-            return str(inner["message"])
-    return str(getattr(exc, "message", "") or exc)
-
-
-def _kind(exc: BaseException) -> str:
-    status = getattr(exc, "status_code", None)
-    return f"HTTP {status}" if isinstance(status, int) else type(exc).__name__
-
-
 def batch_client_from_settings(
     openai_base_url: str | None, retry: RetryPolicy | None = None
 ) -> BatchAPIClient:
     """A client for the configured endpoint with the key from ``OPENAI_API_KEY`` or the keyring."""
-    key = get_openai_key()
-    if not key:
-        raise AuthError("No OpenAI API key is set; enter it in Settings or set OPENAI_API_KEY.")
+    key = require_openai_key()
     return BatchAPIClient(resolve_base_url(openai_base_url), key, retry=retry or RetryPolicy())

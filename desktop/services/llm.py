@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -32,6 +31,7 @@ from desktop.domain.prompts import (
 )
 from desktop.domain.validate import validate_vitals
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
+from desktop.logs import mask_secrets
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy, headers_of, parse_retry_after
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TEMPERATURE = 0.2
-_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*]{4,}")
+KEY_REFUSED = "The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
 
 
 class _HasLLMSettings(Protocol):
@@ -172,7 +172,7 @@ class LLMClient:
                 hinted = parse_retry_after(headers)
                 self.limiter.penalize(hinted if hinted is not None else delay)
             log.warning(
-                "Request to %s failed (%s); retry %d in %.2f s.", self.host, _kind(exc), attempt, delay
+                "Request to %s failed (%s); retry %d in %.2f s.", self.host, failure_kind(exc), attempt, delay
             )
 
         try:
@@ -189,19 +189,15 @@ class LLMClient:
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             if status in (401, 403):
-                return AuthError("The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY.")
+                return AuthError(KEY_REFUSED)
             if status == 429 or status >= 500:
                 return ServiceError(
                     f"The LLM service at {self.host} kept failing (HTTP {status}) after {attempts} attempts."
                 )
-            detail = self._redact(_api_message(exc)).rstrip(".")
+            detail = redact(api_error_message(exc), self._api_key).rstrip(".")
             return LLMRequestError(f"The LLM service refused the request (HTTP {status}): {detail}.", status)
-        return ServiceError(f"The LLM service at {self.host} failed: {self._redact(str(exc)).rstrip('.')}.")
-
-    def _redact(self, text: str) -> str:
-        if self._api_key:
-            text = text.replace(self._api_key, "[key]")
-        return _KEY_LIKE.sub("[key]", text)
+        detail = redact(str(exc), self._api_key).rstrip(".")
+        return ServiceError(f"The LLM service at {self.host} failed: {detail}.")
 
     # -- checking a reply ------------------------------------------------------------------------
 
@@ -264,7 +260,8 @@ def _usage_of(completion: Any) -> Usage:
     return Usage(int(usage.prompt_tokens or 0), int(cached), int(usage.completion_tokens or 0))
 
 
-def _api_message(exc: openai.APIStatusError) -> str:
+def api_error_message(exc: openai.APIStatusError) -> str:
+    """The provider's own sentence in an error reply (``error.message``), else the SDK's text."""
     body = exc.body
     if isinstance(body, Mapping):
         inner = body.get("error", body)
@@ -275,9 +272,17 @@ def _api_message(exc: openai.APIStatusError) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-def _kind(exc: BaseException) -> str:
+def failure_kind(exc: BaseException) -> str:
+    """What failed, for a log line: ``HTTP 503`` or the exception's class name."""
     status = getattr(exc, "status_code", None)
     return f"HTTP {status}" if isinstance(status, int) else type(exc).__name__
+
+
+def redact(text: str, api_key: str) -> str:
+    """``text`` with the API key in use, and anything else that looks like a key or token, masked."""
+    if api_key:
+        text = text.replace(api_key, "[secret]")
+    return mask_secrets(text)
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -288,6 +293,14 @@ def _short(text: str, limit: int = 200) -> str:
 def estimate_request_tokens(scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
     """Estimated (input, output) tokens of the request for one row (for the estimate command)."""
     return _estimate_request_tokens(scenario, columns)
+
+
+def require_openai_key() -> str:
+    """The OpenAI API key (``OPENAI_API_KEY`` or the keyring); ``AuthError`` when none is set."""
+    key = get_openai_key()
+    if not key:
+        raise AuthError("No OpenAI API key is set; enter it in Settings or set OPENAI_API_KEY.")
+    return key
 
 
 def resolve_base_url(configured: str | None) -> str:
@@ -306,12 +319,9 @@ def from_settings(
     timeout: float = 60.0,
 ) -> LLMClient:
     """A client configured from the user's settings, the environment and the keyring."""
-    key = get_openai_key()
-    if not key:
-        raise AuthError("No OpenAI API key is set; enter it in Settings or set OPENAI_API_KEY.")
     return LLMClient(
         resolve_base_url(settings.openai_base_url),
-        key,
+        require_openai_key(),
         settings.model,
         limiter=limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute),
         retry=retry or RetryPolicy(),
