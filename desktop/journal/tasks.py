@@ -5,8 +5,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from desktop.journal.db import JournalPart, from_json, now_iso, parse_iso, to_json
+from desktop.journal.db import JournalPart, from_json, now_iso, to_json
 from desktop.journal.records import RowStatus, RowTask
+
+# SQL shared by the one-row steps of live runs and the bulk steps of Batch API runs, so both record
+# an attempt, a finish and its usage the same way.
+#: A new attempt: status, one more attempt, ``started_at``, end times cleared (status, stamp, stamp).
+_NEW_ATTEMPT_SQL = (
+    "status = ?, attempts = attempts + 1, started_at = ?, completed_at = NULL, duration_sec = NULL,"
+    " updated_at = ?"
+)
+#: A finish: status, end time and the duration since ``started_at`` (status, stamp, stamp, stamp).
+_FINISH_SQL = (
+    "status = ?, completed_at = ?, updated_at = ?,"
+    " duration_sec = ROUND(MAX(0, (julianday(?) - julianday(started_at)) * 86400), 3)"
+)
+#: An attempt's usage added to earlier attempts' (input, cached, output tokens, cost).
+_ADD_USAGE_SQL = (
+    "input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
+    " output_tokens = output_tokens + ?, cost_usd = cost_usd + ?"
+)
 
 
 def _task_from(r: sqlite3.Row) -> RowTask:
@@ -34,12 +52,6 @@ def _task_from(r: sqlite3.Row) -> RowTask:
         checkpoint=r["checkpoint"],
         updated_at=r["updated_at"],
     )
-
-
-def _duration(started_at: str | None, ended_at: str) -> float | None:
-    if not started_at:
-        return None
-    return round(max(0.0, (parse_iso(ended_at) - parse_iso(started_at)).total_seconds()), 3)
 
 
 class TasksPart(JournalPart):
@@ -78,14 +90,7 @@ class TasksPart(JournalPart):
         """PROCESSING, one more attempt, ``started_at`` now; returns the attempt number (1-based)."""
         stamp = now_iso()
         with self._store.write() as conn:
-            self._update_one(
-                conn,
-                run_id,
-                row,
-                "status = ?, attempts = attempts + 1, started_at = ?, completed_at = NULL,"
-                " duration_sec = NULL, updated_at = ?",
-                (RowStatus.PROCESSING.value, stamp, stamp),
-            )
+            self._update_one(conn, run_id, row, _NEW_ATTEMPT_SQL, (RowStatus.PROCESSING.value, stamp, stamp))
             attempts = conn.execute(
                 "SELECT attempts FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row)
             ).fetchone()[0]
@@ -102,19 +107,12 @@ class TasksPart(JournalPart):
     ) -> None:
         stamp = now_iso()
         with self._store.write() as conn:
-            started = conn.execute(
-                "SELECT started_at FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row)
-            ).fetchone()
-            if started is None:
-                raise KeyError(f"run {run_id} has no row {row}")
             self._update_one(
                 conn,
                 run_id,
                 row,
-                f"status = ?, completed_at = ?, duration_sec = ?, updated_at = ?, {sets},"
-                " input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
-                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ?",
-                (status.value, stamp, _duration(started[0], stamp), stamp, *params, *usage),
+                f"{_FINISH_SQL}, {sets}, {_ADD_USAGE_SQL}",
+                (status.value, stamp, stamp, stamp, *params, *usage),
             )
 
     def mark_completed(
@@ -187,8 +185,7 @@ class TasksPart(JournalPart):
                 conn,
                 run_id,
                 row,
-                "input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
-                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, updated_at = ?",
+                f"{_ADD_USAGE_SQL}, updated_at = ?",
                 (input_tokens, cached_tokens, output_tokens, cost_usd, now_iso()),
             )
 
@@ -237,8 +234,7 @@ class TasksPart(JournalPart):
         stamp = now_iso()
         with self._store.write() as conn:
             conn.executemany(
-                "UPDATE row_tasks SET status = ?, attempts = attempts + 1, started_at = ?,"
-                " completed_at = NULL, duration_sec = NULL, updated_at = ? WHERE run_id = ? AND row = ?",
+                f"UPDATE row_tasks SET {_NEW_ATTEMPT_SQL} WHERE run_id = ? AND row = ?",
                 ((RowStatus.SUBMITTED.value, stamp, stamp, run_id, row) for row in rows),
             )
 
@@ -278,11 +274,8 @@ class TasksPart(JournalPart):
 
         with self._store.write() as conn:
             conn.executemany(
-                "UPDATE row_tasks SET status = ?, completed_at = ?, updated_at = ?,"
-                " duration_sec = ROUND(MAX(0, (julianday(?) - julianday(started_at)) * 86400), 3),"
-                " result = COALESCE(?, result), vitals_added = ?, warnings = ?, error = ?,"
-                " input_tokens = input_tokens + ?, cached_tokens = cached_tokens + ?,"
-                " output_tokens = output_tokens + ?, cost_usd = cost_usd + ? WHERE run_id = ? AND row = ?",
+                f"UPDATE row_tasks SET {_FINISH_SQL}, result = COALESCE(?, result), vitals_added = ?,"
+                f" warnings = ?, error = ?, {_ADD_USAGE_SQL} WHERE run_id = ? AND row = ?",
                 (params(item) for item in finished),
             )
 
