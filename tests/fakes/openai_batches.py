@@ -3,6 +3,7 @@ advances with each poll, and output/error files built like the real ones."""
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -18,7 +19,7 @@ from tests.fakes.openai_content import (
     row_and_case,
 )
 from tests.fakes.openai_faults import Dice, Faults, content_fault
-from tests.fakes.openai_wire import Reply, error_reply
+from tests.fakes.openai_wire import Reply, error_body, error_reply
 
 CHAT_URL = "/v1/chat/completions"
 IN_FLIGHT = ("validating", "in_progress", "finalizing", "cancelling")
@@ -167,16 +168,7 @@ class BatchAPI:
         """All stored file objects, newest first."""
         with self._batch_lock:
             data = [dict(o) for o in reversed(self.file_objects.values())]
-        return Reply(
-            200,
-            {
-                "object": "list",
-                "data": data,
-                "has_more": False,
-                "first_id": data[0]["id"] if data else None,
-                "last_id": data[-1]["id"] if data else None,
-            },
-        )
+        return _list_reply(data, has_more=False)
 
     # --- batches ----------------------------------------------------------------------------------
 
@@ -239,7 +231,7 @@ class BatchAPI:
             self.batches[batch_id] = batch
             self._runs[batch_id] = run
             self.batches_created += 1
-            return Reply(200, json.loads(json.dumps(batch)))
+            return Reply(200, copy.deepcopy(batch))
 
     def _line_fault(self, custom_id: str) -> str | None:
         if custom_id in self.fail_custom_ids or self.dice.pick([("5xx", self.faults.rate_5xx)]):
@@ -257,20 +249,20 @@ class BatchAPI:
         with self._batch_lock:
             batch = self.batches.get(batch_id)
             if batch is None:
-                return error_reply(404, f"No batch found with id '{batch_id}'.")
+                return _no_batch(batch_id)
             self._advance(batch, self._runs[batch_id])
-            return Reply(200, json.loads(json.dumps(batch)))
+            return Reply(200, copy.deepcopy(batch))
 
     def cancel_batch(self, batch_id: str) -> Reply:
         """POST /v1/batches/{id}/cancel: ``cancelling`` now, ``cancelled`` with partial output next poll."""
         with self._batch_lock:
             batch = self.batches.get(batch_id)
             if batch is None:
-                return error_reply(404, f"No batch found with id '{batch_id}'.")
+                return _no_batch(batch_id)
             if batch["status"] in TERMINAL or batch["status"] == "cancelling":
                 return error_reply(409, f"Cannot cancel a batch with status '{batch['status']}'.")
             batch.update(status="cancelling", cancelling_at=int(time.time()))
-            return Reply(200, json.loads(json.dumps(batch)))
+            return Reply(200, copy.deepcopy(batch))
 
     def list_batches(self, limit: int, after: str | None) -> Reply:
         """GET /v1/batches: newest first, cursor pagination by ``after``."""
@@ -278,18 +270,9 @@ class BatchAPI:
             ordered = list(reversed(self.batches.values()))
             ids = [b["id"] for b in ordered]
             start = ids.index(after) + 1 if after in ids else 0
-            page = [json.loads(json.dumps(b)) for b in ordered[start : start + limit]]
+            page = copy.deepcopy(ordered[start : start + limit])
             has_more = start + limit < len(ordered)
-        return Reply(
-            200,
-            {
-                "object": "list",
-                "data": page,
-                "has_more": has_more,
-                "first_id": page[0]["id"] if page else None,
-                "last_id": page[-1]["id"] if page else None,
-            },
-        )
+        return _list_reply(page, has_more=has_more)
 
     def _counts(self, batch: dict[str, Any], run: _BatchRun, processed: int) -> None:
         run.processed = processed
@@ -399,7 +382,7 @@ def _error_line(custom_id: str, status: int | None, code: str, message: str) -> 
         response = {
             "status_code": status,
             "request_id": new_id("req_"),
-            "body": {"error": {"message": message, "type": code, "param": None, "code": None}},
+            "body": error_body(status, message, kind=code),
         }
     return {
         "id": new_id("batch_req_"),
@@ -407,3 +390,22 @@ def _error_line(custom_id: str, status: int | None, code: str, message: str) -> 
         "response": response,
         "error": {"code": code, "message": message},
     }
+
+
+def _list_reply(data: list[dict[str, Any]], *, has_more: bool) -> Reply:
+    """A list page as the real API shapes it for files and batches alike."""
+    return Reply(
+        200,
+        {
+            "object": "list",
+            "data": data,
+            "has_more": has_more,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        },
+    )
+
+
+def _no_batch(batch_id: str) -> Reply:
+    """The 404 the real API answers for an unknown batch id."""
+    return error_reply(404, f"No batch found with id '{batch_id}'.")
