@@ -23,11 +23,9 @@ from desktop.domain.models import IssueCode, Scenario, Severity
 from desktop.domain.pricing import PriceTable
 from desktop.domain.prompts import (
     build_messages,
+    estimate_request_tokens,
     max_output_tokens,
     prompt_cache_key,
-)
-from desktop.domain.prompts import (
-    estimate_request_tokens as _estimate_request_tokens,
 )
 from desktop.domain.validate import validate_vitals
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
@@ -96,7 +94,7 @@ class LLMClient:
 
     def estimate_request_tokens(self, scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
         """Estimated (input, output) tokens of the request for this row."""
-        return _estimate_request_tokens(scenario, columns)
+        return estimate_request_tokens(scenario, columns)
 
     def generate(
         self, scenario: Scenario, columns: Sequence[str], cancel: threading.Event | None = None
@@ -111,7 +109,7 @@ class LLMClient:
         messages = build_messages(scenario, columns)
         response_format = vitals_response_format(columns)
         max_out = max_output_tokens(columns)
-        estimated_in, _ = _estimate_request_tokens(scenario, columns)
+        estimated_in, _ = estimate_request_tokens(scenario, columns)
         usage = Usage()
         sent = [0]
         reason = ""
@@ -288,11 +286,6 @@ def redact(text: str, api_key: str) -> str:
 def _short(text: str, limit: int = 200) -> str:
     one = " ".join(str(text).split())
     return one if len(one) <= limit else one[: limit - 1] + "…"
-
-
-def estimate_request_tokens(scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
-    """Estimated (input, output) tokens of the request for one row (for the estimate command)."""
-    return _estimate_request_tokens(scenario, columns)
 
 
 def require_openai_key() -> str:
