@@ -23,10 +23,11 @@ TITLE_KEYS = ("casetitle", "title")
 
 
 def header_key(text: CellValue) -> str:
-    """Normalised form of a header: lower case, letters and digits only."""
+    """Normalised form of a header, and of a vitals field key or rhythm alias: lower case, letters and
+    digits only (``Case ID``, ``case_id`` and ``CASE-ID`` all give ``caseid``)."""
     if text is None:
         return ""
-    return _NON_ALNUM.sub("", str(text).strip().lower())
+    return _NON_ALNUM.sub("", str(text).lower())
 
 
 def vitals_column_name(header: CellValue) -> str | None:

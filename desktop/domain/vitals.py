@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desktop.domain.layout import header_key
 from desktop.domain.models import CANONICAL_ORDER
 
 PLACEHOLDERS: frozenset[str] = frozenset(
@@ -26,7 +27,6 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _BP_RE = re.compile(r"^\s*([0-9]{1,3})\s*/\s*([0-9]{1,3})\s*(?:mm\s*hg)?\s*$", re.IGNORECASE | re.ASCII)
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 #: Normalised key spellings (lower case, letters and digits only) of each canonical field.
 _FIELD_KEYS: dict[str, str] = {
@@ -165,7 +165,7 @@ def parse_bp(value: object) -> tuple[int, int] | None:
     if isinstance(value, Mapping):
         systolic = diastolic = None
         for key, item in value.items():
-            norm = normal_key(str(key))
+            norm = header_key(str(key))
             if norm in _SYSTOLIC_KEYS:
                 systolic = _whole(item)
             elif norm in _DIASTOLIC_KEYS:
@@ -182,26 +182,21 @@ def format_bp(bp: tuple[int, int]) -> str:
     return f"{bp[0]}/{bp[1]}"
 
 
-def normal_key(key: str) -> str:
-    """Lower case, letters and digits only."""
-    return _NON_ALNUM.sub("", key.lower())
-
-
 def canonical_key(key: str) -> str | None:
     """The canonical field a key stands for (``"spo2"`` → ``"SpO2"``), or None for other keys."""
     if key in CANONICAL_ORDER:
         return key
-    return _FIELD_KEYS.get(normal_key(key))
+    return _FIELD_KEYS.get(header_key(key))
 
 
 def is_systolic_key(key: str) -> bool:
     """True for a separate systolic key (``SBP``, ``systolic`` …)."""
-    return normal_key(key) in _SYSTOLIC_KEYS
+    return header_key(key) in _SYSTOLIC_KEYS
 
 
 def is_diastolic_key(key: str) -> bool:
     """True for a separate diastolic key (``DBP``, ``diastolic`` …)."""
-    return normal_key(key) in _DIASTOLIC_KEYS
+    return header_key(key) in _DIASTOLIC_KEYS
 
 
 def field_keys(data: Mapping[str, object]) -> dict[str, str]:

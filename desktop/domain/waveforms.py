@@ -6,13 +6,12 @@ Aliases (``NSR``, ``V-fib``, ``Sinus Tach`` …) match case- and separator-insen
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from desktop.domain.layout import header_key
 from desktop.paths import resource
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 #: Every canonical name ends with this suffix (SPEC section 3).
 SUFFIX = "_ecg"
 
@@ -28,11 +27,6 @@ class Waveform:
     perfusing: bool
     hr_range: tuple[int, int]
     defaults: dict[str, object]
-
-
-def alias_key(text: str) -> str:
-    """Normalised form used for alias matching: lower case, letters and digits only."""
-    return _NON_ALNUM.sub("", text.lower())
 
 
 @dataclass(frozen=True)
@@ -58,11 +52,11 @@ def _load() -> _Catalog:
         by_name[wave.name] = wave
     # Names first, then labels and aliases, so a canonical name always wins a clash.
     for wave in by_name.values():
-        by_key[alias_key(wave.name)] = wave.name
-        by_key.setdefault(alias_key(wave.name.removesuffix(SUFFIX)), wave.name)
+        by_key[header_key(wave.name)] = wave.name
+        by_key.setdefault(header_key(wave.name.removesuffix(SUFFIX)), wave.name)
     for wave in by_name.values():
         for text in (wave.label, *wave.aliases):
-            by_key.setdefault(alias_key(text), wave.name)
+            by_key.setdefault(header_key(text), wave.name)
     return _Catalog(by_name, by_key)
 
 
@@ -78,7 +72,7 @@ def canonical_waveform(text: object) -> str | None:
     catalog = _catalog()
     if text in catalog.by_name:
         return text
-    key = alias_key(text)
+    key = header_key(text)
     if not key:
         return None
     return catalog.by_key.get(key)
@@ -109,7 +103,7 @@ def alias_clashes() -> list[tuple[str, str, str]]:
     for wave in all_waveforms():
         texts = {wave.name, wave.name.removesuffix(SUFFIX), wave.label, *wave.aliases}
         for text in texts:
-            key = alias_key(text)
+            key = header_key(text)
             owner = seen.setdefault(key, wave.name)
             if owner != wave.name:
                 clashes.append((text, owner, wave.name))
