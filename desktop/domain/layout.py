@@ -17,6 +17,7 @@ HEADER_SEARCH_ROWS = 5
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _STATE_RE = re.compile(r"^state(\d+)vitals$")
+_CANONICAL_STATE_RE = re.compile(r"^State(\d+)_Vitals$")
 
 CASE_ID_KEY = "caseid"
 TITLE_KEYS = ("casetitle", "title")
@@ -124,11 +125,13 @@ def _layout_from_header(header_row: int, cells: Sequence[CellValue]) -> SheetLay
         else:
             context.append(column)
     assert case_id is not None  # the caller found it in this row
-    ordered = dict(sorted(vitals.items(), key=lambda item: _vitals_order(item[0])))
+    ordered = dict(sorted(vitals.items(), key=lambda item: vitals_order(item[0])))
     return SheetLayout(header_row, case_id, title, ordered, context, headers)
 
 
-def _vitals_order(name: str) -> int:
+def vitals_order(name: str) -> int:
+    """Sort key of a canonical vitals column name: Initial_Vitals, then State<N> by N, anything else last."""
     if name == INITIAL_VITALS:
         return 0
-    return int(name[len("State") : -len("_Vitals")])
+    match = _CANONICAL_STATE_RE.match(name)
+    return int(match.group(1)) if match else 1_000_000

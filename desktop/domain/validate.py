@@ -6,10 +6,10 @@ Every cell is parsed once per validation; messages are plain sentences for nurse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from desktop.domain.layout import vitals_order
 from desktop.domain.models import (
     INITIAL_VITALS,
     OPTIONAL_FIELDS,
@@ -68,8 +68,6 @@ MAX_HR_CHANGE = 60
 MAX_SPO2_DROP = 30
 MAX_TEMP_CHANGE = 3.0
 MAX_SYSTOLIC_CHANGE = 80
-
-_STATE_RE = re.compile(r"^State(\d+)_Vitals$")
 
 
 def _num(value: float) -> str:
@@ -326,13 +324,6 @@ def _cell_issue(column: str, kind: CellKind, error: str | None, raw: object) -> 
     return Issue(CRITICAL, IssueCode.INVALID_JSON, column, message)
 
 
-def _column_order(column: str) -> int:
-    if column == INITIAL_VITALS:
-        return 0
-    match = _STATE_RE.match(column)
-    return int(match.group(1)) if match else 1_000_000
-
-
 def _compare_keys(column: str, initial: CheckedVitals, state: CheckedVitals) -> list[Issue]:
     issues: list[Issue] = []
     # Required fields missing from a state are already reported as missing_field.
@@ -429,7 +420,7 @@ def validate_scenario(scenario: Scenario) -> RowReport:
                 "The row has no case title; vitals cannot be generated without one.",
             )
         )
-    columns = sorted(scenario.vitals, key=_column_order)
+    columns = sorted(scenario.vitals, key=vitals_order)
     if INITIAL_VITALS not in scenario.vitals:
         columns.insert(0, INITIAL_VITALS)
     cells: list[tuple[CellKind, CheckedVitals | None]] = []
