@@ -93,15 +93,17 @@ class CheckedVitals:
     present: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
 
+    def add(self, severity: Severity, code: IssueCode, where: str, message: str) -> None:
+        """Record one issue."""
+        self.issues.append(Issue(severity, code, where, message))
+
 
 def _check_number(out: CheckedVitals, column: str, name: str, value: object, arrest: bool) -> None:
     spec = RANGES[name]
     where = f"{column}.{name}"
     number = parse_number(value)
     if number is None:
-        out.issues.append(
-            Issue(CRITICAL, IssueCode.OUT_OF_RANGE, where, f"{spec.label} {_show(value)} is not a number.")
-        )
+        out.add(CRITICAL, IssueCode.OUT_OF_RANGE, where, f"{spec.label} {_show(value)} is not a number.")
         return
     lo, hi = spec.hard
     if not lo <= number <= hi:
@@ -112,58 +114,34 @@ def _check_number(out: CheckedVitals, column: str, name: str, value: object, arr
                 f"Temperature {_num(number)} is outside the possible range {lo}–{hi} °C; it looks like °F "
                 f"({celsius} °C), which auto-fix converts."
             )
-        out.issues.append(Issue(CRITICAL, IssueCode.OUT_OF_RANGE, where, message))
+        out.add(CRITICAL, IssueCode.OUT_OF_RANGE, where, message)
         return
     out.numbers[name] = number
     out.valid.add(name)
     lo, hi = spec.typical
     if not lo <= number <= hi and not (arrest and name != "Temp"):
-        out.issues.append(
-            Issue(
-                WARNING,
-                IssueCode.ATYPICAL_VALUE,
-                where,
-                f"{spec.label} {_num(number)}{spec.unit} is unusual (typical range {lo}–{hi}).",
-            )
-        )
+        message = f"{spec.label} {_num(number)}{spec.unit} is unusual (typical range {lo}–{hi})."
+        out.add(WARNING, IssueCode.ATYPICAL_VALUE, where, message)
 
 
 def _check_bp(out: CheckedVitals, column: str, value: object, arrest: bool) -> None:
     where = f"{column}.BP"
     bp = parse_bp(value)
     if bp is None:
-        out.issues.append(
-            Issue(
-                CRITICAL,
-                IssueCode.OUT_OF_RANGE,
-                where,
-                f"Blood pressure {_show(value)} is not written as systolic/diastolic, like 120/80.",
-            )
-        )
+        message = f"Blood pressure {_show(value)} is not written as systolic/diastolic, like 120/80."
+        out.add(CRITICAL, IssueCode.OUT_OF_RANGE, where, message)
         return
     bad = False
     for part, spec in zip(bp, (SYSTOLIC, DIASTOLIC), strict=True):
         lo, hi = spec.hard
         if not lo <= part <= hi:
             bad = True
-            out.issues.append(
-                Issue(
-                    CRITICAL,
-                    IssueCode.OUT_OF_RANGE,
-                    where,
-                    f"{spec.label} {part} mmHg is outside the possible range {lo}–{hi}.",
-                )
-            )
+            message = f"{spec.label} {part} mmHg is outside the possible range {lo}–{hi}."
+            out.add(CRITICAL, IssueCode.OUT_OF_RANGE, where, message)
     if bp[0] < bp[1]:
         bad = True
-        out.issues.append(
-            Issue(
-                CRITICAL,
-                IssueCode.OUT_OF_RANGE,
-                where,
-                f"Blood pressure {bp[0]}/{bp[1]} has a systolic value below the diastolic value.",
-            )
-        )
+        message = f"Blood pressure {bp[0]}/{bp[1]} has a systolic value below the diastolic value."
+        out.add(CRITICAL, IssueCode.OUT_OF_RANGE, where, message)
     if bad:
         return
     out.bp = bp
@@ -173,42 +151,24 @@ def _check_bp(out: CheckedVitals, column: str, value: object, arrest: bool) -> N
     for part, spec in zip(bp, (SYSTOLIC, DIASTOLIC), strict=True):
         lo, hi = spec.typical
         if not lo <= part <= hi:
-            out.issues.append(
-                Issue(
-                    WARNING,
-                    IssueCode.ATYPICAL_VALUE,
-                    where,
-                    f"{spec.label} {part} mmHg is unusual (typical range {lo}–{hi}).",
-                )
-            )
+            message = f"{spec.label} {part} mmHg is unusual (typical range {lo}–{hi})."
+            out.add(WARNING, IssueCode.ATYPICAL_VALUE, where, message)
 
 
 def _check_waveform(out: CheckedVitals, column: str, value: object) -> None:
     where = f"{column}.waveform"
     name = canonical_waveform(value)
     if name is None:
-        out.issues.append(
-            Issue(
-                CRITICAL,
-                IssueCode.INVALID_WAVEFORM,
-                where,
-                f"Rhythm {_show(value)} is not a known waveform name; use a name such as sinus_ecg.",
-            )
-        )
+        message = f"Rhythm {_show(value)} is not a known waveform name; use a name such as sinus_ecg."
+        out.add(CRITICAL, IssueCode.INVALID_WAVEFORM, where, message)
         return
     out.waveform = get_waveform(name)
     out.valid.add("waveform")
     if is_canonical(value):
         out.canonical_waveform = True
     else:
-        out.issues.append(
-            Issue(
-                WARNING,
-                IssueCode.NONCANONICAL_WAVEFORM,
-                where,
-                f"Rhythm {_show(value)} is another name for {name}; auto-fix writes the canonical name.",
-            )
-        )
+        message = f"Rhythm {_show(value)} is another name for {name}; auto-fix writes the canonical name."
+        out.add(WARNING, IssueCode.NONCANONICAL_WAVEFORM, where, message)
 
 
 def _check_rhythm_agrees(out: CheckedVitals, column: str) -> None:
@@ -218,34 +178,16 @@ def _check_rhythm_agrees(out: CheckedVitals, column: str) -> None:
     hr = out.numbers.get("HR")
     if not wave.perfusing:
         if hr is not None and hr > 0:
-            out.issues.append(
-                Issue(
-                    WARNING,
-                    IssueCode.INCONSISTENT_STATE,
-                    f"{column}.HR",
-                    f"{wave.label} has no pulse, so the heart rate should be 0, but it is {_num(hr)} bpm.",
-                )
-            )
+            message = f"{wave.label} has no pulse, so the heart rate should be 0, but it is {_num(hr)} bpm."
+            out.add(WARNING, IssueCode.INCONSISTENT_STATE, f"{column}.HR", message)
         if out.bp is not None and out.bp[0] > 0:
-            out.issues.append(
-                Issue(
-                    WARNING,
-                    IssueCode.INCONSISTENT_STATE,
-                    f"{column}.BP",
-                    f"{wave.label} has no pulse, but the blood pressure is {out.bp[0]}/{out.bp[1]}.",
-                )
-            )
+            message = f"{wave.label} has no pulse, but the blood pressure is {out.bp[0]}/{out.bp[1]}."
+            out.add(WARNING, IssueCode.INCONSISTENT_STATE, f"{column}.BP", message)
         return
     lo, hi = wave.hr_range
     if hr is not None and not lo <= hr <= hi:
-        out.issues.append(
-            Issue(
-                WARNING,
-                IssueCode.INCONSISTENT_STATE,
-                f"{column}.HR",
-                f"{wave.label} usually has a heart rate of {lo}–{hi} bpm, but it is {_num(hr)} bpm.",
-            )
-        )
+        message = f"{wave.label} usually has a heart rate of {lo}–{hi} bpm, but it is {_num(hr)} bpm."
+        out.add(WARNING, IssueCode.INCONSISTENT_STATE, f"{column}.HR", message)
 
 
 def check_vitals(data: Mapping[str, object], column: str) -> CheckedVitals:
@@ -271,24 +213,13 @@ def check_vitals(data: Mapping[str, object], column: str) -> CheckedVitals:
         if value is None:
             severity = CRITICAL if required else INFO
             note = "" if required else "; it is optional"
-            out.issues.append(
-                Issue(
-                    severity,
-                    IssueCode.MISSING_FIELD,
-                    f"{column}.{name}",
-                    f"{column} has no {FIELD_NAMES[name]}{note}.",
-                )
-            )
+            message = f"{column} has no {FIELD_NAMES[name]}{note}."
+            out.add(severity, IssueCode.MISSING_FIELD, f"{column}.{name}", message)
             continue
         if is_placeholder(value):
-            out.issues.append(
-                Issue(
-                    CRITICAL if required else WARNING,
-                    IssueCode.PLACEHOLDER_VALUE,
-                    f"{column}.{name}",
-                    f"The {FIELD_NAMES[name]} in {column} is the placeholder {_show(value)}, not a value.",
-                )
-            )
+            severity = CRITICAL if required else WARNING
+            message = f"The {FIELD_NAMES[name]} in {column} is the placeholder {_show(value)}, not a value."
+            out.add(severity, IssueCode.PLACEHOLDER_VALUE, f"{column}.{name}", message)
             continue
         out.present.add(name)
         out.keys.add(name)
