@@ -11,17 +11,11 @@ from hypothesis import strategies as st
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, Fix, Scenario
 from desktop.domain.validate import validate_scenario
-from tests.unit.vitals_strategies import cells
-
-GOOD = {"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "Temp": 37.0, "EtCO2": 35, "waveform": "sinus_ecg"}
+from tests.unit.vitals_strategies import GOOD, cells, cells_row
 
 
 def scenario(*cells: object) -> Scenario:
-    vitals: dict[str, object] = {}
-    for n, cell in enumerate(cells):
-        column = "Initial_Vitals" if n == 0 else f"State{n}_Vitals"
-        vitals[column] = json.dumps(cell, ensure_ascii=False) if isinstance(cell, dict) else cell
-    return Scenario(row=7, case_id="C-1", title="t", vitals=vitals)  # type: ignore[arg-type]
+    return cells_row(*cells, row=7, case_id="C-1")
 
 
 def fixed_initial(data: dict[str, object]) -> tuple[dict[str, object], list[Fix]]:

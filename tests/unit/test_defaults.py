@@ -12,17 +12,11 @@ from desktop.domain.defaults import DEFAULTS, apply_defaults, defaults_for_wavef
 from desktop.domain.models import CellChange, Scenario
 from desktop.domain.validate import validate_scenario
 from desktop.domain.vitals import field_keys, is_missing, parse_cell, split_bp_keys
-from tests.unit.vitals_strategies import cells
-
-GOOD = {"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "Temp": 37.0, "EtCO2": 35, "waveform": "sinus_ecg"}
+from tests.unit.vitals_strategies import GOOD, cells, cells_row
 
 
 def scenario(*cells: object) -> Scenario:
-    vitals: dict[str, object] = {}
-    for n, cell in enumerate(cells):
-        column = "Initial_Vitals" if n == 0 else f"State{n}_Vitals"
-        vitals[column] = json.dumps(cell, ensure_ascii=False) if isinstance(cell, dict) else cell
-    return Scenario(row=5, case_id="C-5", title="t", vitals=vitals)  # type: ignore[arg-type]
+    return cells_row(*cells, row=5, case_id="C-5")
 
 
 def test_defaults_table() -> None:

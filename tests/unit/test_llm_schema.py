@@ -15,8 +15,7 @@ from desktop.domain.llm_schema import (
     vitals_response_format,
 )
 from desktop.domain.models import CANONICAL_ORDER
-
-GOOD = {"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "Temp": 37.0, "EtCO2": 35, "waveform": "sinus_ecg"}
+from tests.unit.vitals_strategies import GOOD
 
 
 def walk(schema: object) -> list[dict[str, object]]:

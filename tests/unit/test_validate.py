@@ -14,8 +14,7 @@ from desktop.domain.validate import (
     validate_table,
     validate_vitals,
 )
-
-GOOD = {"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "Temp": 37.0, "EtCO2": 35, "waveform": "sinus_ecg"}
+from tests.unit.vitals_strategies import GOOD
 
 
 def row(initial: object = None, *states: object, case_id: str = "CARD-001", title: str = "Chest pain",

@@ -1,10 +1,34 @@
-"""Hypothesis strategies for messy vitals cells, shared by the auto-fix and defaults tests."""
+"""Vitals test data shared by the domain tests: a clean vitals object, a row built from its cells, and
+Hypothesis strategies for messy vitals cells."""
 
 from __future__ import annotations
 
 import json
 
 from hypothesis import strategies as st
+
+from desktop.domain.models import Scenario
+
+#: A complete, clean vitals object in canonical key order.
+GOOD: dict[str, object] = {
+    "HR": 88,
+    "BP": "120/80",
+    "SpO2": 98,
+    "RR": 16,
+    "Temp": 37.0,
+    "EtCO2": 35,
+    "waveform": "sinus_ecg",
+}
+
+
+def cells_row(*cells: object, row: int, case_id: str) -> Scenario:
+    """A row whose vitals cells (Initial, State1 …) are dicts, written as JSON, or raw cell values."""
+    vitals: dict[str, object] = {}
+    for n, cell in enumerate(cells):
+        column = "Initial_Vitals" if n == 0 else f"State{n}_Vitals"
+        vitals[column] = json.dumps(cell, ensure_ascii=False) if isinstance(cell, dict) else cell
+    return Scenario(row=row, case_id=case_id, title="t", vitals=vitals)  # type: ignore[arg-type]
+
 
 PLACEHOLDER = st.sampled_from(["N/A", "n/a", "-", "", "NA", "null", "?", "--"])
 NUMBERISH = st.one_of(
