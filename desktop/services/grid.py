@@ -10,9 +10,13 @@ from collections.abc import Sequence
 
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue, Scenario, to_cell_value
-from desktop.services.source import ScenarioTable
+from desktop.errors import InputError
+from desktop.services.source import PROGRESS_COLUMNS, ScenarioTable
 
 Grid = dict[int, list[CellValue]]
+#: Where each Batch_Progress line is: (Batch_ID, Row_Number) -> sheet row.
+ProgressIndex = dict[tuple[str, str], int]
+_PROGRESS_WIDTH = len(PROGRESS_COLUMNS)
 
 
 def top_rows(grid: Grid) -> list[list[CellValue]]:
@@ -43,6 +47,50 @@ def id_text(value: object) -> str:
 def progress_key(batch_id: object, row_number: object) -> tuple[str, str]:
     """The key a Batch_Progress line is found by: (Batch_ID, Row_Number) as text."""
     return id_text(batch_id), id_text(row_number)
+
+
+def progress_cells(values: Sequence[CellValue]) -> list[CellValue]:
+    """A progress line as exactly 15 cells: missing cells are empty, extra cells are dropped."""
+    return [*values[:_PROGRESS_WIDTH], *[None] * (_PROGRESS_WIDTH - len(values))]
+
+
+def progress_index(grid: Grid) -> tuple[ProgressIndex, int]:
+    """The lines of a progress tab's grid by key (the first line wins), and its last non-empty row
+    (1, the header, when there is no data)."""
+    index: ProgressIndex = {}
+    last = 1
+    for n, cells in sorted(grid.items()):
+        if n > 1 and not is_empty_row(cells):
+            index.setdefault(progress_key(cell_at(cells, 1), cell_at(cells, 2)), n)
+            last = n
+    return index, last
+
+
+def place_progress(
+    index: ProgressIndex, last: int, rows: Sequence[Sequence[CellValue]]
+) -> tuple[dict[int, list[CellValue]], int]:
+    """Upsert planning: each row goes over its key's line, or after ``last`` when the key is new.
+
+    Returns {sheet row: its 15 cells} and the new last row; ``index`` learns the new lines.
+    """
+    targets: dict[int, list[CellValue]] = {}
+    for values in rows:
+        cells = progress_cells(values)
+        key = progress_key(cells[0], cells[1])
+        target = index.get(key)
+        if target is None:
+            last += 1
+            target = index[key] = last
+        targets[target] = cells
+    return targets, last
+
+
+def require_data_row(layout: SheetLayout, row: int, tab: str) -> None:
+    """Refuse a write to the header or the rows above it (``InputError``)."""
+    if row <= layout.header_row:
+        raise InputError(
+            f"Row {row} of {tab!r} is not a data row; data starts at row {layout.first_data_row}."
+        )
 
 
 def scenario_from_cells(layout: SheetLayout, row: int, cells: Sequence[CellValue]) -> Scenario:

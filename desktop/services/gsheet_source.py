@@ -14,8 +14,12 @@ from desktop.domain.models import CellValue
 from desktop.errors import InputError
 from desktop.services.grid import (
     Grid,
+    ProgressIndex,
     is_empty_row,
-    progress_key,
+    place_progress,
+    progress_cells,
+    progress_index,
+    require_data_row,
     scenario_table,
     top_rows,
 )
@@ -32,8 +36,7 @@ from desktop.services.source import (
 CELL_CHAR_LIMIT = 50_000
 #: Above this many ranges, a read asks for one span per column instead of one range per run.
 MAX_READ_RANGES = 100
-_WIDTH = len(PROGRESS_COLUMNS)
-_LAST_PROGRESS_COLUMN = column_letters(_WIDTH)
+_LAST_PROGRESS_COLUMN = column_letters(len(PROGRESS_COLUMNS))
 
 
 class GoogleSheetSource(Source):
@@ -54,7 +57,7 @@ class GoogleSheetSource(Source):
         self.last_row = 0
         self._tabs: dict[str, TabInfo] | None = None
         self._layout: SheetLayout | None = None
-        self._progress_index: dict[tuple[str, str], int] | None = None
+        self._progress_index: ProgressIndex | None = None
         self._progress_last = 1
 
     # ----------------------------------------------------------------------------- reading
@@ -107,7 +110,7 @@ class GoogleSheetSource(Source):
         if self._tab_info(PROGRESS_TAB, refresh_if_missing=True) is None:
             return []
         grid = self._load_progress_index()
-        return [(cells + [None] * _WIDTH)[:_WIDTH] for n, cells in sorted(grid.items()) if n > 1]
+        return [progress_cells(cells) for n, cells in sorted(grid.items()) if n > 1]
 
     # ----------------------------------------------------------------------------- writing
 
@@ -119,11 +122,7 @@ class GoogleSheetSource(Source):
         layout = self._layout or self.read_layout()
         data: list[tuple[str, list[list[CellValue]]]] = []
         for ref, value in values.items():
-            if ref.row <= layout.header_row:
-                raise InputError(
-                    f"Row {ref.row} of {self.scenario_tab!r} is not a data row; data starts at row "
-                    f"{layout.first_data_row}."
-                )
+            require_data_row(layout, ref.row, self.scenario_tab)
             column = layout.column_for(ref.column).index
             _check_length(value, ref.row, self.scenario_tab)
             data.append((a1(self.scenario_tab, f"{column_letters(column)}{ref.row}"), [[_cell(value)]]))
@@ -151,18 +150,8 @@ class GoogleSheetSource(Source):
                 self._create_progress_tab()
             else:
                 self._load_progress_index()
-        index = self._progress_index
-        assert index is not None
-        last = self._progress_last
-        targets: dict[int, list[CellValue]] = {}
-        for values in rows:
-            padded = list(values[:_WIDTH]) + [None] * (_WIDTH - min(len(values), _WIDTH))
-            key = progress_key(padded[0], padded[1])
-            target = index.get(key)
-            if target is None:
-                last += 1
-                target = index[key] = last
-            targets[target] = padded
+        assert self._progress_index is not None
+        targets, last = place_progress(self._progress_index, self._progress_last, rows)
         info = self._tab_info(PROGRESS_TAB)
         if info is not None and last > info.rows:
             self._grow(info, last)
@@ -217,13 +206,7 @@ class GoogleSheetSource(Source):
     def _load_progress_index(self) -> Grid:
         [values] = self.gateway.batch_get([a1(PROGRESS_TAB, f"A:{_LAST_PROGRESS_COLUMN}")])
         grid = {n: cells for n, cells in _grid(values, 1).items() if not is_empty_row(cells)}
-        index: dict[tuple[str, str], int] = {}
-        for n, cells in sorted(grid.items()):
-            if n > 1:
-                padded = [*cells, None, None]
-                index.setdefault(progress_key(padded[0], padded[1]), n)
-        self._progress_index = index
-        self._progress_last = max(grid, default=1)
+        self._progress_index, self._progress_last = progress_index(grid)
         return grid
 
     def _grow(self, info: TabInfo, needed_rows: int) -> None:
@@ -270,12 +253,6 @@ def _check_length(value: CellValue, row: int, tab: str) -> None:
 
 def _grid(values: list[list[CellValue]], first_row: int) -> Grid:
     return {first_row + i: [_clean(v) for v in line] for i, line in enumerate(values) if line}
-
-
-
-
-
-
 
 
 def _read_ranges(tab: str, by_column: dict[int, list[int]]) -> tuple[list[str], list[tuple[int, int]]]:

@@ -27,8 +27,12 @@ from desktop.domain.models import CellValue, to_cell_value
 from desktop.errors import InputError
 from desktop.services.grid import (
     Grid,
+    cell_at,
     is_empty_row,
-    progress_key,
+    place_progress,
+    progress_cells,
+    progress_index,
+    require_data_row,
     scenario_table,
     top_rows,
 )
@@ -40,8 +44,6 @@ from desktop.services.source import (
     ScenarioTable,
     Source,
 )
-
-#: Rows of one tab: sheet row number -> cell values from column A onwards.
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
@@ -95,9 +97,7 @@ class XlsxSource(Source):
         layout = find_layout(top_rows(grid), self.scenario_tab)
         result: dict[CellRef, CellValue] = {}
         for ref in refs:
-            cells = grid.get(ref.row, [])
-            index = layout.column_for(ref.column).index
-            result[ref] = cells[index - 1] if index <= len(cells) else None
+            result[ref] = cell_at(grid.get(ref.row, []), layout.column_for(ref.column).index)
         return result
 
     def read_progress(self) -> list[list[CellValue]]:
@@ -106,12 +106,8 @@ class XlsxSource(Source):
             if PROGRESS_TAB not in wb.sheetnames:
                 return []
             grid = _parse_grid(wb, wb[PROGRESS_TAB], None)
-        width = len(PROGRESS_COLUMNS)
-        return [
-            (cells + [None] * width)[:width]
-            for n, cells in sorted(grid.items())
-            if n > 1 and not is_empty_row(cells)
-        ]
+        lines = [cells for n, cells in sorted(grid.items()) if n > 1 and not is_empty_row(cells)]
+        return [progress_cells(cells) for cells in lines]
 
     # ----------------------------------------------------------------------------- writing
 
@@ -144,11 +140,7 @@ class XlsxSource(Source):
             top = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS)]
             layout = find_layout(top, self.scenario_tab)
             for ref, value in values.items():
-                if ref.row <= layout.header_row:
-                    raise InputError(
-                        f"Row {ref.row} of {self.scenario_tab!r} is not a data row; data starts at row "
-                        f"{layout.first_data_row}."
-                    )
+                require_data_row(layout, ref.row, self.scenario_tab)
                 _set_cell(ws, ref.row, layout.column_for(ref.column).index, value)
 
         self._modify(change)
@@ -168,22 +160,11 @@ class XlsxSource(Source):
 
         def change(wb: Workbook) -> None:
             ws = _progress_sheet(wb)
-            index: dict[tuple[str, str], int] = {}
-            last_used = 1
-            for cells in ws.iter_rows(min_row=2):
-                if any(c.value not in (None, "") for c in cells):
-                    last_used = cells[0].row
-                    key = progress_key(cells[0].value, cells[1].value if len(cells) > 1 else None)
-                    index.setdefault(key, last_used)
-            for values in rows:
-                padded = list(values[: len(PROGRESS_COLUMNS)])
-                padded += [None] * (len(PROGRESS_COLUMNS) - len(padded))
-                key = progress_key(padded[0], padded[1])
-                target = index.get(key)
-                if target is None:
-                    last_used += 1
-                    target = index[key] = last_used
-                for column, value in enumerate(padded, start=1):
+            grid: Grid = {cells[0].row: [c.value for c in cells] for cells in ws.iter_rows(min_row=2)}
+            index, last = progress_index(grid)
+            targets, _ = place_progress(index, last, rows)
+            for target, cells in targets.items():
+                for column, value in enumerate(cells, start=1):
                     _set_cell(ws, target, column, value)
 
         self._modify(change)
@@ -300,11 +281,6 @@ def _parse_grid(wb: Any, ws: Any, max_row: int | None) -> Grid:
     return grid
 
 
-
-
-
-
-
 def _set_cell(ws: Any, row: int, column: int, value: CellValue) -> None:
     """Set a value; text that starts with ``=`` stays text rather than becoming a formula."""
     if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
@@ -332,7 +308,6 @@ def _progress_sheet(wb: Workbook) -> Any:
         ws.cell(row=1, column=column, value=name).font = bold
     ws.freeze_panes = "A2"
     return ws
-
 
 
 def _fsync_folder(folder: Path) -> None:
