@@ -168,6 +168,18 @@ class RowsModel(QAbstractTableModel):
         if changed and self._entries:
             self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._entries) - 1, COL_LAST_RUN))
 
+    def set_row_status(self, sheet_row: int, status: str) -> None:
+        """Show a run's news for one row: its status changes, its cost and last run stay (a row
+        never run before costs $0 so far); only that row is repainted."""
+        pos = self._position.get(sheet_row)
+        if pos is None:
+            return
+        entry = self._entries[pos]
+        new = entry._replace(status=status, cost=entry.cost or 0.0)
+        if new != entry:
+            self._entries[pos] = new
+            self.dataChanged.emit(self.index(pos, COL_STATUS), self.index(pos, COL_LAST_RUN))
+
     def clear(self) -> None:
         """Remove every row."""
         self.set_scenarios(())

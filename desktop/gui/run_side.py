@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from desktop.gui.batches_panel import BatchesPanel
 from desktop.gui.context import AppContext
 from desktop.gui.progress_panel import ProgressPanel
-from desktop.gui.rows_model import RowsModel, RunInfo
+from desktop.gui.rows_model import RowsModel
 from desktop.gui.run_controller import RunController, controller_for
 from desktop.gui.run_panel import RunPanel
 
@@ -54,13 +54,5 @@ def install_run_side(context: AppContext, tabs: QTabWidget) -> RunSide:
 def show_row_status(model: RowsModel, context: AppContext, row: int) -> None:
     """Show a row's status from the run in progress in the rows table, keeping its cost and last run."""
     status = context.row_status.get(row)
-    if model.entry_for_row(row) is None or status is None:
-        return
-    current = {
-        e.row: RunInfo(e.status, e.cost or 0.0, e.last_run)
-        for e in model.entries()
-        if e.last_run or e.cost is not None
-    }
-    old = current.get(row)
-    current[row] = RunInfo(status, old.cost if old else 0.0, old.when if old else "")
-    model.set_run_info(current)
+    if status is not None:
+        model.set_row_status(row, status)

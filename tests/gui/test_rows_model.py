@@ -111,3 +111,25 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
     model.set_run_info({row: RunInfo("COMPLETED", cost, "2026-01-05T09:07") for row, cost in costs.items()})
     shown = [model.data(model.index(i, COL_COST)) for i in range(5)]
     assert shown == ["$0", "< $0.0001", "$0.0001", "$0.0123", ""]  # the last row was never run
+
+
+def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any) -> None:
+    from desktop.gui.rows_model import COL_LAST_RUN, RunInfo
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_run_info({4: RunInfo("COMPLETED", 0.01, "2026-01-05T09:07")})
+    changed: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda first, last, *_r: changed.append((first.row(), first.column(), last.row(), last.column()))
+    )
+    model.set_row_status(4, "PROCESSING")
+    model.set_row_status(3, "PENDING")
+    model.set_row_status(99, "PENDING")  # not loaded: ignored
+    assert changed == [(1, COL_STATUS, 1, COL_LAST_RUN), (0, COL_STATUS, 0, COL_LAST_RUN)]
+    again = model.entry_for_row(4)
+    assert again is not None and (again.status, again.cost, again.last_run) == (
+        "PROCESSING", 0.01, "2026-01-05T09:07"
+    )
+    fresh = model.entry_for_row(3)
+    assert fresh is not None and (fresh.status, fresh.cost, fresh.last_run) == ("PENDING", 0.0, "")
