@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TextIO
 
+from desktop.domain.rowspec import format_row_spec
+
 
 def print_json(document: object, stream: TextIO | None = None) -> None:
     """Print one JSON document (UTF-8 text kept readable) followed by a newline."""
@@ -54,15 +56,8 @@ def _cell_text(value: object, limit: int = 60) -> str:
 
 
 def format_rows(rows: Sequence[int]) -> str:
-    """Sheet row numbers as compact ranges: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
-    ranges: list[list[int]] = []
-    for number in sorted(set(rows)):
-        if ranges and number == ranges[-1][1] + 1:
-            ranges[-1][1] = number
-        else:
-            ranges.append([number, number])
-    parts = [str(a) if a == b else f"{a}-{b}" for a, b in ranges]
-    return ", ".join(parts)
+    """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
+    return format_row_spec(rows).replace(",", ", ")
 
 
 def format_duration(seconds: float) -> str:
