@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 from desktop.domain.vitals import parse_cell
 from desktop.gui.context import AppContext
 from desktop.gui.monitor import PatientMonitor
+from desktop.gui.run_work import recent_runs
 from desktop.gui.tasks import run_task
-from desktop.journal import RowStatus, RowTask, RunKind, RunRecord
+from desktop.journal import RowStatus, RowTask, RunRecord
 
 REVIEWED = "reviewed"
 FIELDS = ("HR", "BP", "SpO2", "RR", "Temp", "EtCO2", "waveform")
@@ -129,12 +130,7 @@ class ReviewPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the enrichment runs from the journal (off the GUI thread)."""
-        journal = self.context.journal
-
-        def runs() -> list[RunRecord]:
-            return [r for r in journal.list_runs() if r.kind in (RunKind.LIVE.value, RunKind.BATCH.value)]
-
-        run_task(runs, on_result=self._runs_loaded, on_error=self._failed)
+        run_task(recent_runs, self.context.journal, None, on_result=self._runs_loaded, on_error=self._failed)
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
         current = self.current_run_id()
