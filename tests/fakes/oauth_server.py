@@ -16,14 +16,51 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer
 
 CLIENT_ID = "fake-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-client-secret"
 EMAIL = "educator@hospital.example"
+
+
+class _Handler(LoopbackHandler):
+    """Routes ``/auth``, ``/token`` and ``/revoke`` to the fake."""
+
+    # One request per connection: a client's pooled connection cannot outlive a stopped fake.
+    protocol_version = "HTTP/1.0"
+    fake: FakeOAuth
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        self.fake.requests.append(("GET", parts.path, query))
+        if parts.path != "/auth":
+            self._reply(404, {}, {"error": "not_found"})
+            return
+        self._reply(*self.fake.authorize(query))
+
+    def do_POST(self) -> None:
+        form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}
+        basic = self.headers.get("Authorization", "")
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", unquote(user))
+            form.setdefault("client_secret", unquote(password))
+        self.fake.requests.append(("POST", self.path, form))
+        if self.path == "/revoke":
+            self._reply(*self.fake.revoke(form))
+            return
+        if self.path != "/token":
+            self._reply(404, {}, {"error": "not_found"})
+            return
+        status, body = self.fake.token(form)
+        self._reply(status, {}, body)
+
+    def _reply(self, status: int, headers: dict[str, str], body: dict[str, Any] | None) -> None:
+        self.send_body(status, json.dumps(body or {}).encode(), "application/json", headers)
 
 
 @dataclass
@@ -36,23 +73,23 @@ class _Grant:
 
 
 @dataclass
-class FakeOAuth:
+class FakeOAuth(LoopbackServer):
     """The fake's state; start with ``with FakeOAuth() as oauth:``."""
 
+    handler = _Handler
+    thread_name = "fake-oauth"
     issue_id_token: bool = True
     codes: dict[str, _Grant] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> scope
     revoked: set[str] = field(default_factory=set)
     access_tokens: list[str] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        """``http://127.0.0.1:<port>`` while serving."""
+        return self.root_url
 
     def client_config(self) -> dict[str, Any]:
         """An "installed app" client file whose endpoints point at this fake."""
@@ -69,25 +106,6 @@ class FakeOAuth:
     def revoke_all(self) -> None:
         with self._lock:
             self.revoked.update(self.refresh_tokens)
-
-    def __enter__(self) -> FakeOAuth:
-        fake = self
-
-        class Handler(_Handler):
-            oauth = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- endpoints ---------------------------------------------------------------------------
     def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
@@ -154,47 +172,3 @@ class FakeOAuth:
             claims = base64.urlsafe_b64encode(json.dumps({"email": EMAIL}).encode()).rstrip(b"=").decode()
             reply["id_token"] = f"eyJhbGciOiJub25lIn0.{claims}.sig"
         return reply
-
-
-class _Handler(BaseHTTPRequestHandler):
-    oauth: FakeOAuth
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        self.oauth.requests.append(("GET", parts.path, query))
-        if parts.path != "/auth":
-            self._reply(404, {}, {"error": "not_found"})
-            return
-        self._reply(*self.oauth.authorize(query))
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-        basic = self.headers.get("Authorization", "")
-        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
-            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
-            form.setdefault("client_id", unquote(user))
-            form.setdefault("client_secret", unquote(password))
-        self.oauth.requests.append(("POST", self.path, form))
-        if self.path == "/revoke":
-            self._reply(*self.oauth.revoke(form))
-            return
-        if self.path != "/token":
-            self._reply(404, {}, {"error": "not_found"})
-            return
-        status, body = self.oauth.token(form)
-        self._reply(status, {}, body)
-
-    def _reply(self, status: int, headers: dict[str, str], body: dict[str, Any] | None) -> None:
-        encoded = json.dumps(body or {}).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(encoded)))
-        self.end_headers()
-        self.wfile.write(encoded)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""

@@ -13,11 +13,10 @@ import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer
 from tests.fakes.openai_batches import BatchAPI
 from tests.fakes.openai_content import (
     PrefixCache,
@@ -39,9 +38,34 @@ _HOLD = "timeout"
 _DROP = "drop"
 
 
-class FakeOpenAI(BatchAPI):
+class _Handler(LoopbackHandler):
+    """Reads one HTTP/1.1 request, asks the fake for the answer and writes it (or misbehaves)."""
+
+    fake: FakeOpenAI
+
+    def _serve(self) -> None:
+        raw = self.read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        result = self.fake.answer(self.command, self.path, headers, raw)
+        if isinstance(result, str):
+            if result == _HOLD:
+                self.fake._stopping.wait(self.fake.faults.timeout_hold)
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        data, content_type = result.encoded()
+        self.send_body(result.status, data, content_type, result.headers)
+
+    do_GET = do_POST = do_DELETE = _serve
+
+
+class FakeOpenAI(BatchAPI, LoopbackServer):
     """The fake server. Start it (or use it as a context manager), point the SDK at ``base_url``, then
     inspect ``log``. ``faults`` and the batch settings may be changed while it runs."""
+
+    handler = _Handler
+    thread_name = "fake-openai"
 
     def __init__(
         self,
@@ -62,43 +86,21 @@ class FakeOpenAI(BatchAPI):
         self._init_batches()
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.base_url = ""
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
-    def start(self) -> FakeOpenAI:
+    def start(self) -> Self:
         """Listen on a free loopback port and serve from a daemon thread."""
         self._stopping.clear()
-        handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
+        super().start()
+        self.base_url = f"{self.root_url}/v1"
         return self
 
     def stop(self) -> None:
         """Stop serving and release held connections."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().stop()
 
     # --- inspection -----------------------------------------------------------------------------------
 
@@ -245,50 +247,3 @@ def _json_or_none(raw: bytes) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Reads one HTTP/1.1 request, asks the fake for the answer and writes it (or misbehaves)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes; avoid 40 ms delayed-ACK stalls
-    fake: FakeOpenAI
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the fake keeps its own log."""
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
-        raw = self._read_body()
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        result = self.fake.answer(self.command, self.path, headers, raw)
-        if isinstance(result, str):
-            if result == _HOLD:
-                self.fake._stopping.wait(self.fake.faults.timeout_hold)
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        data, content_type = result.encoded()
-        self.send_response(result.status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        for name, value in result.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_DELETE = _serve

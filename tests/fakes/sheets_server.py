@@ -19,12 +19,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.a1 import parse_cells
+from tests.fakes.loopback import LoopbackHandler, LoopbackServer
 from tests.fakes.sheets_book import STATUS_MESSAGES, ApiError, Workbook, trim
 
 READ_METHODS = frozenset({"spreadsheets.get", "values.get", "values.batchGet"})
@@ -108,9 +107,38 @@ def route(http_method: str, raw_path: str) -> tuple[str, str, str | None]:
     return "unknown", "", None
 
 
-class FakeSheets:
+class _Handler(LoopbackHandler):
+    """Reads one request, lets the fake answer it and writes the JSON (or drops the connection)."""
+
+    fake: FakeSheets
+
+    def _serve(self) -> None:
+        body = self.read_body()
+        command, target = self.command, self.path
+        override = self.headers.get("X-HTTP-Method-Override")
+        if command == "POST" and override:
+            # The client sends a GET whose URL is over 2,048 characters as a POST with the query as a
+            # form body; Google answers it as the GET.
+            command = override.upper()
+            if body and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
+                target = f"{target}{'&' if '?' in target else '?'}{body.decode('ascii')}"
+                body = b""
+        status, payload = self.fake.handle(command, target, self.headers.get("Authorization"), body)
+        if status == 0:
+            self.close_connection = True
+            return
+        extra = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'} if status == 401 else {}
+        data = json.dumps(payload).encode("utf-8")
+        self.send_body(status, data, "application/json; charset=UTF-8", extra)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+
+class FakeSheets(LoopbackServer):
     """A Sheets v4 server on 127.0.0.1 over an in-memory spreadsheet; use as a context manager."""
 
+    handler = _Handler
+    thread_name = "fake-sheets"
     max_payload_bytes: int = 2_000_000
     quota_window: float = 60.0  # seconds of the sliding quota window (tests may shorten it)
 
@@ -134,42 +162,11 @@ class FakeSheets:
         self._lock = threading.RLock()
         self._book = Workbook(spreadsheet_id, tabs if tabs is not None else {"Sheet1": []})
         self._recent: dict[str, deque[float]] = {"Read": deque(), "Write": deque()}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle --------------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
         """Root URL for ``client_options={"api_endpoint": ...}``, e.g. ``http://127.0.0.1:5555/``."""
-        if self._server is None:
-            raise RuntimeError("FakeSheets is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def start(self) -> FakeSheets:
-        """Listen on a free loopback port in a background thread."""
-        if self._server is None:
-            self._server = _Server(("127.0.0.1", 0), _Handler, self)
-            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                            name="fake-sheets", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = None
-            self._thread = None
-
-    def __enter__(self) -> FakeSheets:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+        return f"{self.root_url}/"
 
     # -- test helpers -----------------------------------------------------------------------
     def tab(self, name: str) -> list[list[Any]]:
@@ -357,52 +354,3 @@ class FakeSheets:
             "totalUpdatedSheets": len(sheets),
             "responses": responses,
         }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-                 fake: FakeSheets) -> None:
-        super().__init__(address, handler)
-        self.fake = fake
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients hanging up mid-request are normal in fault tests; stay quiet."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes; avoid 40 ms stalls
-    server: _Server
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        command, target = self.command, self.path
-        override = self.headers.get("X-HTTP-Method-Override")
-        if command == "POST" and override:
-            # The client sends a GET whose URL is over 2,048 characters as a POST with the query as a
-            # form body; Google answers it as the GET.
-            command = override.upper()
-            if body and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
-                target = f"{target}{'&' if '?' in target else '?'}{body.decode('ascii')}"
-                body = b""
-        status, payload = self.server.fake.handle(command, target, self.headers.get("Authorization"), body)
-        if status == 0:
-            self.close_connection = True
-            return
-        encoded = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(encoded)))
-        if status == 401:
-            self.send_header("WWW-Authenticate", 'Bearer realm="https://accounts.google.com/"')
-        self.end_headers()
-        self.wfile.write(encoded)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No per-request logging on stderr."""
