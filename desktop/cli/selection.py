@@ -11,7 +11,7 @@ from desktop.cli_output import format_rows, note
 from desktop.domain.models import CellChange, Scenario
 from desktop.domain.rowspec import parse_row_spec
 from desktop.services.open_source import open_source
-from desktop.services.source import CellRef, ScenarioTable, Source
+from desktop.services.source import ScenarioTable, Source
 from desktop.settings import load_settings
 
 
@@ -76,12 +76,6 @@ def past_end_message(rows: list[int], last_row: int) -> str:
     if len(rows) == 1:
         return f"Row {rows[0]} is past {where} and was skipped."
     return f"Rows {format_rows(rows)} are past {where} and were skipped."
-
-
-def write_changes(source: Source, changes: list[CellChange]) -> None:
-    """Write every change in one ``write_cells`` call (nothing when there are none)."""
-    if changes:
-        source.write_cells({CellRef(c.row, c.column): c.new for c in changes})
 
 
 def changes_json(changes: list[CellChange]) -> list[dict[str, object]]:
