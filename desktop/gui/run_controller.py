@@ -49,6 +49,13 @@ class _Worker(QRunnable):
             self._done.set()
 
 
+def make_room(pool: QThreadPool, count: int) -> None:
+    """Grow ``pool`` so that ``count`` more runnables start at once instead of waiting for a thread."""
+    needed = pool.activeThreadCount() + count
+    if pool.maxThreadCount() < needed:
+        pool.setMaxThreadCount(needed)
+
+
 class _PoolGroup:
     """The ``WorkerGroup`` of workers started on a ``QThreadPool``."""
 
@@ -73,9 +80,7 @@ class PoolExecutor:
 
     def start_workers(self, count: int, target: Callable[[], None]) -> WorkerGroup:
         """Start ``count`` workers running ``target`` on the pool."""
-        needed = self._pool.activeThreadCount() + count
-        if self._pool.maxThreadCount() < needed:
-            self._pool.setMaxThreadCount(needed)
+        make_room(self._pool, count)
         events = [threading.Event() for _ in range(count)]
         for event in events:
             self._pool.start(_Worker(target, event))
@@ -185,9 +190,7 @@ class RunController(QObject):
         Run steps never queue behind other background work (estimates, batch polls, a Google sign-in
         waiting for the browser) in the shared pool: a step that waits for a thread never starts.
         """
-        needed = self.pool.activeThreadCount() + 1
-        if self.pool.maxThreadCount() < needed:
-            self.pool.setMaxThreadCount(needed)
+        make_room(self.pool, 1)
         return run_task(fn, *args, on_result=on_result, on_error=on_error, pool=self.pool, owner=self)
 
     def say(self, text: str, level: str = "info") -> None:
