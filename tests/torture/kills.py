@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
@@ -9,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.journal import Journal, RowStatus
-from tests.torture.helpers import start
+from desktop.journal import Journal, RowStatus, RowTask
+from tests.torture.helpers import assert_every_row_settled, journal_tasks, start
 
 
 @dataclass
@@ -90,3 +91,14 @@ def kill_and_resume(
     log.outputs.append(out + err)
     log.finished = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     return log
+
+
+def settled_run(log: KillLog, home: Path, rows: int) -> tuple[dict[str, object], list[RowTask]]:
+    """Check that the last command finished one run with each of ``rows`` rows (from row 3) settled; the
+    command's JSON report and the run's tasks."""
+    assert log.finished is not None and log.finished.returncode in (0, 1), log.finished.stderr
+    report = json.loads(log.finished.stdout)
+    runs, tasks = journal_tasks(home)
+    assert len(runs) == 1 and report["run_id"] == runs[0]
+    assert_every_row_settled(tasks, list(range(3, 3 + rows)))
+    return report, tasks

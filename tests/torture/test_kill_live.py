@@ -3,25 +3,22 @@ was lost, paid twice or written wrong."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from desktop.journal import RowStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.integration.live_helpers import snapshot
 from tests.torture.helpers import (
-    assert_every_row_settled,
     cli_env,
     diff,
     expected_workbook,
     fast_settings,
-    journal_tasks,
     kill_count,
     make_workbook,
     monotonic_to_wall,
     wall_time,
 )
-from tests.torture.kills import kill_and_resume
+from tests.torture.kills import kill_and_resume, settled_run
 
 API_KEY = "sk-torture-live-0123456789"
 ROWS = 300
@@ -45,11 +42,7 @@ def test_live_run_survives_random_sigkills(tmp_path: Path, simbatch_home: Path) 
         requests = fake.chat_requests(200)
 
     assert len(log.kills) == kills, "the run finished before every kill landed"
-    assert log.finished is not None and log.finished.returncode in (0, 1), log.finished.stderr
-    report = json.loads(log.finished.stdout)
-    runs, tasks = journal_tasks(simbatch_home)
-    assert len(runs) == 1 and report["run_id"] == runs[0]
-    assert_every_row_settled(tasks, list(range(3, 3 + ROWS)))
+    report, tasks = settled_run(log, simbatch_home, ROWS)
     assert sum(report["counts"].values()) == ROWS
 
     # No row the journal held as completed at a kill was requested after that kill …
