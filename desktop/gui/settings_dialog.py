@@ -228,14 +228,22 @@ class SettingsDialog(QDialog):
             self.key_edit.clear()
             self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
 
-    def save(self) -> None:
-        """Store the key in the keyring and the rest in settings.json, then close."""
+    def _collect_storing_key(self, problem_label: QLabel) -> Settings | None:
+        """The settings as edited, with the typed key stored; None after saying on ``problem_label``
+        what is wrong with an entry (nothing is stored then)."""
         try:
             updated = self.collect()
         except ValueError as exc:
-            self.error_label.setText(str(exc).splitlines()[0])
-            return
+            problem_label.setText(str(exc).splitlines()[0])
+            return None
         self._store_key()
+        return updated
+
+    def save(self) -> None:
+        """Store the key in the keyring and the rest in settings.json, then close."""
+        updated = self._collect_storing_key(self.error_label)
+        if updated is None:
+            return
         save_settings(updated)
         self.settings = updated
         self.saved.emit()
@@ -243,12 +251,9 @@ class SettingsDialog(QDialog):
 
     def test_key(self) -> None:
         """Store the typed key, then check it with one request off the GUI thread."""
-        try:
-            settings = self.collect()
-        except ValueError as exc:
-            self.test_label.setText(str(exc).splitlines()[0])
+        settings = self._collect_storing_key(self.test_label)
+        if settings is None:
             return
-        self._store_key()
         self.test_button.setEnabled(False)
         self.test_label.setText("Testing…")
         run_task(test_openai, settings, on_result=self._tested, on_error=self._test_failed)
