@@ -87,6 +87,17 @@ class TabInfo:
     rows: int
     columns: int
 
+    @classmethod
+    def from_properties(cls, props: dict[str, Any]) -> TabInfo:
+        """A tab's info from the ``properties`` object the API returns for a sheet."""
+        grid = props.get("gridProperties", {})
+        return cls(
+            str(props.get("title", "")),
+            int(props.get("sheetId", 0)),
+            int(grid.get("rowCount", 0)),
+            int(grid.get("columnCount", 0)),
+        )
+
 
 class SlidingWindowLimiter:
     """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn.
@@ -177,19 +188,7 @@ class SheetsGateway:
                 spreadsheetId=self.spreadsheet_id, includeGridData=False, fields="sheets.properties"
             ),
         )
-        tabs = []
-        for sheet in reply.get("sheets", []):
-            props = sheet.get("properties", {})
-            grid = props.get("gridProperties", {})
-            tabs.append(
-                TabInfo(
-                    str(props.get("title", "")),
-                    int(props.get("sheetId", 0)),
-                    int(grid.get("rowCount", 0)),
-                    int(grid.get("columnCount", 0)),
-                )
-            )
-        return tabs
+        return [TabInfo.from_properties(sheet.get("properties", {})) for sheet in reply.get("sheets", [])]
 
     def batch_get(self, ranges: Sequence[str]) -> list[list[Row]]:
         """Values of each range (unformatted: numbers stay numbers), in as few requests as fit."""
@@ -248,14 +247,7 @@ class SheetsGateway:
     def add_sheet(self, title: str) -> TabInfo:
         """Create a tab; returns its properties."""
         reply = self.structure([{"addSheet": {"properties": {"title": title}}}])
-        props = reply[0]["addSheet"]["properties"]
-        grid = props.get("gridProperties", {})
-        return TabInfo(
-            props["title"],
-            int(props["sheetId"]),
-            int(grid.get("rowCount", 0)),
-            int(grid.get("columnCount", 0)),
-        )
+        return TabInfo.from_properties(reply[0]["addSheet"]["properties"])
 
     def append_rows(self, sheet_id: int, count: int) -> None:
         """Grow a tab's grid by ``count`` rows."""
