@@ -63,6 +63,7 @@ class CostEstimate:
 
 
 def _field(entry: object, name: str) -> Any:
+    """One rate of a price override, given as a mapping or as a settings model."""
     if isinstance(entry, Mapping):
         return entry.get(name)
     return getattr(entry, name, None)
@@ -88,8 +89,6 @@ class PriceTable:
             for name, p in raw["models"].items()
         }
         for name, entry in (overrides or {}).items():
-            if hasattr(entry, "model_dump"):
-                entry = entry.model_dump()
             input_rate = float(_field(entry, "input"))
             cached = _field(entry, "cached_input")
             if cached is None:
