@@ -268,6 +268,21 @@ class Workbook:
 
     def write(self, text: str, values: Any, option: str | None, major: str = "ROWS") -> dict[str, Any]:
         """values.update semantics: the range is an anchor (single cell) or a limit."""
+        return self._store(*self._plan_write(text, values, option, major))
+
+    def write_all(self, entries: list[dict[str, Any]], option: str | None) -> list[dict[str, Any]]:
+        """values.batchUpdate: every entry is checked before any is written, so a bad one changes
+        nothing (writes never resize a grid, so one entry's checks cannot depend on another's)."""
+        plans = [
+            self._plan_write(entry.get("range", ""), entry.get("values", []), option,
+                             entry.get("majorDimension", "ROWS"))
+            for entry in entries
+        ]
+        return [self._store(*plan) for plan in plans]
+
+    def _plan_write(self, text: str, values: Any, option: str | None,
+                    major: str) -> tuple[_Tab, int, int, list[list[Cell]]]:
+        """Check one values.update and say where its cells go; raises ``ApiError`` before any change."""
         if option not in ("RAW", "USER_ENTERED"):
             raise ApiError(400, "'valueInputOption' is required but not specified")
         tab, bounds = self.resolve(text)
@@ -285,14 +300,22 @@ class Workbook:
             if bounds.end_col is not None and bounds.start_col + width - 1 > bounds.end_col:
                 raise ApiError(400, f"Requested writing within range [{requested}], but tried writing "
                                     f"to column [{column_letters(bounds.end_col + 1)}]")
-        return self._store(tab, bounds.start_row, bounds.start_col, data)
+        self._written_box(tab, bounds.start_row, bounds.start_col, data)
+        return tab, bounds.start_row, bounds.start_col, data
 
-    def _store(self, tab: _Tab, row: int, col: int, data: list[list[Cell]]) -> dict[str, Any]:
+    def _written_box(self, tab: _Tab, row: int, col: int, data: list[list[Cell]]) -> tuple[int, int]:
+        """Last row and column ``data`` covers from (row, col); past the grid → 400."""
         height = len(data)
         width = max((len(line) for line in data), default=0)
         end_row, end_col = row + max(height, 1) - 1, col + max(width, 1) - 1
         if end_row > tab.row_count or end_col > tab.col_count:
             raise self.grid_error(tab, row, col, end_row, end_col)
+        return end_row, end_col
+
+    def _store(self, tab: _Tab, row: int, col: int, data: list[list[Cell]]) -> dict[str, Any]:
+        end_row, end_col = self._written_box(tab, row, col, data)
+        height = len(data)
+        width = max((len(line) for line in data), default=0)
         for i, line in enumerate(data):
             for j, cell in enumerate(line):
                 if cell is not None:  # null means "leave this cell unchanged"

@@ -333,18 +333,9 @@ class FakeSheets(LoopbackServer):
         return {"spreadsheetId": book.spreadsheet_id, "replies": book.batch_update(data.get("requests"))}
 
     def _values_batch_update(self, data: dict[str, Any]) -> dict[str, Any]:
-        """values.batchUpdate: validated on a snapshot first so a bad entry changes nothing."""
+        """values.batchUpdate: all entries are written, or none."""
         book = self._book
-        option = data.get("valueInputOption")
-        entries = data.get("data", [])
-        snapshot = [(tab, [list(line) for line in tab.rows]) for tab in book.tabs]
-        try:
-            responses = [book.write(entry.get("range", ""), entry.get("values", []), option,
-                                    entry.get("majorDimension", "ROWS")) for entry in entries]
-        except ApiError:
-            for tab, rows in snapshot:
-                tab.rows = rows
-            raise
+        responses = book.write_all(data.get("data", []), data.get("valueInputOption"))
         sheets = {resp["updatedRange"].rsplit("!", 1)[0] for resp in responses}
         return {
             "spreadsheetId": book.spreadsheet_id,
