@@ -29,9 +29,10 @@ def gui_thread_gc(qapp: Any) -> Iterator[None]:
 
 @dataclass
 class MessageLog:
-    """Message boxes the code under test asked for, as (kind, text)."""
+    """Message boxes the code under test asked for, as (kind, text); a question is answered ``answer``."""
 
     shown: list[tuple[str, str]] = field(default_factory=list)
+    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok
 
     def texts(self, kind: str) -> list[str]:
         return [text for k, text in self.shown if k == kind]
@@ -45,7 +46,7 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
     def recorder(kind: str) -> Callable[..., QMessageBox.StandardButton]:
         def record(_parent: Any, _title: str, text: str, *_args: Any, **_kwargs: Any) -> Any:
             log.shown.append((kind, text))
-            return QMessageBox.StandardButton.Ok
+            return log.answer if kind == "question" else QMessageBox.StandardButton.Ok
 
         return record
 

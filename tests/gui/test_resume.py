@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -37,14 +36,6 @@ def _running(qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path) 
     return context, prepared.run_id
 
 
-def _answer(monkeypatch: pytest.MonkeyPatch, log: MessageLog, button: QMessageBox.StandardButton) -> None:
-    def question(_parent: object, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        log.shown.append(("question", text))
-        return button
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-
-
 def test_closing_without_a_run_does_not_ask(qtbot: QtBot, journal: Journal, demo_copy: Path,
                                             message_boxes: MessageLog) -> None:
     assert confirm_close(RunController(), None)
@@ -52,12 +43,11 @@ def test_closing_without_a_run_does_not_ask(qtbot: QtBot, journal: Journal, demo
 
 
 def test_closing_during_a_run_asks_and_cancel_keeps_the_run_going(
-    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog
 ) -> None:
     context, _run_id = _running(qtbot, fake, journal, demo_copy)
     controller = controller_for(context)
-    _answer(monkeypatch, message_boxes, QMessageBox.StandardButton.Cancel)
+    message_boxes.answer = QMessageBox.StandardButton.Cancel
     assert not confirm_close(controller, None)
     assert [kind for kind, _ in message_boxes.shown] == ["question"]
     assert "Pause it and close?" in message_boxes.shown[0][1]
@@ -67,12 +57,11 @@ def test_closing_during_a_run_asks_and_cancel_keeps_the_run_going(
 
 
 def test_pausing_on_close_leaves_the_run_resumable_and_the_offer_resumes_it(
-    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog
 ) -> None:
     context, run_id = _running(qtbot, fake, journal, demo_copy)
     controller = controller_for(context)
-    _answer(monkeypatch, message_boxes, QMessageBox.StandardButton.Yes)
+    message_boxes.answer = QMessageBox.StandardButton.Yes
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS) as stopped:
         assert confirm_close(controller, None)
     assert stopped.args[0].status is RunStatus.INTERRUPTED
