@@ -367,8 +367,8 @@ class SheetsGateway:
         current: list[dict[str, Any]] = []
         size = 0
         for entry in entries:
-            for piece in self._fit(entry, limit):
-                piece_size = _json_size(piece) + 1
+            for piece, piece_size in self._fit(entry, limit):
+                piece_size += 1  # the comma between entries
                 if current and size + piece_size > limit:
                     chunks.append(current)
                     current, size = [], 0
@@ -378,10 +378,12 @@ class SheetsGateway:
             chunks.append(current)
         return chunks
 
-    def _fit(self, entry: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        """An entry too big for one body, cut into runs of rows anchored at their own first row."""
-        if _json_size(entry) <= limit:
-            return [entry]
+    def _fit(self, entry: dict[str, Any], limit: int) -> list[tuple[dict[str, Any], int]]:
+        """An entry too big for one body, cut into runs of rows anchored at their own first row;
+        each piece with its JSON size."""
+        size = _json_size(entry)
+        if size <= limit:
+            return [(entry, size)]
         rows: list[Row] = entry["values"]
         tab, _, cells = str(entry["range"]).rpartition("!")
         match = _ANCHOR_RE.match(cells)
