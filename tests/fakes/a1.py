@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
 MAX_COLUMNS = 18_278  # column ZZZ, the largest the API accepts
 
 _ENDPOINT = re.compile(r"^\$?([A-Za-z]{0,3})\$?([0-9]*)$")
@@ -38,24 +40,9 @@ class CellBounds:
 
 WHOLE_SHEET = CellBounds(1, 1, None, None)
 
-
-def column_number(letters: str) -> int:
-    """``A`` → 1, ``Z`` → 26, ``AA`` → 27 (case-insensitive)."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + (ord(char) - ord("A") + 1)
-    return number
-
-
-def column_letters(number: int) -> str:
-    """1 → ``A``, 27 → ``AA``."""
-    if number < 1:
-        raise A1Error(f"column {number} is not positive")
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+#: ``A`` → 1, ``AA`` → 27 (case-insensitive) and back, as openpyxl (already a dependency) converts them.
+column_number = column_index_from_string
+column_letters = get_column_letter
 
 
 def split_sheet(text: str) -> tuple[str | None, str | None]:
