@@ -87,6 +87,12 @@ def sign_in(tmp_path: Path, oauth: FakeOAuth) -> auth.LoginResult:
     return auth.login(client_file(tmp_path, oauth))
 
 
+def forget_access_tokens() -> None:
+    """As in a new process: only the keyring entry is left, no access token in memory."""
+    with auth._cache_lock:
+        auth._cached.clear()
+
+
 def test_sign_in_stores_only_the_refresh_token(
     tmp_path: Path, oauth: FakeOAuth, browser: _Browser, servers: list[Any], simbatch_home: Path
 ) -> None:
@@ -123,8 +129,7 @@ def test_sign_in_stores_only_the_refresh_token(
 
 def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, browser: _Browser) -> None:
     sign_in(tmp_path, oauth)
-    with auth._cache_lock:
-        auth._cached.clear()  # a new process: only the keyring entry is left
+    forget_access_tokens()
     creds = auth.load_credentials()
     assert creds.valid and creds.token in oauth.access_tokens
     refreshes = [f for method, path, f in oauth.requests if f.get("grant_type") == "refresh_token"]
@@ -136,8 +141,7 @@ def test_revoked_sign_in_says_sign_in_again_and_forgets(
 ) -> None:
     sign_in(tmp_path, oauth)
     oauth.revoke_all()
-    with auth._cache_lock:
-        auth._cached.clear()
+    forget_access_tokens()
     with pytest.raises(AuthError) as info:
         auth.load_credentials()
     assert str(info.value) == auth.EXPIRED
@@ -153,8 +157,7 @@ def test_cli_with_a_revoked_sign_in_exits_3(
 
     sign_in(tmp_path, oauth)
     oauth.revoke_all()
-    with auth._cache_lock:
-        auth._cached.clear()
+    forget_access_tokens()
     code = main(["progress", "init", "--source", "gsheet:1AbCdEfGhIjKlMnOp"])
     err = capsys.readouterr().err
     assert code == 3
