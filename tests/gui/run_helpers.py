@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,11 @@ from desktop.journal import Journal
 from desktop.services.workbook import XlsxSource
 from desktop.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from desktop.gui.run_side import RunSide
 
 API_KEY = "sk-test-gui-0123456789abcdef"
 
@@ -25,6 +31,18 @@ def make_context(workbook: Path, journal: Journal, **settings: object) -> AppCon
     context.set_source(source)
     context.set_rows(source.read_scenarios().scenarios)
     return context
+
+
+def run_side_for(qtbot: QtBot, context: AppContext, show: bool = False) -> RunSide:
+    """The Run, Progress and Batch jobs panels on a context, closed with the test (shown when asked)."""
+    from desktop.gui.run_side import build_run_side  # the benchmarks import this module without widgets
+
+    side = build_run_side(context)
+    for panel in (side.run_panel, side.progress_panel, side.batches_panel):
+        qtbot.addWidget(panel)
+        if show:
+            panel.show()
+    return side
 
 
 @pytest.fixture(name="fake")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.run_side import build_run_side
 from desktop.journal import Journal, RunStatus
 from tests.conftest import DEMO_WORKBOOK
 from tests.fakes.openai_server import FakeOpenAI
@@ -17,6 +16,7 @@ from tests.gui.run_helpers import (  # noqa: F401
     journal_fixture,
     make_context,
     make_workbook,
+    run_side_for,
 )
 
 ROWS = 500
@@ -33,10 +33,7 @@ def test_gui_thread_stays_responsive_during_a_500_row_run(
     fake.latency = 0.01
     workbook = make_workbook(DEMO_WORKBOOK, tmp_path / "big.xlsx", ROWS)
     context = make_context(workbook, journal, workers=8)
-    side = build_run_side(context)
-    for panel in (side.run_panel, side.progress_panel, side.batches_panel):
-        qtbot.addWidget(panel)
-        panel.show()
+    side = run_side_for(qtbot, context, show=True)
     qtbot.waitUntil(lambda: side.run_panel.estimate is not None, timeout=20_000)
     updates: list[int] = []
     context.row_status_changed.connect(updates.append)

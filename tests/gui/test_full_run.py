@@ -8,37 +8,34 @@ from pathlib import Path
 import openpyxl
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.run_side import build_run_side
-from desktop.journal import Journal, RowStatus, RunStatus
-from desktop.services.source import PROGRESS_TAB
+from desktop.journal import Journal, RowStatus, RowTask, RunStatus
+from desktop.services.source import PROGRESS_TAB, CellRef
+from desktop.services.workbook import XlsxSource
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context, run_side_for  # noqa: F401
 
 TIMEOUT_MS = 30_000
 
 
-def _vitals_cells(path: Path, rows: list[int]) -> dict[int, object]:
-    """The Initial_Vitals cell of each row, as the file now holds it."""
-    book = openpyxl.load_workbook(path)
-    sheet = book["Master Scenario Convert"]
-    header_row = next(r for r in range(1, 6) if any(
-        str(c.value or "").lower().replace(" ", "_") == "case_id" for c in sheet[r]))
-    column = next(c.column for c in sheet[header_row] if str(c.value or "").lower() == "initial_vitals")
-    values = {row: sheet.cell(row=row, column=column).value for row in rows}
+def _assert_initial_vitals_written(path: Path, tasks: list[RowTask]) -> None:
+    """Each generated Initial_Vitals cell of the file holds the journaled result; the progress tab exists."""
+    initial = [t for t in tasks if "Initial_Vitals" in t.columns_requested]
+    cells = XlsxSource(path).read_cells([CellRef(t.row, "Initial_Vitals") for t in initial])
+    book = openpyxl.load_workbook(path, read_only=True)
     has_progress = PROGRESS_TAB in book.sheetnames
     book.close()
     assert has_progress
-    return values
+    for task in initial:
+        assert task.result is not None
+        assert json.loads(str(cells[CellRef(task.row, "Initial_Vitals")])) == task.result["Initial_Vitals"]
 
 
 def test_live_run_through_the_widgets_writes_results_and_they_are_reviewable(
     qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog
 ) -> None:
     context = make_context(demo_copy, journal, workers=4)
-    side = build_run_side(context)
-    for panel in (side.run_panel, side.progress_panel, side.batches_panel):
-        qtbot.addWidget(panel)
+    side = run_side_for(qtbot, context)
     qtbot.waitUntil(lambda: side.run_panel.estimate is not None, timeout=TIMEOUT_MS)
     assert side.run_panel.values["live"].text().startswith("$")
     seen_rows: list[int] = []
@@ -56,12 +53,7 @@ def test_live_run_through_the_widgets_writes_results_and_they_are_reviewable(
     assert generated and all(t.result and t.written for t in generated)
     assert {t.row for t in tasks} <= set(seen_rows)  # every row's status reached the context live
     assert all(context.row_status[t.row] == "COMPLETED" for t in tasks)
-    # results are in the file: each generated Initial_Vitals now holds the journaled result
-    initial = [t for t in generated if "Initial_Vitals" in t.columns_requested]
-    cells = _vitals_cells(demo_copy, [t.row for t in initial])
-    for task in initial:
-        assert task.result is not None
-        assert json.loads(str(cells[task.row])) == task.result["Initial_Vitals"]
+    _assert_initial_vitals_written(demo_copy, generated)
     # the progress panel shows the finished run from the journal
     qtbot.waitUntil(lambda: side.progress_panel.bar.value() == 100, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: side.progress_panel.done_series.count() > 1, timeout=TIMEOUT_MS)
@@ -73,9 +65,7 @@ def test_batch_run_through_the_widgets_is_polled_to_the_end_and_written(
     qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog
 ) -> None:
     context = make_context(demo_copy, journal, poll_interval_sec=0.2)
-    side = build_run_side(context)
-    for panel in (side.run_panel, side.progress_panel, side.batches_panel):
-        qtbot.addWidget(panel)
+    side = run_side_for(qtbot, context)
     side.run_panel.mode.setCurrentIndex(side.run_panel.mode.findData("batch"))
 
     with qtbot.waitSignal(side.run_panel.batch_submitted, timeout=TIMEOUT_MS) as submitted:
@@ -96,8 +86,4 @@ def test_batch_run_through_the_widgets_is_polled_to_the_end_and_written(
     done = [t for t in tasks if t.status is RowStatus.COMPLETED and t.columns_requested]
     assert done and all(t.result and t.written for t in done)
     assert context.row_status[done[0].row] == "COMPLETED"
-    initial = [t for t in done if "Initial_Vitals" in t.columns_requested]
-    cells = _vitals_cells(demo_copy, [t.row for t in initial])
-    for task in initial:
-        assert task.result is not None
-        assert json.loads(str(cells[task.row])) == task.result["Initial_Vitals"]
+    _assert_initial_vitals_written(demo_copy, done)
