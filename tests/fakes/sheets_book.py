@@ -169,6 +169,13 @@ class Workbook:
     def find(self, name: str) -> _Tab | None:
         return next((tab for tab in self.tabs if tab.title == name), None)
 
+    def existing(self, name: str) -> _Tab:
+        """The tab called ``name``; ``KeyError`` if there is none."""
+        found = self.find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
     def set_tab(self, name: str, rows: list[list[Cell]]) -> None:
         stored = [[None if cell == "" else cell for cell in line] for line in rows]
         width = max((len(line) for line in stored), default=0)

@@ -172,10 +172,7 @@ class FakeSheets(LoopbackServer):
     def tab(self, name: str) -> list[list[Any]]:
         """Current values of a tab from A1, trimmed like the API (inner empty cells are ``""``)."""
         with self._lock:
-            found = self._book.find(name)
-            if found is None:
-                raise KeyError(name)
-            return trim([list(line) for line in found.rows])
+            return trim([list(line) for line in self._book.existing(name).rows])
 
     def tab_names(self) -> list[str]:
         """Tab titles in sheet order."""
@@ -185,9 +182,7 @@ class FakeSheets(LoopbackServer):
     def grid_size(self, name: str) -> tuple[int, int]:
         """(rowCount, columnCount) of a tab."""
         with self._lock:
-            found = self._book.find(name)
-            if found is None:
-                raise KeyError(name)
+            found = self._book.existing(name)
             return found.row_count, found.col_count
 
     def set_tab(self, name: str, rows: list[list[Any]]) -> None:
@@ -198,9 +193,7 @@ class FakeSheets(LoopbackServer):
     def edit_cell(self, tab: str, a1: str, value: Any) -> None:
         """Change one cell as another user would, between the app's reads and writes."""
         with self._lock:
-            found = self._book.find(tab)
-            if found is None:
-                raise KeyError(tab)
+            found = self._book.existing(tab)
             bounds = parse_cells(a1)
             found.put(bounds.start_row, bounds.start_col, value)
             found.row_count = max(found.row_count, bounds.start_row)
@@ -307,7 +300,6 @@ class FakeSheets(LoopbackServer):
 
         render = arg("valueRenderOption", "FORMATTED_VALUE") or "FORMATTED_VALUE"
         major = arg("majorDimension", "ROWS") or "ROWS"
-        result: dict[str, Any]
         if method == "spreadsheets.get":
             return book.metadata()
         if method == "values.get":
@@ -317,9 +309,8 @@ class FakeSheets(LoopbackServer):
             return {"spreadsheetId": book.spreadsheet_id,
                     "valueRanges": [book.read(text, render, major) for text in ranges]}
         if method == "values.update":
-            result = book.write(range_text or "", data.get("values", []), arg("valueInputOption"),
-                                data.get("majorDimension", "ROWS"))
-            return result
+            return book.write(range_text or "", data.get("values", []), arg("valueInputOption"),
+                              data.get("majorDimension", "ROWS"))
         if method == "values.append":
             return book.append(range_text or "", data.get("values", []), arg("valueInputOption"),
                                arg("insertDataOption", "OVERWRITE") or "OVERWRITE")
