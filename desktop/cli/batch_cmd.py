@@ -18,7 +18,7 @@ from desktop.domain.pricing import PriceTable
 from desktop.errors import UsageError
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.resume import require_run, run_source
-from desktop.journal import Journal, RowStatus, RunKind, RunStatus
+from desktop.journal import Journal, RowStatus, RunKind, RunRecord, RunStatus
 from desktop.services.source import Source
 from desktop.settings import Settings, load_settings
 
@@ -151,21 +151,26 @@ def _runner(
     )
 
 
-def _resolve_run(journal: Journal, ident: str) -> str:
-    """A run id from a run id or a batch id; ``UsageError`` when neither is known."""
+def _resolve_run(journal: Journal, ident: str) -> RunRecord:
+    """The run of a run id or a batch id; ``UsageError`` when neither is known."""
     run = journal.get_run(ident)
     if run is not None:
         if run.kind != RunKind.BATCH.value:
             raise UsageError(f"Run {ident} is a {run.kind} run, not a Batch API run.")
-        return ident
+        return run
     job = journal.find_batch_job(ident)
     if job is not None:
-        return job.run_id
+        return require_run(journal, job.run_id)
     raise UsageError(f"There is no batch run or batch {ident!r} in the journal (see 'simbatch batch list').")
 
 
-def _run_source(journal: Journal, run_id: str) -> contextlib.AbstractContextManager[Source]:
-    return run_source(require_run(journal, run_id))
+@contextlib.contextmanager
+def _batch_run(ident: str) -> Iterator[tuple[_Context, str, Source]]:
+    """The journal, the run id of ``ident`` (a run id or a batch id) and the run's opened source."""
+    with _journal() as ctx:
+        run = _resolve_run(ctx.journal, ident)
+        with run_source(run) as source:
+            yield ctx, run.run_id, source
 
 
 def _report(outcome: BatchOutcome, json_out: bool, finished_only: bool = True) -> int:
@@ -275,47 +280,37 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Check once: finished batches are downloaded, checked, written back and mirrored."""
-    with _journal() as ctx:
-        run_id = _resolve_run(ctx.journal, args.id)
-        with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, None).refresh()
-            return _report(outcome, args.json)
+    with _batch_run(args.id) as (ctx, run_id, source):
+        outcome = _runner(ctx, source, run_id, None).refresh()
+        return _report(outcome, args.json)
 
 
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel the run's batches and keep what they finished."""
-    with _journal() as ctx:
-        run_id = _resolve_run(ctx.journal, args.id)
-        with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, args.poll_interval).cancel(wait=True)
-            _report(outcome, args.json)
-            return 0
+    with _batch_run(args.id) as (ctx, run_id, source):
+        outcome = _runner(ctx, source, run_id, args.poll_interval).cancel(wait=True)
+        _report(outcome, args.json)
+        return 0
 
 
 def run_resume(args: argparse.Namespace) -> int:
     """Carry on with a batch run and wait until every batch has ended."""
-    with _journal() as ctx:
-        run_id = _resolve_run(ctx.journal, args.id)
-        with _run_source(ctx.journal, run_id) as source:
-            outcome = _runner(ctx, source, run_id, args.poll_interval).run(wait=True)
-            return _report(outcome, args.json)
+    with _batch_run(args.id) as (ctx, run_id, source):
+        outcome = _runner(ctx, source, run_id, args.poll_interval).run(wait=True)
+        return _report(outcome, args.json)
 
 
 def run_retry(args: argparse.Namespace) -> int:
     """Queue the FAILED rows again and run them in a new batch, or live with ``--live``."""
-    with _journal() as ctx:
-        run_id = _resolve_run(ctx.journal, args.id)
-        with _run_source(ctx.journal, run_id) as source:
-            runner = _runner(ctx, source, run_id, args.poll_interval)
-            if runner.outcome().in_flight:
-                raise UsageError(
-                    f"Run {run_id} still has batches running; wait for them or cancel them first."
-                )
-            if runner.retry_failed() == 0:
-                note(f"Run {run_id} has no failed rows.")
-            if args.live:
-                return _retry_live(ctx, source, runner, args.json)
-            return _report(runner.run(wait=True), args.json)
+    with _batch_run(args.id) as (ctx, run_id, source):
+        runner = _runner(ctx, source, run_id, args.poll_interval)
+        if runner.outcome().in_flight:
+            raise UsageError(f"Run {run_id} still has batches running; wait for them or cancel them first.")
+        if runner.retry_failed() == 0:
+            note(f"Run {run_id} has no failed rows.")
+        if args.live:
+            return _retry_live(ctx, source, runner, args.json)
+        return _report(runner.run(wait=True), args.json)
 
 
 def _retry_live(ctx: _Context, source: Source, runner: BatchRun, json_out: bool) -> int:
