@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # for the fake server under tests/fakes
@@ -23,6 +24,11 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
+    from desktop.gui.main_window import MainWindow
 
 CRITICAL_ROW = 19  # out-of-range values in the demo workbook (resources/demo/PLANTED.md)
 MISSING_ROW = 14  # missing required fields in the demo workbook
@@ -89,17 +95,17 @@ def rows_to_generate(workbook: Path, count: int) -> list[int]:
 
     source = XlsxSource(workbook)
     try:
-        scenarios = source.read_scenarios().scenarios
+        table = source.read_scenarios()
     finally:
         source.close()
-    columns = list(dict.fromkeys(column for s in scenarios for column in s.vitals))
-    rows = [s.row for s in scenarios if columns_to_generate(s, columns)]
+    columns = list(table.layout.vitals)
+    rows = [s.row for s in table.scenarios if columns_to_generate(s, columns)]
     if not rows:
         raise SystemExit("No row of the workbook is left to generate for the batch run.")
     return rows[:count]
 
 
-def _open_validated(workbook: Path) -> object:
+def _open_validated(workbook: Path) -> MainWindow:
     from desktop.gui.app import create_main_window
 
     window = create_main_window(str(workbook))
@@ -110,6 +116,17 @@ def _open_validated(workbook: Path) -> object:
     wait_for(lambda: window.reports is not None and not window.busy, what="validation")
     window.select_row(CRITICAL_ROW)
     return window
+
+
+def _save_preview(window: MainWindow, action: QAction, out_dir: Path, name: str) -> None:
+    """Trigger a change action on the selected rows, save its preview, then cancel the preview."""
+    action.trigger()
+    wait_for(lambda: window.preview is not None, what=f"the {action.text().rstrip('…')} preview")
+    assert window.preview is not None
+    window.preview.resize(900, 520)
+    save(window.preview, out_dir, name)
+    window.preview.reject()
+    wait_for(lambda: window.preview is None and not window.busy)
 
 
 def _dark_palette() -> object:
@@ -140,15 +157,14 @@ def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = Fals
             app.setStyle("Fusion")
             app.setPalette(_dark_palette())  # type: ignore[arg-type]
         window = _open_validated(workbook)
-        save(window, out_dir, name)  # type: ignore[arg-type]
-        window.close()  # type: ignore[attr-defined]
+        save(window, out_dir, name)
+        window.close()
     return 0
 
 
 def shoot_all(out_dir: Path) -> int:
     """Every screen, with the demo workbook, a finished live run and a finished batch run."""
     from desktop.gui.app import ensure_application
-    from desktop.gui.main_window import MainWindow
     from desktop.gui.settings_dialog import SettingsDialog
     from desktop.gui.welcome import WelcomeDialog
     from tests.fakes.openai_server import FakeOpenAI
@@ -166,26 +182,12 @@ def shoot_all(out_dir: Path) -> int:
         welcome.close()
 
         window = _open_validated(workbook)
-        assert isinstance(window, MainWindow)
         save(window, out_dir, "main_window")
 
         window.rows_view.select_rows(FIX_ROWS)
-        window.autofix_action.trigger()
-        wait_for(lambda: window.preview is not None, what="the auto-fix preview")
-        assert window.preview is not None
-        window.preview.resize(900, 520)
-        save(window.preview, out_dir, "autofix_preview")
-        window.preview.reject()
-        wait_for(lambda: window.preview is None and not window.busy)
-
+        _save_preview(window, window.autofix_action, out_dir, "autofix_preview")
         window.select_row(MISSING_ROW)
-        window.defaults_action.trigger()
-        wait_for(lambda: window.preview is not None, what="the defaults preview")
-        assert window.preview is not None
-        window.preview.resize(900, 520)
-        save(window.preview, out_dir, "defaults_preview")
-        window.preview.reject()
-        wait_for(lambda: window.preview is None and not window.busy)
+        _save_preview(window, window.defaults_action, out_dir, "defaults_preview")
 
         dialog = SettingsDialog(window.context.settings, window)
         dialog.show()
