@@ -183,30 +183,36 @@ class RowsView(QWidget):
 
     def selected_rows(self) -> list[int]:
         """Sheet row numbers of the selected (visible) table rows, sorted."""
+        # The selection's ranges, not selectedRows(): that checks every cell of every row and takes
+        # most of a second for 10,000 selected rows (whole rows are always selected here).
+        selection = self.table.selectionModel().selection()
+        ranges = (selection.at(i) for i in range(selection.count()))
         rows = {
-            self.model.entry(self.proxy.mapToSource(index).row()).row
-            for index in self.table.selectionModel().selectedRows()
+            self._sheet_row(proxy_row)
+            for selected in ranges
+            for proxy_row in range(selected.top(), selected.bottom() + 1)
         }
         return sorted(rows)
 
     def select_rows(self, rows: list[int] | set[int]) -> int:
         """Select these sheet rows (those visible); returns how many were selected."""
         wanted = set(rows)
+        hits = [r for r in range(self.proxy.rowCount()) if self._sheet_row(r) in wanted]
         selection = QItemSelection()
         last_column = self.proxy.columnCount() - 1
-        found = 0
-        for proxy_row in range(self.proxy.rowCount()):
-            source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
-            if self.model.entry(source.row()).row in wanted:
-                selection.select(self.proxy.index(proxy_row, 0), self.proxy.index(proxy_row, last_column))
-                found += 1
+        # one range per run of adjacent table rows, not one per row
+        for top, bottom in _runs(hits):
+            selection.select(self.proxy.index(top, 0), self.proxy.index(bottom, last_column))
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         self.table.selectionModel().select(selection, flags)
-        if found:
-            first = selection.indexes()[0]
+        if hits:
+            first = self.proxy.index(hits[0], 0)
             self.table.scrollTo(first)
             self.table.selectionModel().setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
-        return found
+        return len(hits)
+
+    def _sheet_row(self, proxy_row: int) -> int:
+        return self.model.entry(self.proxy.mapToSource(self.proxy.index(proxy_row, 0)).row()).row
 
     def apply_selection_box(self) -> None:
         """Select the rows typed in the box; a bad entry is explained under it."""
@@ -239,3 +245,14 @@ class RowsView(QWidget):
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count_label.setText(f"{shown} of {total} rows" if shown != total else f"{total} rows")
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending numbers as (first, last) runs of consecutive ones: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

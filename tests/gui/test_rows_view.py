@@ -78,3 +78,22 @@ def test_unreachable_sheet_shows_the_cached_copy_offline(
     assert window.validate_action.isEnabled()
     assert message_boxes.shown == []
     window.close()
+
+
+def test_selecting_rows_of_a_sorted_table_makes_one_range_per_run(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    from desktop.domain.models import Scenario
+    from desktop.gui.rows_model import RowsModel
+    from desktop.gui.rows_view import RowsView
+
+    model = RowsModel()
+    view = RowsView(model)
+    qtbot.addWidget(view)
+    model.set_scenarios([Scenario(row=r, case_id=f"C{r}", title="t") for r in range(3, 13)])
+    view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert view.select_rows([3, 4, 5, 9, 99]) == 4  # 99 is not in the table
+    assert view.selected_rows() == [3, 4, 5, 9]
+    assert view.table.selectionModel().selection().count() == 2  # rows 5-3, then row 9
+    current = view.table.selectionModel().currentIndex()
+    assert model.entry(view.proxy.mapToSource(current).row()).row == 9  # the top one of the table
