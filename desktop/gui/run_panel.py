@@ -171,8 +171,8 @@ class RunPanel(QWidget):
         self.model.blockSignals(False)
 
     def _inputs_changed(self, *_args: Any) -> None:
-        rows = self.target_rows()
-        selected = bool(self.context.selected_rows())
+        selected = self.context.selected_rows()
+        rows = selected or [s.row for s in self.context.scenarios]
         if not rows:
             self.rows_label.setText("No rows loaded yet: open a workbook or a Google Sheet first.")
         elif selected:
@@ -224,7 +224,8 @@ class RunPanel(QWidget):
     def _update_buttons(self, *_args: Any) -> None:
         state = self.controller.state
         busy = self.controller.active or self._preparing
-        can_start = not busy and self.context.can_write and bool(self.target_rows())
+        # loaded rows are what a run targets (the selected ones, else all): no need to read the selection
+        can_start = not busy and self.context.can_write and bool(self.context.scenarios)
         live = self.controller.live_run is not None
         self.start_button.setEnabled(can_start)
         self.pause_button.setEnabled(live and state == RUNNING)
