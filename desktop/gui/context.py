@@ -68,13 +68,6 @@ class AppContext(QObject):
         self.reports = reports
         self.rows_changed.emit()
 
-    def scenario(self, row: int) -> Scenario | None:
-        """The loaded scenario at a sheet row number, if any."""
-        for scenario in self.scenarios:
-            if scenario.row == row:
-                return scenario
-        return None
-
     def set_row_status(self, row: int, status: str) -> None:
         """Record a row's run status and announce it with ``row_status_changed``."""
         self.row_status[row] = status
