@@ -60,6 +60,14 @@ def format_rows(rows: Sequence[int]) -> str:
     return format_row_spec(rows).replace(",", ", ")
 
 
+def format_count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: ``1, "row"`` → ``"1 row"``; ``2, "row"`` → ``"2 rows"``.
+
+    ``plural`` is for nouns that do not just add an ``s`` (``"fix"``, ``"fixes"``).
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
 def format_duration(seconds: float) -> str:
     """``75`` → ``"1m15s"``; ``3725`` → ``"1h02m"``."""
     total = max(0, round(seconds))

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.selection import add_source_arguments, changes_json, open_selection
-from desktop.cli_output import format_table, print_json
+from desktop.cli_output import format_count, format_table, print_json
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, Fix, RowReport, Scenario
 from desktop.domain.validate import summarize, validate_table
@@ -105,15 +105,12 @@ def render_report(
     lines.append("")
     if auto_fix:
         rows_changed = len({c.row for c in changes})
-        lines.append(f"Auto-fix changed {_count(len(changes), 'cell')} in {_count(rows_changed, 'row')}.")
-    checked = _count(int(summary["rows"]), "row")
-    critical = _count(int(summary["critical"]), "critical issue")
-    warnings = _count(int(summary["warnings"]), "warning")
+        cells = format_count(len(changes), "cell")
+        lines.append(f"Auto-fix changed {cells} in {format_count(rows_changed, 'row')}.")
+    checked = format_count(int(summary["rows"]), "row")
+    critical = format_count(int(summary["critical"]), "critical issue")
+    warnings = format_count(int(summary["warnings"]), "warning")
     lines.append(f"{checked} checked: {critical}, {warnings}, average score {summary['average_score']}.")
     if not verbose and any(r.issues for r in reports):
         lines.append("Run again with --verbose to see every issue.")
     return "\n".join(lines)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.cli_output import format_count
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, CellValue, Fix, Scenario
 from desktop.journal import RunKind
@@ -56,10 +57,6 @@ def added_fields(old: CellValue, new: CellValue) -> list[str]:
     if not isinstance(before, dict):
         before = {}
     return [key for key, value in after.items() if before.get(key) in (None, "") and value is not None]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _cell_text(value: CellValue) -> str:
@@ -101,12 +98,13 @@ class ChangePreviewDialog(QDialog):
         texts = [describe(plan, c) for c in self.changes]
         if plan.kind == RunKind.DEFAULTS:
             fields = sum(len(added_fields(c.old, c.new)) for c in self.changes)
-            detail = f"{_count(fields, 'field')} added"
+            detail = f"{format_count(fields, 'field')} added"
         else:
             fixes = sum(len(v) for v in plan.fixes.values())
-            detail = f"{fixes} fix" if fixes == 1 else f"{fixes} fixes"
+            detail = format_count(fixes, "fix", "fixes")
         self.summary = QLabel(
-            f"{_count(len(self.changes), 'cell')} in {_count(rows, 'row')} will change ({detail}). "
+            f"{format_count(len(self.changes), 'cell')} in {format_count(rows, 'row')} "
+            f"will change ({detail}). "
             "Nothing is written until you press Apply; Undo (Ctrl+Z) puts it back afterwards."
         )
         self.summary.setWordWrap(True)

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario, Severity
 
 COLUMNS: tuple[str, ...] = (
@@ -320,8 +321,8 @@ def _tooltip(entry: RowEntry, column: int) -> str:
     if column == COL_SCORE:
         return f"Quality score {entry.score} of {_SCORE_MAX} (initial vitals)"
     if column == COL_ISSUES:
-        warnings = _count(entry.warnings, "warning")
-        return f"{_count(entry.issues or 0, 'issue')}: {entry.critical} critical, {warnings}"
+        warnings = format_count(entry.warnings, "warning")
+        return f"{format_count(entry.issues or 0, 'issue')}: {entry.critical} critical, {warnings}"
     if column == COL_SEVERITY:
         if entry.severity == OK:
             return "No issues found"
@@ -331,10 +332,6 @@ def _tooltip(entry: RowEntry, column: int) -> str:
     if column == COL_LAST_RUN:
         return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def make_sort_proxy(model: RowsModel, parent: QObject | None = None) -> QSortFilterProxyModel:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton, QStyle
 
+from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.offline import Loaded, latest_run_info, load_source
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def summary_text(row_count: int, reports: Sequence[RowReport] | None) -> str:
     """The status-bar summary, e.g. ``44 rows · 12 critical · 30 warnings · average score 104``."""
-    rows = f"{row_count} row" + ("" if row_count == 1 else "s")
+    rows = format_count(row_count, "row")
     if reports is None:
         return f"{rows} · not validated"
     totals = summarize(reports)

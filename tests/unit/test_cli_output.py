@@ -5,7 +5,14 @@ from __future__ import annotations
 import io
 import json
 
-from desktop.cli_output import ProgressBar, format_duration, format_rows, format_table, print_json
+from desktop.cli_output import (
+    ProgressBar,
+    format_count,
+    format_duration,
+    format_rows,
+    format_table,
+    print_json,
+)
 
 
 class FakeTty(io.StringIO):
@@ -22,6 +29,11 @@ def test_row_ranges_and_durations() -> None:
     assert format_rows([95, 90, 91, 92, 3]) == "3, 90-92, 95"
     assert format_rows([]) == ""
     assert [format_duration(s) for s in (0, 59.4, 75, 3725)] == ["0s", "59s", "1m15s", "1h02m"]
+
+
+def test_counts_take_the_plural_past_one() -> None:
+    assert [format_count(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert [format_count(n, "fix", "fixes") for n in (1, 3)] == ["1 fix", "3 fixes"]
 
 
 def test_print_json_keeps_unicode() -> None:
