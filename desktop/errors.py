@@ -7,6 +7,20 @@ Exit codes (SPEC section 7): 0 success; 1 finished but some rows failed or have 
 from __future__ import annotations
 
 
+def first_line(message: BaseException | str, fallback: str | None = None) -> str:
+    """The first line of an error message, so the user sees one sentence and never a dump.
+
+    Surrounding blank lines and spaces are dropped. An empty message gives ``fallback``; without
+    one, an exception gives its class name and text gives ``""``.
+    """
+    lines = str(message).strip().splitlines()
+    if lines:
+        return lines[0]
+    if fallback is not None:
+        return fallback
+    return type(message).__name__ if isinstance(message, BaseException) else ""
+
+
 class SimBatchError(Exception):
     """Base of every error shown to users. ``str(error)`` is one clear sentence."""
 

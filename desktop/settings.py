@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from desktop.errors import first_line
 from desktop.paths import data_home
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 
@@ -115,7 +116,7 @@ def load_settings() -> Settings:
         log.warning(
             "The settings file %s could not be read (%s); defaults are used and the old file was kept as %s.",
             path,
-            _one_line(exc),
+            first_line(exc),
             backup,
         )
         return Settings()
@@ -147,8 +148,3 @@ def _backup_corrupt(path: Path) -> Path | None:
     except OSError:
         return None
     return backup
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from desktop.errors import AuthError, ServiceError, SimBatchError
+from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.tasks import TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
@@ -111,8 +111,7 @@ def what_to_do(error: BaseException) -> str:
         return f"{error} Check the network connection or the endpoint in Settings, then press Resume."
     if isinstance(error, SimBatchError):
         return str(error)
-    detail = str(error).strip().splitlines()
-    return f"The run stopped unexpectedly: {detail[0] if detail else type(error).__name__}."
+    return f"The run stopped unexpectedly: {first_line(error)}."
 
 
 class RunController(QObject):

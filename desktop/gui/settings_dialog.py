@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
-from desktop.errors import SimBatchError
+from desktop.errors import SimBatchError, first_line
 from desktop.gui.tasks import run_task
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
@@ -234,7 +234,7 @@ class SettingsDialog(QDialog):
         try:
             updated = self.collect()
         except ValueError as exc:
-            problem_label.setText(str(exc).splitlines()[0])
+            problem_label.setText(first_line(exc))
             return None
         self._store_key()
         return updated
@@ -265,7 +265,7 @@ class SettingsDialog(QDialog):
     def _test_failed(self, error: BaseException) -> None:
         self.test_button.setEnabled(True)
         text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
-        self.test_label.setText(text.strip().splitlines()[0] if text.strip() else "The test failed.")
+        self.test_label.setText(first_line(text, "The test failed."))
 
     # --- Google -----------------------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ class SettingsDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.google_button.setEnabled(True)
-            self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
+            self.google_label.setText(first_line(error, "Sign-in failed."))
 
         run_task(auth.login, client, on_result=done, on_error=failed, owner=self)
 
@@ -312,6 +312,6 @@ class SettingsDialog(QDialog):
         def failed(error: BaseException) -> None:
             self.google_button.setEnabled(True)
             self._refresh_google()
-            self.google_label.setText(str(error).splitlines()[0] if str(error) else "Sign-out failed.")
+            self.google_label.setText(first_line(error, "Sign-out failed."))
 
         run_task(auth.logout, on_result=done, on_error=failed, owner=self)

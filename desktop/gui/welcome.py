@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import InputError
+from desktop.errors import InputError, first_line
 from desktop.paths import demo_workbook
 
 
@@ -98,6 +98,6 @@ class WelcomeDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.sign_in_button.setEnabled(True)
-            self.message.setText(str(error).splitlines()[0] if str(error) else "Sign-in failed.")
+            self.message.setText(first_line(error, "Sign-in failed."))
 
         run_task(auth.login, on_result=done, on_error=failed, owner=self)

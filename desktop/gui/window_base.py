@@ -11,7 +11,7 @@ import logging
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from desktop.domain.models import RowReport, Scenario
-from desktop.errors import SimBatchError
+from desktop.errors import SimBatchError, first_line
 from desktop.gui.context import AppContext
 from desktop.gui.rows_model import RowsModel
 from desktop.gui.rows_view import RowsView
@@ -53,9 +53,7 @@ class WindowBase(QMainWindow):
             message = str(error)
         else:
             log.error("%s failed", doing, exc_info=error)
-            detail = str(error).strip().splitlines()
-            reason = detail[0] if detail else type(error).__name__
-            message = f"{doing} failed unexpectedly: {reason}"
+            message = f"{doing} failed unexpectedly: {first_line(error)}"
         QMessageBox.critical(self, APP_TITLE, message)
 
     def _update_actions(self) -> None:
