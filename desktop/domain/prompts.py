@@ -8,7 +8,7 @@ provider's prompt cache applies. The row's data comes last, in the user message,
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from desktop.domain.models import CellValue, Scenario
 from desktop.domain.waveforms import Waveform, all_waveforms
@@ -135,11 +135,14 @@ def estimate_output_tokens(columns: Sequence[str]) -> int:
     return OUTPUT_TOKENS_PER_COLUMN * len(columns) + OUTPUT_TOKENS_OVERHEAD
 
 
+def messages_tokens(messages: Sequence[Mapping[str, str]]) -> int:
+    """Estimated input tokens of built chat messages: their text plus a few tokens per message."""
+    return sum(estimate_tokens(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+
 def estimate_request_tokens(scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
     """Estimated (input, output) tokens of the request for this row, from the real messages."""
-    messages = build_messages(scenario, columns)
-    text_tokens = sum(estimate_tokens(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in messages)
-    return text_tokens, estimate_output_tokens(columns)
+    return messages_tokens(build_messages(scenario, columns)), estimate_output_tokens(columns)
 
 
 def system_prompt_tokens() -> int:

@@ -25,6 +25,7 @@ from desktop.domain.prompts import (
     build_messages,
     estimate_request_tokens,
     max_output_tokens,
+    messages_tokens,
     prompt_cache_key,
 )
 from desktop.domain.validate import validate_vitals
@@ -109,7 +110,7 @@ class LLMClient:
         messages = build_messages(scenario, columns)
         response_format = vitals_response_format(columns)
         max_out = max_output_tokens(columns)
-        estimated_in, _ = estimate_request_tokens(scenario, columns)
+        estimated_in = messages_tokens(messages)  # counted from what is sent, not built again
         usage = Usage()
         sent = [0]
         reason = ""
