@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.domain.ecg import ecg_samples
+from desktop.domain.vitals import parse_number
 from desktop.domain.waveforms import canonical_waveform, get_waveform
 
 SCREEN = QColor("#000000")
@@ -52,11 +53,6 @@ def rhythm_label(waveform: object) -> str:
     return get_waveform(name).label
 
 
-def _heart_rate(vitals: Mapping[str, object]) -> float | None:
-    hr = vitals.get("HR")
-    return float(hr) if isinstance(hr, int | float) and not isinstance(hr, bool) else None
-
-
 class PatientMonitor(QWidget):
     """Draws one vitals state as a bedside monitor: ECG on the left, numbers on the right."""
 
@@ -74,7 +70,7 @@ class PatientMonitor(QWidget):
         self._vitals = dict(vitals)
         self._title = title
         waveform = canonical_waveform(self._vitals.get("waveform"))
-        self._samples = ecg_samples(waveform, _heart_rate(self._vitals), seconds=5.0, rate=200)
+        self._samples = ecg_samples(waveform, parse_number(self._vitals.get("HR")), seconds=5.0, rate=200)
         self.update()
 
     def clear(self) -> None:

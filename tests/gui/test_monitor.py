@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
@@ -48,6 +48,15 @@ def test_trace_differs_between_rhythms(qtbot: QtBot) -> None:
     sinus = render_monitor({**base, "waveform": "sinus_ecg"})
     vf = render_monitor({**base, "waveform": "ventricular_fibrillation_ecg"})
     assert sinus != vf
+
+
+def test_heart_rate_written_with_its_unit_sets_the_trace_rate(qtbot: QtBot) -> None:
+    def trace(hr: object) -> QImage:
+        image = render_monitor({"HR": hr, "waveform": "sinus_ecg"}, QSize(640, 300))
+        return image.copy(QRect(0, 0, 420, 300))  # the ECG side; the numbers start right of it
+
+    assert trace("88 bpm") == trace(88)
+    assert trace(88) != trace(None)  # the trace does follow the rate
 
 
 def test_widget_paints_on_screen_and_clears(qtbot: QtBot) -> None:
