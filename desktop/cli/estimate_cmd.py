@@ -55,15 +55,18 @@ def run(args: argparse.Namespace) -> int:
         scenarios = selection.scenarios
         columns = [columns_to_generate(s, vitals_columns, overwrite=args.overwrite) for s in scenarios]
         rows: list[dict[str, Any]] = []
+        requests: list[tuple[int, int]] = []
         out_cap = 0
         for scenario, cols in zip(scenarios, columns, strict=True):
             tokens_in, tokens_out = estimate_request_tokens(scenario, cols) if cols else (0, 0)
-            out_cap += max_output_tokens(cols) if cols else 0
+            if cols:
+                requests.append((tokens_in, tokens_out))
+                out_cap += max_output_tokens(cols)
             rows.append(
                 {"row": scenario.row, "case_id": scenario.case_id, "columns": cols,
                  "input_tokens": tokens_in, "output_tokens": tokens_out}
             )
-        estimate = prices.estimate(model, scenarios, columns)
+        estimate = prices.estimate_requests(model, requests)
     minutes = live_minutes(settings, estimate.rows, estimate.input_tokens, out_cap)
     document: dict[str, Any] = {
         "model": model,

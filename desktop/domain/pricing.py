@@ -9,7 +9,7 @@ charged at the cached rate; Batch API prices are half (``batch_discount``). A da
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,28 +135,34 @@ class PriceTable:
         rows: Sequence[Scenario],
         columns_per_row: Sequence[Sequence[str]],
     ) -> CostEstimate:
-        """Cost of generating ``columns_per_row[i]`` for ``rows[i]``, from the real prompt lengths.
+        """Cost of generating ``columns_per_row[i]`` for ``rows[i]``, from the real prompt lengths."""
+        if len(rows) != len(columns_per_row):
+            raise ValueError("rows and columns_per_row must have the same length")
+        requests = (
+            estimate_request_tokens(scenario, columns)
+            for scenario, columns in zip(rows, columns_per_row, strict=True)
+            if columns
+        )
+        return self.estimate_requests(model, requests)
+
+    def estimate_requests(self, model: str, requests: Iterable[tuple[int, int]]) -> CostEstimate:
+        """Cost of requests with these estimated (input, output) tokens, in the order they are sent.
 
         Live: after the first request the static system prompt is served from the prompt cache (in
         128-token blocks from 1,024 tokens). Batch: half price, counted without cache hits.
         """
-        if len(rows) != len(columns_per_row):
-            raise ValueError("rows and columns_per_row must have the same length")
         self.price(model)  # fail early and clearly for an unknown model
         prefix = system_prompt_tokens()
         cacheable = prefix // CACHE_BLOCK * CACHE_BLOCK if prefix >= CACHE_MIN else 0
         total_in = total_cached = total_out = 0
         live = batch = 0.0
-        requests = 0
-        for scenario, columns in zip(rows, columns_per_row, strict=True):
-            if not columns:
-                continue
-            tokens_in, tokens_out = estimate_request_tokens(scenario, columns)
-            cached = min(cacheable, tokens_in) if requests else 0
-            requests += 1
+        count = 0
+        for tokens_in, tokens_out in requests:
+            cached = min(cacheable, tokens_in) if count else 0
+            count += 1
             total_in += tokens_in
             total_cached += cached
             total_out += tokens_out
             live += self.cost(model, tokens_in, cached, tokens_out)
             batch += self.cost(model, tokens_in, 0, tokens_out, batch=True)
-        return CostEstimate(model, requests, total_in, total_cached, total_out, live, batch)
+        return CostEstimate(model, count, total_in, total_cached, total_out, live, batch)
