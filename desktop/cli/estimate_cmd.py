@@ -8,13 +8,9 @@ from typing import Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
 from desktop.cli_output import format_duration, format_table, print_json
-from desktop.domain.enrichment import columns_to_generate
 from desktop.domain.pricing import PriceTable
-from desktop.domain.prompts import estimate_request_tokens, max_output_tokens
-from desktop.settings import Settings, load_settings
-
-#: The Batch API promises results within this many hours.
-BATCH_WINDOW_HOURS = 24
+from desktop.jobs.planning import estimate_run
+from desktop.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
@@ -35,15 +31,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def live_minutes(settings: Settings, requests: int, tokens_in: int, tokens_out_cap: int) -> float:
-    """Minutes a live run needs under the requests/min and tokens/min limits (the tighter one wins)."""
-    if requests == 0:
-        return 0.0
-    by_requests = requests / settings.requests_per_minute
-    by_tokens = (tokens_in + tokens_out_cap) / settings.tokens_per_minute
-    return max(by_requests, by_tokens)
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the estimate per row and in total."""
     settings = load_settings()
@@ -51,33 +38,25 @@ def run(args: argparse.Namespace) -> int:
     prices = PriceTable.load(settings.price_overrides)
     prices.price(model)  # an unknown model is a usage error before the source is opened
     with open_selection(args) as selection:
-        vitals_columns = list(selection.table.layout.vitals)
-        scenarios = selection.scenarios
-        columns = [columns_to_generate(s, vitals_columns, overwrite=args.overwrite) for s in scenarios]
-        rows: list[dict[str, Any]] = []
-        requests: list[tuple[int, int]] = []
-        out_cap = 0
-        for scenario, cols in zip(scenarios, columns, strict=True):
-            tokens_in, tokens_out = estimate_request_tokens(scenario, cols) if cols else (0, 0)
-            if cols:
-                requests.append((tokens_in, tokens_out))
-                out_cap += max_output_tokens(cols)
-            rows.append(
-                {"row": scenario.row, "case_id": scenario.case_id, "columns": cols,
-                 "input_tokens": tokens_in, "output_tokens": tokens_out}
-            )
-        estimate = prices.estimate_requests(model, requests)
-    minutes = live_minutes(settings, estimate.rows, estimate.input_tokens, out_cap)
+        estimate = estimate_run(
+            selection.scenarios, list(selection.table.layout.vitals), prices, model,
+            overwrite=args.overwrite, requests_per_minute=settings.requests_per_minute,
+            tokens_per_minute=settings.tokens_per_minute,
+        )
     document: dict[str, Any] = {
         "model": model,
         "mode": args.mode,
-        "rows": rows,
+        "rows": [
+            {"row": r.row, "case_id": r.case_id, "columns": r.columns, "input_tokens": r.input_tokens,
+             "output_tokens": r.output_tokens}
+            for r in estimate.per_row
+        ],
         "totals": {
-            **estimate.to_json(),
-            "selected_rows": len(rows),
-            "requests": estimate.rows,
-            "live_minutes": round(minutes, 2),
-            "batch_hours_max": BATCH_WINDOW_HOURS,
+            **estimate.cost.to_json(),
+            "selected_rows": estimate.rows,
+            "requests": estimate.requests,
+            "live_minutes": round(estimate.live_minutes, 2),
+            "batch_hours_max": estimate.batch_hours_max,
             "requests_per_minute": settings.requests_per_minute,
             "tokens_per_minute": settings.tokens_per_minute,
             "workers": settings.workers,

@@ -10,15 +10,13 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from desktop.cli.estimate_cmd import BATCH_WINDOW_HOURS, live_minutes
-from desktop.domain.enrichment import columns_to_generate
 from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
-from desktop.domain.prompts import max_output_tokens
 from desktop.domain.rowspec import format_row_spec
 from desktop.errors import SimBatchError
 from desktop.jobs.batch import BatchOutcome, BatchRun, new_options
-from desktop.jobs.planning import create_enrichment_run
+from desktop.jobs.planning import RunEstimate, create_enrichment_run
+from desktop.jobs.planning import estimate_run as planned_estimate
 from desktop.jobs.resume import run_source as opened_run_source
 from desktop.journal import BatchJobRecord, Journal, RowStatus, RowTask, RunKind, RunRecord
 from desktop.services.batch_api import BatchService, batch_client_from_settings
@@ -29,33 +27,12 @@ from desktop.settings import Settings
 Say = Callable[[str, str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class RunEstimate:
-    """What a run over some rows would take: requests, tokens, cost live and batch, and time."""
-
-    model: str
-    rows: int
-    requests: int
-    input_tokens: int
-    cached_tokens: int
-    output_tokens: int
-    live_usd: float
-    batch_usd: float
-    live_minutes: float
-    batch_hours_max: int = BATCH_WINDOW_HOURS
-
-
 def estimate_run(scenarios: Sequence[Scenario], settings: Settings, model: str) -> RunEstimate:
     """Estimate generating the missing vitals of ``scenarios`` with ``model`` (UsageError when unpriced)."""
-    prices = PriceTable.load(settings.price_overrides)
-    vitals_columns = _vitals_columns(scenarios)
-    columns = [columns_to_generate(s, vitals_columns, overwrite=settings.overwrite_valid) for s in scenarios]
-    estimate = prices.estimate(model, list(scenarios), columns)
-    out_cap = sum(max_output_tokens(cols) for cols in columns if cols)
-    minutes = live_minutes(settings, estimate.rows, estimate.input_tokens, out_cap)
-    return RunEstimate(
-        model, len(scenarios), estimate.rows, estimate.input_tokens, estimate.cached_tokens,
-        estimate.output_tokens, estimate.live_usd, estimate.batch_usd, minutes,
+    return planned_estimate(
+        scenarios, _vitals_columns(scenarios), PriceTable.load(settings.price_overrides), model,
+        overwrite=settings.overwrite_valid, requests_per_minute=settings.requests_per_minute,
+        tokens_per_minute=settings.tokens_per_minute,
     )
 
 
