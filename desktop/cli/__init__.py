@@ -26,7 +26,7 @@ from desktop.cli import (
     validate_cmd,
 )
 from desktop.cli_output import note
-from desktop.errors import SimBatchError, UsageError
+from desktop.errors import SimBatchError, UsageError, first_line
 from desktop.logs import SecretMaskingFilter, install_file_logging, mask_secrets, write_crash_report
 
 Handler = Callable[[argparse.Namespace], int]
@@ -92,14 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimBatchError as exc:
         if debug:
             traceback.print_exc()
-        note(f"simbatch: error: {_sentence(str(exc))}")
+        note(f"simbatch: error: {first_line(str(exc)).rstrip()}")
         return exc.exit_code
     except BrokenPipeError:  # e.g. `simbatch validate ... | head`
         return 1
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        detail = mask_secrets(_sentence(str(exc))).rstrip(".") or "no details"
+        detail = mask_secrets(first_line(str(exc)).rstrip()).rstrip(".") or "no details"
         report = _crash_report(exc)
         where = f"; a report is in {report}" if report else ""
         note(
@@ -152,7 +152,3 @@ def _crash_report(exc: BaseException) -> Path | None:
         return None
 
 
-def _sentence(text: str) -> str:
-    """The first line of a message, so the user sees one sentence and never a dump."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else ""

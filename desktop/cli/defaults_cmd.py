@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.selection import add_source_arguments, changes_json, open_selection
-from desktop.cli_output import print_json
+from desktop.cli_output import format_count, print_json
 from desktop.domain.defaults import apply_defaults
 from desktop.jobs.writeback import write_journaled_changes
 from desktop.journal import Journal, RunKind
@@ -75,13 +75,10 @@ def render_defaults(rows: list[dict[str, Any]], total: int, dry_run: bool) -> st
         if row["added"]
     ]
     touched = sum(1 for row in rows if row["added"])
-    fields = "field" if total == 1 else "fields"
-    row_word = "row" if touched == 1 else "rows"
+    added = format_count(total, "field")
+    where = f"in {format_count(touched, 'row')} of {len(rows)}"
     if dry_run:
-        lines.append(
-            f"Dry run: {total} {fields} would be added in {touched} {row_word} of {len(rows)}; "
-            "nothing was written."
-        )
+        lines.append(f"Dry run: {added} would be added {where}; nothing was written.")
     else:
-        lines.append(f"Added {total} {fields} in {touched} {row_word} of {len(rows)}.")
+        lines.append(f"Added {added} {where}.")
     return "\n".join(lines)
