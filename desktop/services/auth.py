@@ -39,6 +39,7 @@ NO_CLIENT_FILE = (
 )
 
 PERMISSIONS_PAGE = "https://myaccount.google.com/permissions"
+GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 REVOKE_TIMEOUT_SECONDS = 10
 
 _cache_lock = threading.Lock()
@@ -231,7 +232,7 @@ class SignOut:
 def revoke_uri(token_uri: str) -> str:
     """Google's revocation endpoint next to its token endpoint (``…/token`` → ``…/revoke``)."""
     base, _, last = token_uri.rstrip("/").rpartition("/")
-    return f"{base}/revoke" if last == "token" else "https://oauth2.googleapis.com/revoke"
+    return f"{base}/revoke" if last == "token" else GOOGLE_REVOKE_URI
 
 
 def _revoke(entry: dict[str, Any]) -> bool:
@@ -240,10 +241,9 @@ def _revoke(entry: dict[str, Any]) -> bool:
 
     from google.auth.transport.requests import Request
 
-    token_uri = str(entry.get("token_uri") or "https://oauth2.googleapis.com/token")
     try:
         response = Request()(
-            revoke_uri(token_uri),
+            revoke_uri(str(entry.get("token_uri") or "")),
             method="POST",
             body=urlencode({"token": entry["refresh_token"]}),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
