@@ -15,7 +15,9 @@ import hashlib
 import json
 import secrets
 import threading
+import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -103,6 +105,11 @@ class FakeOAuth(LoopbackServer):
             }
         }
 
+    def write_client_file(self, path: Path) -> Path:
+        """Write :meth:`client_config` as the organisation's ``client_secrets.json``; return ``path``."""
+        path.write_text(json.dumps(self.client_config()), encoding="utf-8")
+        return path
+
     def revoke_all(self) -> None:
         with self._lock:
             self.revoked.update(self.refresh_tokens)
@@ -172,3 +179,24 @@ class FakeOAuth(LoopbackServer):
             claims = base64.urlsafe_b64encode(json.dumps({"email": EMAIL}).encode()).rstrip(b"=").decode()
             reply["id_token"] = f"eyJhbGciOiJub25lIn0.{claims}.sig"
         return reply
+
+
+class FakeBrowser:
+    """Stands in for the user's browser (``webbrowser.get()``): follows the sign-in link on a thread,
+    so the fake's ``/auth`` redirects it to the app's loopback listener as a real sign-in would."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+        self.pages: list[str] = []
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        """Visit ``url`` in the background; the page the redirect ends on is kept in ``pages``."""
+
+        def visit() -> None:
+            with urllib.request.urlopen(url, timeout=10) as reply:  # follows the redirect home
+                self.pages.append(reply.read().decode())
+
+        thread = threading.Thread(target=visit, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return True

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import urllib.request
 import webbrowser
 import wsgiref.simple_server
 from collections.abc import Iterator
@@ -17,26 +15,8 @@ import pytest
 from desktop.errors import AuthError
 from desktop.services import auth, secrets
 from desktop.settings import load_settings
-from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeOAuth
+from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeBrowser, FakeOAuth
 from tests.memory_keyring import MemoryKeyring
-
-
-class _Browser:
-    """Stands in for the user's browser: follows the sign-in link on a thread."""
-
-    def __init__(self) -> None:
-        self.threads: list[threading.Thread] = []
-        self.pages: list[str] = []
-
-    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        def visit() -> None:
-            with urllib.request.urlopen(url, timeout=10) as reply:  # follows the redirect home
-                self.pages.append(reply.read().decode())
-
-        thread = threading.Thread(target=visit, daemon=True)
-        thread.start()
-        self.threads.append(thread)
-        return True
 
 
 @pytest.fixture
@@ -49,8 +29,8 @@ def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> _Browser:
-    fake_browser = _Browser()
+def browser(monkeypatch: pytest.MonkeyPatch) -> FakeBrowser:
+    fake_browser = FakeBrowser()
     monkeypatch.setattr(webbrowser, "get", lambda using=None: fake_browser)
     return fake_browser
 
@@ -78,9 +58,7 @@ def free_port() -> int:
 
 
 def client_file(tmp_path: Path, oauth: FakeOAuth) -> Path:
-    path = tmp_path / "client_secrets.json"
-    path.write_text(json.dumps(oauth.client_config()), encoding="utf-8")
-    return path
+    return oauth.write_client_file(tmp_path / "client_secrets.json")
 
 
 def sign_in(tmp_path: Path, oauth: FakeOAuth) -> auth.LoginResult:
@@ -94,7 +72,7 @@ def forget_access_tokens() -> None:
 
 
 def test_sign_in_stores_only_the_refresh_token(
-    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, servers: list[Any], simbatch_home: Path
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser, servers: list[Any], simbatch_home: Path
 ) -> None:
     result = sign_in(tmp_path, oauth)
     assert result.account == EMAIL and result.in_keyring
@@ -127,7 +105,7 @@ def test_sign_in_stores_only_the_refresh_token(
     assert auth.signed_in_account() == EMAIL
 
 
-def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, browser: _Browser) -> None:
+def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser) -> None:
     sign_in(tmp_path, oauth)
     forget_access_tokens()
     creds = auth.load_credentials()
@@ -137,7 +115,7 @@ def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, 
 
 
 def test_revoked_sign_in_says_sign_in_again_and_forgets(
-    tmp_path: Path, oauth: FakeOAuth, browser: _Browser
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser
 ) -> None:
     sign_in(tmp_path, oauth)
     oauth.revoke_all()
@@ -151,7 +129,7 @@ def test_revoked_sign_in_says_sign_in_again_and_forgets(
 
 
 def test_cli_with_a_revoked_sign_in_exits_3(
-    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from desktop.cli import main
 
@@ -166,7 +144,7 @@ def test_cli_with_a_revoked_sign_in_exits_3(
 
 
 def test_logout_and_no_keyring(
-    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in(tmp_path, oauth)
     first = auth.logout()
@@ -194,7 +172,9 @@ def test_loopback_endpoint_needs_no_sign_in() -> None:
         auth.sheets_credentials("https://sheets.googleapis.com/")
 
 
-def test_logout_withdraws_the_access_at_google(tmp_path: Path, oauth: FakeOAuth, browser: _Browser) -> None:
+def test_logout_withdraws_the_access_at_google(
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser
+) -> None:
     sign_in(tmp_path, oauth)
     refresh = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])["refresh_token"]
     result = auth.logout()
@@ -209,7 +189,7 @@ def test_logout_withdraws_the_access_at_google(tmp_path: Path, oauth: FakeOAuth,
 
 
 def test_logout_with_google_out_of_reach_still_forgets_the_token_and_says_where_to_revoke(
-    tmp_path: Path, oauth: FakeOAuth, browser: _Browser, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from desktop.cli import main
 

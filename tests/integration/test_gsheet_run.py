@@ -400,16 +400,14 @@ def test_no_token_in_any_file_or_log_after_sign_in_logout_and_a_run(
     import webbrowser
 
     from desktop.services import auth
-    from tests.fakes.oauth_server import FakeOAuth
-    from tests.integration.test_auth import _Browser
+    from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    monkeypatch.setattr(webbrowser, "get", lambda using=None: _Browser())
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: FakeBrowser())
     auth.forget_credentials()
     caplog.set_level("DEBUG")
     with FakeOAuth() as oauth, sheets_with(scenario_rows(8)) as fake:
-        client = tmp_path / "client_secrets.json"
-        client.write_text(json.dumps(oauth.client_config()), encoding="utf-8")
+        client = oauth.write_client_file(tmp_path / "client_secrets.json")
         assert auth.login(client).in_keyring
         assert auth.logout().revoked
         cli_env(monkeypatch, simbatch_home, fake, openai)

@@ -5,7 +5,6 @@ tests/integration/test_auth.py.)"""
 
 from __future__ import annotations
 
-import json
 import logging
 import stat
 import webbrowser
@@ -17,9 +16,8 @@ import pytest
 from desktop.cli import main
 from desktop.journal.db import SIDECAR_SUFFIXES
 from desktop.services import auth, secrets
-from tests.fakes.oauth_server import FakeOAuth
+from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 from tests.fakes.openai_server import FakeOpenAI
-from tests.integration.test_auth import _Browser
 from tests.torture.helpers import fast_settings, make_workbook
 
 API_KEY = "sk-session-secret-4f9a1c2e7b3d"
@@ -28,7 +26,7 @@ API_KEY = "sk-session-secret-4f9a1c2e7b3d"
 @pytest.fixture
 def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    monkeypatch.setattr(webbrowser, "get", lambda using=None: _Browser())
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: FakeBrowser())
     auth.forget_credentials()
     with FakeOAuth() as fake:
         yield fake
@@ -44,9 +42,7 @@ def test_no_secret_left_anywhere_after_a_full_session(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client_file = tmp_path / "client_secrets.json"
-    client_file.write_text(json.dumps(oauth.client_config()), encoding="utf-8")
-    auth.login(client_file)
+    auth.login(oauth.write_client_file(tmp_path / "client_secrets.json"))
     refresh_tokens = list(oauth.refresh_tokens)
     assert refresh_tokens
     assert secrets.set_openai_key(API_KEY)
