@@ -426,8 +426,9 @@ class BatchRun:
     def outcome(self) -> BatchOutcome:
         """The run's status now (and the run status in the journal updated to match)."""
         jobs = self.journal.batch_jobs(self.run_id)
-        counts = self.journal.run_counts(self.run_id)
         run = self.journal.get_run(self.run_id)
+        totals = run.totals if run is not None else self.journal.run_totals(self.run_id)
+        counts = totals.counts
         unfinished = any(job.finished_at is None for job in jobs)
         if unfinished:
             status = RunStatus.RUNNING
@@ -441,7 +442,6 @@ class BatchRun:
             status = RunStatus.COMPLETED
         if run is not None and run.status != status:
             self.journal.set_run_status(self.run_id, status)
-        totals = self.journal.run_totals(self.run_id)
         return BatchOutcome(
             self.run_id,
             status,

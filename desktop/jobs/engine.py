@@ -223,7 +223,8 @@ class LiveRun:
         if self._fatal is None and self._writeback_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
             self._fatal = self._writeback_error
-        counts = self.journal.run_counts(self.run_id)
+        totals = self.journal.run_totals(self.run_id)
+        counts = totals.counts
         error: str | None = None
         if self._fatal is not None:
             status, error = RunStatus.INTERRUPTED, str(self._fatal)
@@ -236,7 +237,6 @@ class LiveRun:
         else:
             status = RunStatus.COMPLETED
         self.journal.set_run_status(self.run_id, status, error)
-        totals = self.journal.run_totals(self.run_id)
         self._report_progress()
         self._say(_ending_sentence(status, counts, totals.cost_usd, error))
         return RunOutcome(
@@ -422,15 +422,15 @@ class LiveRun:
             self._listener.row_changed(task)
 
     def snapshot(self) -> ProgressSnapshot:
-        """The run's progress now."""
-        counts = self.journal.run_counts(self.run_id)
-        total = sum(counts.values())
+        """The run's progress now (counts and cost from one journal query: this runs every tick)."""
+        totals = self.journal.run_totals(self.run_id)
+        counts = totals.counts
+        total = totals.rows
         elapsed = time.monotonic() - self._started
         rate = self._finished_this_session / elapsed * 60.0 if elapsed > 0 else 0.0
         remaining = counts.get(RowStatus.PENDING.value, 0) + counts.get(RowStatus.PROCESSING.value, 0)
         eta = remaining / rate * 60.0 if rate > 0 else None
-        cost = self.journal.run_totals(self.run_id).cost_usd
-        return ProgressSnapshot(self.run_id, total, counts, rate, eta, cost, elapsed, self.paused)
+        return ProgressSnapshot(self.run_id, total, counts, rate, eta, totals.cost_usd, elapsed, self.paused)
 
     def _report_progress(self) -> None:
         if self._listener is not None:

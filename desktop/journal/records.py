@@ -96,6 +96,12 @@ class RunTotals:
         """Rows that reached an end state (completed, failed or cancelled)."""
         return self.completed + self.failed + self.cancelled
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per row status, only statuses that occur (what ``run_counts`` returns)."""
+        found = {status.value: getattr(self, status.value.lower()) for status in RowStatus}
+        return {status: n for status, n in sorted(found.items()) if n}
+
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:

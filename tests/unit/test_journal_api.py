@@ -146,6 +146,7 @@ def test_row_life_cycle_with_retries_usage_and_totals(journal: Journal) -> None:
     assert (totals.rows, totals.completed, totals.failed, totals.pending) == (3, 1, 1, 1)
     assert totals.input_tokens == 230 and totals.output_tokens == 55 and totals.tokens == 285
     assert totals.cost_usd == pytest.approx(0.031) and totals.vitals_added == 7 and totals.finished == 2
+    assert totals.counts == journal.run_counts(run_id)
     assert [t.row for t in journal.tasks(run_id)] == [3, 4, 5]
     assert [t.row for t in journal.tasks(run_id, [RowStatus.FAILED, RowStatus.PENDING])] == [4, 5]
     assert journal.run_totals("r-unknown").rows == 0
