@@ -35,6 +35,7 @@ from desktop.jobs.batch_jsonl import (
     write_chunks,
 )
 from desktop.jobs.progress import ProgressMirror
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunStatus
 from desktop.journal.db import now_iso
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 #: TEST-ONLY hook: when this variable names a step (``after_upload``, ``after_create``,
 #: ``during_poll``), the process SIGKILLs itself there, so tests can prove resume works.
 CRASH_ENV = "SIMBATCH_TEST_CRASH_AT"
-Say = Callable[[str, str], None]
 
 
 def crash_point(step: str) -> None:
@@ -149,7 +149,7 @@ class BatchRun:
         self.service = service
         self.prices = prices
         self.options = options or BatchOptions()
-        self._say_hook = say
+        self._say = RunReporter(journal, run_id, say, log)
         self._clock = clock
         self._tokens: dict[int, int] = {}
         self._conflicts: dict[int, list[str]] = {}
@@ -175,7 +175,7 @@ class BatchRun:
                         "row": t.row,
                         "status": "COMPLETED",
                         "result": {},
-                        "warnings": ["Nothing to generate: every vitals cell is valid."],
+                        "warnings": [NOTHING_TO_GENERATE],
                     }
                     for t in nothing
                 ),
@@ -391,18 +391,9 @@ class BatchRun:
     # -- write-back, mirror and status -------------------------------------------------------------
 
     def _flush(self) -> None:
-        try:
-            outcome = self._writeback.flush()
-        except SimBatchError as exc:
-            self._say(f"Results are safe in the journal but could not be written yet: {exc}", "warning")
-        else:
-            for row, columns in outcome.conflicts.items():
-                self._conflicts[row] = columns
-                self._say(
-                    f"Row {row}: {', '.join(columns)} changed since it was read, so it was not "
-                    "overwritten (conflict).",
-                    "warning",
-                )
+        outcome = self._writeback.flush_and_report(self._say)
+        if outcome is not None:
+            self._conflicts.update(outcome.conflicts)
             self._enqueue_rows(outcome.rows)
         self.mirror.flush()
 
@@ -570,13 +561,6 @@ class BatchRun:
     def _note_problem(self, text: str) -> None:
         self._problems.append(text)
         self._say(text, "warning")
-
-    def _say(self, text: str, level: str = "info") -> None:
-        self.journal.log_event(self.run_id, text, level)
-        if self._say_hook is not None:
-            self._say_hook(text, level)
-        else:
-            log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, "%s", text)
 
 
 def resume_batch_run(

@@ -21,7 +21,8 @@ from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
 from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.writeback import WriteBack, WriteBackOutcome
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
+from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected
 from desktop.services.source import Source
@@ -115,6 +116,7 @@ class LiveRun:
         self.workers = max(1, workers)
         self._executor = executor or ThreadExecutor()
         self._listener = listener
+        self._say = RunReporter(journal, run_id, listener.message if listener is not None else None, log)
         self._writeback = WriteBack(journal, source, run_id)
         self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
         self._writeback_interval = writeback_interval
@@ -125,7 +127,6 @@ class LiveRun:
         self._running.set()  # cleared while paused
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
-        self._writeback_error: SimBatchError | None = None  # the last write-back failure, until one succeeds
         self._queue: deque[RowTask] = deque()
         self._queue_lock = threading.Lock()
         self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
@@ -220,9 +221,9 @@ class LiveRun:
                 self.mirror.enqueue(task)
         self._flush_writeback()
         self.mirror.flush()
-        if self._fatal is None and self._writeback_error is not None:
+        if self._fatal is None and self._writeback.last_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
-            self._fatal = self._writeback_error
+            self._fatal = self._writeback.last_error
         totals = self.journal.run_totals(self.run_id)
         counts = totals.counts
         error: str | None = None
@@ -282,7 +283,7 @@ class LiveRun:
             self.journal.mark_processing(self.run_id, row)
             self.journal.mark_completed(
                 self.run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
-                cost_usd=0.0, vitals_added=0, warnings=["Nothing to generate: every vitals cell is valid."],
+                cost_usd=0.0, vitals_added=0, warnings=[NOTHING_TO_GENERATE],
             )
             self._row_changed(row)
             return
@@ -398,20 +399,10 @@ class LiveRun:
 
     def _flush_writeback(self) -> None:
         self._completed_since_flush = 0
-        try:
-            outcome: WriteBackOutcome = self._writeback.flush()
-        except SimBatchError as exc:
-            self._writeback_error = exc
-            self._say(f"Results are safe in the journal but could not be written yet: {exc}", "warning")
+        outcome = self._writeback.flush_and_report(self._say)
+        if outcome is None:
             return
-        self._writeback_error = None
-        for row, columns in outcome.conflicts.items():
-            self._conflicts[row] = columns
-            self._say(
-                f"Row {row}: {', '.join(columns)} changed since it was read, so it was not overwritten "
-                "(conflict).",
-                "warning",
-            )
+        self._conflicts.update(outcome.conflicts)
         for row in outcome.rows:
             self.mirror.enqueue(self.journal.get_task(self.run_id, row))
 
@@ -435,13 +426,6 @@ class LiveRun:
     def _report_progress(self) -> None:
         if self._listener is not None:
             self._listener.progress(self.snapshot())
-
-    def _say(self, text: str, level: str = "info") -> None:
-        self.journal.log_event(self.run_id, text, level)
-        if self._listener is not None:
-            self._listener.message(text, level)
-        else:
-            log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, "%s", text)
 
 
 def _ending_sentence(status: RunStatus, counts: Mapping[str, int], cost: float, error: str | None) -> str:

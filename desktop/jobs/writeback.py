@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from desktop.domain.models import CellChange, CellValue
 from desktop.domain.vitals import format_vitals
+from desktop.errors import SimBatchError
+from desktop.jobs.report import Say
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus, WriteRecord
 from desktop.services.source import CellRef, Source
 
@@ -49,6 +51,8 @@ class WriteBack:
         self._source = source
         self._run_id = run_id
         self._recorded: set[tuple[int, str, str]] | None = None
+        #: Why the last ``flush_and_report`` could not write (None once one succeeds).
+        self.last_error: SimBatchError | None = None
 
     def _already_recorded(self) -> set[tuple[int, str, str]]:
         if self._recorded is None:
@@ -100,6 +104,24 @@ class WriteBack:
         outcome.rows = [t.row for t in unwritten]  # rows with nothing to write are done as well
         outcome.cells = len(writes)
         self._journal.mark_written(self._run_id, outcome.rows)
+        return outcome
+
+    def flush_and_report(self, say: Say) -> WriteBackOutcome | None:
+        """``flush``, telling ``say`` about each conflict. When the source cannot be written, say that
+        the results wait in the journal, keep the error in ``last_error`` and return None."""
+        try:
+            outcome = self.flush()
+        except SimBatchError as exc:
+            self.last_error = exc
+            say(f"Results are safe in the journal but could not be written yet: {exc}", "warning")
+            return None
+        self.last_error = None
+        for row, columns in outcome.conflicts.items():
+            say(
+                f"Row {row}: {', '.join(columns)} changed since it was read, so it was not overwritten "
+                "(conflict).",
+                "warning",
+            )
         return outcome
 
 

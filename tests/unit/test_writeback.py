@@ -9,6 +9,7 @@ import pytest
 
 from desktop.cli import main
 from desktop.domain.models import CellChange
+from desktop.errors import ServiceError
 from desktop.jobs.writeback import WriteBack, revert_run, same_cell_value, write_journaled_changes
 from desktop.journal import Journal, RunKind
 from desktop.services.source import CellRef
@@ -66,6 +67,39 @@ def test_flush_after_a_crash_between_write_and_mark_does_not_duplicate_history(d
         outcome = WriteBack(journal, source, run_id).flush()
         assert outcome.cells == 0 and not outcome.conflicts
         assert len(journal.writeback_history(run_id)) == 1
+
+
+def test_flush_and_report_says_conflicts_and_keeps_a_failed_write_for_later(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Journal.open() as journal:
+        source, run_id = plan(journal, demo_copy, rows="7")
+        complete(journal, run_id, 7, ["State1_Vitals", "State2_Vitals"])
+        writeback = WriteBack(journal, source, run_id)
+        said: list[tuple[str, str]] = []
+
+        def refuse(writes: object) -> None:
+            raise ServiceError("The workbook is open in another program.")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(source, "write_cells", refuse)
+            assert writeback.flush_and_report(lambda text, level: said.append((text, level))) is None
+        assert isinstance(writeback.last_error, ServiceError)
+        assert said == [(
+            "Results are safe in the journal but could not be written yet: "
+            "The workbook is open in another program.", "warning",
+        )]
+        assert [t.row for t in journal.unwritten_results(run_id)] == [7]
+
+        XlsxSource(demo_copy).write_cells({CellRef(7, "State2_Vitals"): "someone's edit"})
+        said.clear()
+        outcome = writeback.flush_and_report(lambda text, level: said.append((text, level)))
+        assert outcome is not None and outcome.conflicts == {7: ["State2_Vitals"]}
+        assert writeback.last_error is None
+        assert said == [(
+            "Row 7: State2_Vitals changed since it was read, so it was not overwritten (conflict).",
+            "warning",
+        )]
 
 
 def test_journaled_changes_revert(demo_copy: Path) -> None:
