@@ -17,7 +17,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,14 +249,18 @@ class BatchRun:
 
     def _rebuild_file(self, job: BatchJobRecord, path: Path) -> None:
         """Write a chunk's input file again from the journal (e.g. after the data folder was cleaned)."""
-        wanted = set(job.rows)
-        builder = LineBuilder(self.run_id, self.model)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
-            for task in self.journal.tasks(self.run_id):
-                if task.row in wanted:
-                    data, _ = builder.line(scenario_from_dict(dict(task.original)), task.columns_requested)
-                    handle.write(data)
+            for data, _ in self._chunk_lines(job):
+                handle.write(data)
+
+    def _chunk_lines(self, job: BatchJobRecord) -> Iterator[tuple[bytes, int]]:
+        """A chunk's request lines and their tokens, built again from its rows' journaled tasks."""
+        builder = LineBuilder(self.run_id, self.model)
+        wanted = set(job.rows)
+        for task in self.journal.tasks(self.run_id):
+            if task.row in wanted:
+                yield builder.line(scenario_from_dict(dict(task.original)), task.columns_requested)
 
     def _create(self, job: BatchJobRecord) -> BatchJobRecord:
         metadata = self._metadata(job.chunk)
@@ -540,13 +544,7 @@ class BatchRun:
 
     def _chunk_tokens(self, job: BatchJobRecord) -> int:
         if job.chunk not in self._tokens:
-            builder = LineBuilder(self.run_id, self.model)
-            wanted = set(job.rows)
-            self._tokens[job.chunk] = sum(
-                builder.line(scenario_from_dict(dict(t.original)), t.columns_requested)[1]
-                for t in self.journal.tasks(self.run_id)
-                if t.row in wanted
-            )
+            self._tokens[job.chunk] = sum(tokens for _, tokens in self._chunk_lines(job))
         return self._tokens[job.chunk]
 
     def _job(self, chunk: int) -> BatchJobRecord:

@@ -86,6 +86,33 @@ def test_chunks_over_the_token_cap_go_one_after_another(batch_setup: BatchSetup)
         assert earlier["completed_at"] <= later["created_at"]
 
 
+def test_a_new_process_rebuilds_deleted_chunk_files_and_their_token_counts(
+    batch_setup: BatchSetup,  # noqa: F811
+) -> None:
+    run_id = batch_setup.new_run("3-8")
+    task = batch_setup.journal.get_task(run_id, 3)
+    row_tokens = LineBuilder(run_id, MODEL).line(
+        scenario_from_dict(dict(task.original)), task.columns_requested
+    )[1]
+    token_cap = int(row_tokens * 2.5)
+    batch_setup.fake.enqueued_token_cap = token_cap
+    batch_setup.runner(run_id, token_cap=token_cap).plan()
+    jobs = batch_setup.journal.batch_jobs(run_id)
+    planned = {job.chunk: Path(job.jsonl_path).read_bytes() for job in jobs}
+    for job in jobs:
+        Path(job.jsonl_path).unlink()  # e.g. the data folder was cleaned before the run was resumed
+
+    resumed = batch_setup.runner(run_id, token_cap=token_cap)  # knows no token counts yet
+    resumed.step()
+    assert batch_setup.fake.batches_created == 1  # chunk 2's counted tokens still do not fit
+    assert Path(jobs[0].jsonl_path).read_bytes() == planned[jobs[0].chunk]
+    (uploaded,) = batch_setup.fake.files.values()
+    assert uploaded == planned[jobs[0].chunk]
+    outcome = resumed.run(wait=True)
+    assert outcome.counts == {"COMPLETED": 6} and batch_setup.fake.batches_created == 3
+    assert {job.chunk: Path(job.jsonl_path).read_bytes() for job in jobs} == planned
+
+
 def test_line_limit_makes_several_batches_end_to_end(batch_setup: BatchSetup) -> None:  # noqa: F811
     run_id = batch_setup.new_run("3-10")
     outcome = batch_setup.runner(run_id, max_lines=5).run(wait=True)
