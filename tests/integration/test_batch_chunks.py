@@ -60,15 +60,21 @@ def test_written_chunks_hold_one_valid_line_per_row(tmp_path: Path) -> None:
         assert body["response_format"]["json_schema"]["schema"]["required"] == COLUMNS
 
 
-def test_chunks_over_the_token_cap_go_one_after_another(batch_setup: BatchSetup) -> None:  # noqa: F811
-    run_id = batch_setup.new_run("3-8")
-    # Each row asks for four columns; a cap of two and a half rows' requests forces chunks of two.
-    task = batch_setup.journal.get_task(run_id, 3)
+def cap_of_two_and_a_half_rows(setup: BatchSetup, run_id: str) -> int:
+    """A token cap of two and a half rows' requests (each row asks for four columns), which forces
+    chunks of two; the fake server is told to fail any batch that would exceed it too."""
+    task = setup.journal.get_task(run_id, 3)
     row_tokens = LineBuilder(run_id, MODEL).line(
         scenario_from_dict(dict(task.original)), task.columns_requested
     )[1]
     token_cap = int(row_tokens * 2.5)
-    batch_setup.fake.enqueued_token_cap = token_cap  # the fake fails any batch that would exceed it
+    setup.fake.enqueued_token_cap = token_cap
+    return token_cap
+
+
+def test_chunks_over_the_token_cap_go_one_after_another(batch_setup: BatchSetup) -> None:  # noqa: F811
+    run_id = batch_setup.new_run("3-8")
+    token_cap = cap_of_two_and_a_half_rows(batch_setup, run_id)
     runner = batch_setup.runner(run_id, token_cap=token_cap)
     runner.plan()
     jobs = batch_setup.journal.batch_jobs(run_id)
@@ -90,12 +96,7 @@ def test_a_new_process_rebuilds_deleted_chunk_files_and_their_token_counts(
     batch_setup: BatchSetup,  # noqa: F811
 ) -> None:
     run_id = batch_setup.new_run("3-8")
-    task = batch_setup.journal.get_task(run_id, 3)
-    row_tokens = LineBuilder(run_id, MODEL).line(
-        scenario_from_dict(dict(task.original)), task.columns_requested
-    )[1]
-    token_cap = int(row_tokens * 2.5)
-    batch_setup.fake.enqueued_token_cap = token_cap
+    token_cap = cap_of_two_and_a_half_rows(batch_setup, run_id)
     batch_setup.runner(run_id, token_cap=token_cap).plan()
     jobs = batch_setup.journal.batch_jobs(run_id)
     planned = {job.chunk: Path(job.jsonl_path).read_bytes() for job in jobs}
