@@ -17,6 +17,7 @@ from desktop.journal import (
     RunStatus,
     WriteRecord,
 )
+from tests.unit.journal_helpers import complete_row, new_run
 
 
 @pytest.fixture
@@ -26,14 +27,15 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 def _run(journal: Journal, rows: range = range(3, 6), kind: str = RunKind.LIVE) -> str:
-    return journal.create_run(
+    return new_run(
+        journal,
+        rows,
         kind=kind,
         source="gsheet:abc",
         scenario_tab="Master Scenario Convert",
         row_spec="3-5",
         model="gpt-test",
         settings={"workers": 4, "max_tokens": 800},
-        rows=[(r, f"CASE-{r}") for r in rows],
         columns={3: ["Initial_Vitals", "State1_Vitals"]},
         originals={3: {"Initial_Vitals": None, "State1_Vitals": "N/A"}},
     )
@@ -66,15 +68,7 @@ def test_create_and_read_a_run(journal: Journal) -> None:
 
 def test_settings_with_secrets_are_refused(journal: Journal) -> None:
     with pytest.raises(ValueError, match="secrets"):
-        journal.create_run(
-            kind="live",
-            source="s",
-            scenario_tab="t",
-            row_spec="all",
-            model=None,
-            settings={"api_key": "sk-123"},
-            rows=[(3, "A")],
-        )
+        new_run(journal, [3], model=None, settings={"api_key": "sk-123"})
     assert journal.list_runs() == []
 
 
@@ -173,18 +167,7 @@ def test_bulk_status_interrupted_rows_and_checkpoint(journal: Journal) -> None:
 def test_unwritten_results_written_and_conflicts(journal: Journal) -> None:
     run_id = _run(journal)
     for row in (3, 4):
-        journal.mark_processing(run_id, row)
-        journal.mark_completed(
-            run_id,
-            row,
-            result={"Initial_Vitals": {"HR": row}},
-            input_tokens=1,
-            cached_tokens=0,
-            output_tokens=1,
-            cost_usd=0.0,
-            vitals_added=1,
-            warnings=[],
-        )
+        complete_row(journal, run_id, row)
     assert [t.row for t in journal.unwritten_results(run_id)] == [3, 4]
     journal.mark_written(run_id, [3])
     journal.mark_conflict(run_id, 4, ["State1_Vitals"])
@@ -335,13 +318,5 @@ def test_failed_write_rolls_back_and_journal_stays_usable(journal: Journal) -> N
         raise RuntimeError("boom")
     assert journal.run_counts(run_id) == {"PENDING": 3}
     with pytest.raises(Exception):  # noqa: B017 - duplicate rows are refused as a whole
-        journal.create_run(
-            kind="live",
-            source="s",
-            scenario_tab="t",
-            row_spec="3",
-            model=None,
-            settings={},
-            rows=[(3, "A"), (3, "A")],
-        )
+        new_run(journal, [3, 3], row_spec="3", model=None)
     assert len(journal.list_runs()) == 1

@@ -17,24 +17,13 @@ from desktop.errors import InputError
 from desktop.journal import JOURNAL_FILE, Journal, RowStatus
 from desktop.journal.db import runtime_error
 from desktop.journal.migrations import LATEST_VERSION, SCHEMA_V1
+from tests.unit.journal_helpers import new_run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def _new_run(journal: Journal, rows: int = 3) -> str:
-    return journal.create_run(
-        kind="live",
-        source="/tmp/x.xlsx",
-        scenario_tab="Master Scenario Convert",
-        row_spec=f"3-{rows + 2}",
-        model="gpt-test",
-        settings={"workers": 4},
-        rows=[(r, f"CASE-{r}") for r in range(3, rows + 3)],
-    )
 
 
 def test_default_location_follows_simbatch_home(simbatch_home: Path) -> None:
@@ -64,7 +53,7 @@ def test_database_and_sidecar_files_are_private(tmp_path: Path) -> None:
     try:
         path = tmp_path / "j.sqlite3"
         with Journal.open(path) as journal:
-            _new_run(journal)
+            new_run(journal)
             wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
             assert wal.exists() and shm.exists()
             assert {_mode(path), _mode(wal), _mode(shm)} == {0o600}
@@ -157,16 +146,7 @@ def test_garbage_file_is_a_clear_error_and_set_aside(tmp_path: Path) -> None:
 def test_torn_database_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / JOURNAL_FILE
     with Journal.open(path) as journal:
-        journal.create_run(
-            kind="live",
-            source="s",
-            scenario_tab="t",
-            row_spec="all",
-            model=None,
-            settings={},
-            rows=[(r, f"C{r}") for r in range(3, 3003)],
-            originals={r: {"Initial_Vitals": "x" * 200} for r in range(3, 3003)},
-        )
+        new_run(journal, range(3, 3003), originals={r: {"Initial_Vitals": "x" * 200} for r in range(3, 3003)})
     assert not Path(f"{path}-wal").exists()  # checkpointed into the main file on close
     size = path.stat().st_size
     with path.open("r+b") as handle:
@@ -258,7 +238,7 @@ def test_disk_full_and_damage_while_running_become_one_sentence_errors(tmp_path:
 def test_close_is_idempotent_and_checkpoints(tmp_path: Path) -> None:
     path = tmp_path / JOURNAL_FILE
     journal = Journal.open(path)
-    _new_run(journal)
+    new_run(journal)
     journal.close()
     journal.close()
     assert not Path(f"{path}-wal").exists()

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from desktop.journal import Journal, RowStatus
+from tests.unit.journal_helpers import complete_row, new_run
 
 
 def test_eight_threads_and_a_second_connection_never_hit_database_is_locked(tmp_path: Path) -> None:
@@ -14,32 +15,13 @@ def test_eight_threads_and_a_second_connection_never_hit_database_is_locked(tmp_
     rows = list(range(3, 403))
     errors: list[BaseException] = []
     with Journal.open(path) as journal, Journal.open(path) as other_process:
-        run_id = journal.create_run(
-            kind="live",
-            source="s",
-            scenario_tab="t",
-            row_spec="all",
-            model="m",
-            settings={},
-            rows=[(r, f"C{r}") for r in rows],
-        )
+        run_id = new_run(journal, rows)
 
         def worker(mine: list[int], handle: Journal) -> None:
             try:
                 for row in mine:
-                    handle.mark_processing(run_id, row)
+                    complete_row(handle, run_id, row, input_tokens=10, output_tokens=5, cost_usd=0.001)
                     handle.enqueue_progress(run_id, row, [run_id, row, *[None] * 13])
-                    handle.mark_completed(
-                        run_id,
-                        row,
-                        result={"Initial_Vitals": {"HR": row}},
-                        input_tokens=10,
-                        cached_tokens=0,
-                        output_tokens=5,
-                        cost_usd=0.001,
-                        vitals_added=1,
-                        warnings=[],
-                    )
                     handle.log_event(run_id, f"Row {row} done.")
                     handle.run_counts(run_id)
             except BaseException as exc:  # collected and asserted below
@@ -70,28 +52,18 @@ def test_hundred_thousand_rows_stay_fast(tmp_path: Path) -> None:
         for _ in range(2):
             start = time.perf_counter()
             run_ids.append(
-                journal.create_run(
+                new_run(
+                    journal,
+                    range(3, 50003),
                     kind="batch",
                     source="gsheet:big",
-                    scenario_tab="t",
                     row_spec="3-50002",
-                    model="m",
-                    settings={},
-                    rows=[(r, f"CASE-{r:06d}") for r in range(3, 50003)],
                     columns={r: ["Initial_Vitals"] for r in range(3, 50003)},
                 )
             )
             assert time.perf_counter() - start < 5.0
         for _ in range(30):  # plus a history of small runs
-            journal.create_run(
-                kind="live",
-                source="s",
-                scenario_tab="t",
-                row_spec="3-12",
-                model="m",
-                settings={},
-                rows=[(r, "x") for r in range(3, 13)],
-            )
+            new_run(journal, range(3, 13), row_spec="3-12")
         journal.mark_status(run_ids[0], range(3, 20003), RowStatus.COMPLETED)
 
         start = time.perf_counter()
