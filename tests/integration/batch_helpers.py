@@ -11,7 +11,7 @@ import pytest
 from desktop.domain.pricing import PriceTable
 from desktop.domain.rowspec import parse_row_spec
 from desktop.jobs.batch import BatchOptions, BatchRun
-from desktop.jobs.batch_jsonl import ChunkLimits
+from desktop.jobs.batch_jsonl import MAX_BYTES, MAX_LINES, ChunkLimits
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RunKind
 from desktop.services.batch_api import BatchAPIClient
@@ -45,8 +45,8 @@ class BatchSetup:
             poll_interval=0.01,
             max_poll_interval=0.05,
             limits=ChunkLimits(
-                max_lines=limits.get("max_lines") or 50_000,
-                max_bytes=limits.get("max_bytes") or 200 * 1024 * 1024,
+                max_lines=limits.get("max_lines") or MAX_LINES,
+                max_bytes=limits.get("max_bytes") or MAX_BYTES,
                 token_cap=limits.get("token_cap"),
             ),
         )
