@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +12,7 @@ import openai
 import pytest
 
 from desktop.domain.llm_schema import parse_reply, vitals_response_format
+from tests.concurrency import run_in_threads
 from tests.fakes import FakeOpenAI
 
 MODEL = "gpt-4o-mini"
@@ -287,11 +287,7 @@ def test_latency_overlaps_for_concurrent_requests() -> None:
     with FakeOpenAI(latency=1.0) as fake:
         client = openai.OpenAI(base_url=fake.base_url, api_key=fake.api_key, max_retries=0)
         started = time.monotonic()
-        threads = [threading.Thread(target=ask, args=(client, row)) for row in (3, 4, 5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        assert run_in_threads(ask, [(client, row) for row in (3, 4, 5)]) == []
         elapsed = time.monotonic() - started
         assert 1.0 <= elapsed < 2.5  # one after another would take 3 s
         assert sorted(fake.requested_rows()) == [3, 4, 5]

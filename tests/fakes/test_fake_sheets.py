@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +18,7 @@ from googleapiclient.errors import HttpError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.concurrency import run_in_threads
 from tests.fakes.a1 import A1Error, CellBounds, column_letters, column_number, parse_cells, split_sheet
 from tests.fakes.sheets_server import FakeSheets
 
@@ -387,23 +387,13 @@ def test_latency_delays_each_answer() -> None:
 
 
 def test_parallel_clients_on_threads(fake: FakeSheets) -> None:
-    errors: list[BaseException] = []
-
     def worker(column: str) -> None:
-        try:
-            values = _service(fake).spreadsheets().values()
-            for row in range(1, 11):
-                values.update(spreadsheetId=fake.spreadsheet_id, range=f"Batch_Progress!{column}{row}",
-                              valueInputOption="RAW", body={"values": [[f"{column}{row}"]]}).execute()
-        except BaseException as exc:
-            errors.append(exc)
+        values = _service(fake).spreadsheets().values()
+        for row in range(1, 11):
+            values.update(spreadsheetId=fake.spreadsheet_id, range=f"Batch_Progress!{column}{row}",
+                          valueInputOption="RAW", body={"values": [[f"{column}{row}"]]}).execute()
 
-    threads = [threading.Thread(target=worker, args=(column,)) for column in "ABCD"]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_in_threads(worker, [(column,) for column in "ABCD"]) == []
     assert fake.count("values.update", status=200) == 40
     assert fake.tab("Batch_Progress")[9] == ["A10", "B10", "C10", "D10"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from google.auth.credentials import AnonymousCredentials
 from desktop.errors import AuthError, InputError, ServiceError
 from desktop.services.retry import RetryPolicy
 from desktop.services.sheets import SheetsGateway, a1, column_letters, is_loopback
+from tests.concurrency import run_in_threads
 from tests.fakes.sheets_server import FakeSheets
 
 OBRIEN = "Dr. O'Brien's cases"
@@ -121,23 +121,14 @@ def test_client_errors_are_typed_and_not_retried(fake: FakeSheets) -> None:
 def test_each_thread_gets_its_own_client(fake: FakeSheets) -> None:
     gw = gateway(fake)
     services: dict[str, Any] = {}
-    errors: list[BaseException] = []
 
     def worker(column: str) -> None:
-        try:
-            for row in range(1, 6):
-                gw.batch_update([(a1("Batch_Progress", f"{column}{row}"), [[f"{column}{row}"]])])
-                gw.batch_get([a1("Batch_Progress", f"{column}{row}")])
-            services[column] = gw._service()
-        except BaseException as exc:
-            errors.append(exc)
+        for row in range(1, 6):
+            gw.batch_update([(a1("Batch_Progress", f"{column}{row}"), [[f"{column}{row}"]])])
+            gw.batch_get([a1("Batch_Progress", f"{column}{row}")])
+        services[column] = gw._service()
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in "ABCD"]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_in_threads(worker, [(c,) for c in "ABCD"]) == []
     assert len({id(s) for s in services.values()}) == 4
     assert fake.tab("Batch_Progress")[4] == ["A5", "B5", "C5", "D5"]
     assert fake.count("values.batchUpdate", status=200) == 20

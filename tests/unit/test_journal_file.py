@@ -17,6 +17,7 @@ from desktop.errors import InputError
 from desktop.journal import JOURNAL_FILE, Journal, RowStatus
 from desktop.journal.db import runtime_error
 from desktop.journal.migrations import LATEST_VERSION, SCHEMA_V1
+from tests.concurrency import run_in_threads
 from tests.unit.journal_helpers import new_run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -280,19 +281,12 @@ def test_many_openers_of_a_brand_new_journal_all_succeed(tmp_path: Path) -> None
     """
     errors: list[BaseException] = []
     for attempt in range(150):
-        path = tmp_path / f"journal-{attempt}.sqlite3"
         barrier = threading.Barrier(6)
 
-        def open_once(target: Path = path, start: threading.Barrier = barrier) -> None:
+        def open_once(target: Path, start: threading.Barrier) -> None:
             start.wait()
-            try:
-                Journal.open(target).close()
-            except BaseException as exc:  # collected and reported below
-                errors.append(exc)
+            Journal.open(target).close()
 
-        threads = [threading.Thread(target=open_once) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        path = tmp_path / f"journal-{attempt}.sqlite3"
+        errors += run_in_threads(open_once, [(path, barrier)] * 6)
     assert errors == []

@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 from desktop.journal import Journal, RowStatus
+from tests.concurrency import run_in_threads
 from tests.unit.journal_helpers import complete_row, new_run
 
 
 def test_eight_threads_and_a_second_connection_never_hit_database_is_locked(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     rows = list(range(3, 403))
-    errors: list[BaseException] = []
     with Journal.open(path) as journal, Journal.open(path) as other_process:
         run_id = new_run(journal, rows)
 
         def worker(mine: list[int], handle: Journal) -> None:
-            try:
-                for row in mine:
-                    complete_row(handle, run_id, row, input_tokens=10, output_tokens=5, cost_usd=0.001)
-                    handle.enqueue_progress(run_id, row, [run_id, row, *[None] * 13])
-                    handle.log_event(run_id, f"Row {row} done.")
-                    handle.run_counts(run_id)
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
+            for row in mine:
+                complete_row(handle, run_id, row, input_tokens=10, output_tokens=5, cost_usd=0.001)
+                handle.enqueue_progress(run_id, row, [run_id, row, *[None] * 13])
+                handle.log_event(run_id, f"Row {row} done.")
+                handle.run_counts(run_id)
 
         # Six threads share the journal's one connection; two more use a second connection to the
         # same file, as a second SimBatch process would.
-        threads = [
-            threading.Thread(target=worker, args=(rows[i::8], journal if i < 6 else other_process))
-            for i in range(8)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        shares = [(rows[i::8], journal if i < 6 else other_process) for i in range(8)]
+        errors = run_in_threads(worker, shares, timeout=60)
         assert errors == []
         assert journal.run_counts(run_id) == {"COMPLETED": 400}
         totals = journal.run_totals(run_id)
