@@ -135,9 +135,14 @@ def estimate_output_tokens(columns: Sequence[str]) -> int:
     return OUTPUT_TOKENS_PER_COLUMN * len(columns) + OUTPUT_TOKENS_OVERHEAD
 
 
+def message_tokens(content: str) -> int:
+    """Estimated input tokens of one chat message: its text plus the few tokens of its framing."""
+    return estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
+
+
 def messages_tokens(messages: Sequence[Mapping[str, str]]) -> int:
-    """Estimated input tokens of built chat messages: their text plus a few tokens per message."""
-    return sum(estimate_tokens(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+    """Estimated input tokens of built chat messages."""
+    return sum(message_tokens(m["content"]) for m in messages)
 
 
 def estimate_request_tokens(scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:

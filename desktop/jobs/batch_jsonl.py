@@ -17,10 +17,9 @@ from typing import Any
 from desktop.domain.llm_schema import ReplyError, vitals_response_format
 from desktop.domain.models import Scenario
 from desktop.domain.prompts import (
-    MESSAGE_OVERHEAD_TOKENS,
     SYSTEM_PROMPT,
-    estimate_tokens,
     max_output_tokens,
+    message_tokens,
     prompt_cache_key,
     user_message,
 )
@@ -98,7 +97,7 @@ class LineBuilder:
             + json.dumps(SYSTEM_PROMPT)
             + '},{"role":"user","content":'
         )
-        self._system_tokens = estimate_tokens(SYSTEM_PROMPT) + MESSAGE_OVERHEAD_TOKENS
+        self._system_tokens = message_tokens(SYSTEM_PROMPT)
         self._tails: dict[tuple[str, ...], tuple[str, int]] = {}
         self._cache_key = prompt_cache_key(model)
 
@@ -129,7 +128,7 @@ class LineBuilder:
             + json.dumps(message, ensure_ascii=False)
             + tail
         )
-        tokens = self._system_tokens + estimate_tokens(message) + MESSAGE_OVERHEAD_TOKENS + max_out
+        tokens = self._system_tokens + message_tokens(message) + max_out
         return text.encode("utf-8"), tokens
 
 
