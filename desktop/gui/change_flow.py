@@ -132,8 +132,8 @@ class ChangeFlow(SourceLoading):
             self.work.start("Reloading", reread_scenarios, self.source, on_result=self._reloaded_after_write)
 
     def _reloaded_after_write(self, scenarios: list[Scenario]) -> None:
-        self._show_rows(scenarios, reports=None)
-        self._refresh_run_info()  # the fresh rows carry no run columns yet
+        self._show_rows(scenarios, reports=None, reread=True)
+        self._refresh_run_info()  # the run columns shown are those from before the write
         locator = self.context.locator
         if locator:
             self._cache_rows(locator, scenarios)

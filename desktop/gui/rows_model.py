@@ -132,10 +132,26 @@ class RowsModel(QAbstractTableModel):
 
     # --- loading -------------------------------------------------------------------------------
 
-    def set_scenarios(self, scenarios: Iterable[Scenario]) -> None:
-        """Replace every row (validation results are cleared)."""
+    def set_scenarios(self, scenarios: Iterable[Scenario], *, keep_run_info: bool = False) -> None:
+        """Replace every row (validation results are cleared).
+
+        With ``keep_run_info`` — the same source read again, e.g. after a run wrote to it — rows whose
+        numbers are unchanged keep their status, cost and last run, and the rows are updated in place:
+        the view keeps its selection and scroll position, and no row flashes "Not run" until the run
+        information is read again.
+        """
+        entries = [entry_for(s) for s in scenarios]
+        if keep_run_info and [e.row for e in entries] == [e.row for e in self._entries]:
+            self._entries = [
+                new._replace(status=old.status, cost=old.cost, last_run=old.last_run)
+                for new, old in zip(entries, self._entries, strict=True)
+            ]
+            if self._entries:
+                last = self.index(len(self._entries) - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+            return
         self.beginResetModel()
-        self._entries = [entry_for(s) for s in scenarios]
+        self._entries = entries
         self._position = {e.row: i for i, e in enumerate(self._entries)}
         self.endResetModel()
 

@@ -88,6 +88,8 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         """Whether a row passes both filters."""
+        if not self._status and not self._issue:
+            return True  # no filter: skip the index and data lookups (asked for every row, often)
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         if self._status and model.data(index, STATUS_ROLE) != self._status:

@@ -120,10 +120,13 @@ class SourceLoading(WindowBase):
         """Keep a copy of the rows in the journal for offline use (quietly, in the background)."""
         self.work.side(self.context.journal.cache_scenarios, locator, scenarios, on_result=lambda _v: None)
 
-    def _show_rows(self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None) -> None:
+    def _show_rows(
+        self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None, *, reread: bool = False
+    ) -> None:
+        """Show freshly read rows; ``reread`` when they are the open source's rows read again."""
         self.scenarios = {s.row: s for s in scenarios}
         self.reports = reports
-        self.model.set_scenarios(scenarios)
+        self.model.set_scenarios(scenarios, keep_run_info=reread)
         if reports is not None:
             self.model.set_reports(reports.values())
         self.context.set_rows(scenarios, reports)

@@ -16,6 +16,7 @@ from desktop.gui.rows_model import (
     COL_STATUS,
     SEVERITY_ROLE,
     RowsModel,
+    RunInfo,
     make_sort_proxy,
 )
 
@@ -133,3 +134,26 @@ def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: An
     )
     fresh = model.entry_for_row(3)
     assert fresh is not None and (fresh.status, fresh.cost, fresh.last_run) == ("PENDING", 0.0, "")
+
+
+def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp: Any) -> None:
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_reports([_report(3, 90, Severity.WARNING)])
+    model.set_run_info({3: RunInfo("COMPLETED", 0.002, "2026-11-29T05:00:00.000Z")})
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    changed: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(lambda a, b: changed.append((a.row(), a.column(), b.row(), b.column())))
+
+    fresh = [Scenario(row=s.row, case_id=s.case_id, title=f"Renamed {s.row}") for s in _scenarios(3)]
+    model.set_scenarios(fresh, keep_run_info=True)
+
+    assert resets == [] and changed == [(0, 0, 2, model.columnCount() - 1)]
+    entry = model.entry_for_row(3)
+    assert entry is not None and (entry.status, entry.cost) == ("COMPLETED", 0.002)
+    assert entry.title == "Renamed 3" and entry.score is None  # new cells; validation is cleared
+
+    model.set_scenarios(_scenarios(4), keep_run_info=True)  # a row was added: a full reset
+    assert resets == [True]
+    assert model.data(model.index(0, COL_STATUS)) == "Not run"
