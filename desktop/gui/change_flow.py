@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.gui.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
-from desktop.gui.offline import apply_changes, plan_defaults, reread_scenarios, undo_run, validate_rows
+from desktop.gui.offline import apply_changes, plan_defaults, reread_and_validate, undo_run, validate_rows
 from desktop.gui.source_loading import SourceLoading
 from desktop.journal import RunKind
 
@@ -129,12 +129,14 @@ class ChangeFlow(SourceLoading):
 
     def _reload(self) -> None:
         if self.source is not None:
-            self.work.start("Reloading", reread_scenarios, self.source, on_result=self._reloaded_after_write)
+            self.work.start(
+                "Reloading", reread_and_validate, self.source, on_result=self._reloaded_after_write
+            )
 
-    def _reloaded_after_write(self, scenarios: list[Scenario]) -> None:
-        self._show_rows(scenarios, reports=None, reread=True)
+    def _reloaded_after_write(self, reread: tuple[list[Scenario], list[RowReport]]) -> None:
+        scenarios, reports = reread
+        self._show_rows(scenarios, {r.row: r for r in reports}, reread=True)
         self._refresh_run_info()  # the run columns shown are those from before the write
         locator = self.context.locator
         if locator:
             self._cache_rows(locator, scenarios)
-        self.validate()

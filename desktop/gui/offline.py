@@ -67,17 +67,22 @@ def load_source(text: str, scenario_tab: str | None, journal: Journal | None = N
     return Loaded(source, table.scenarios, source.locator)
 
 
-def reread_scenarios(source: Source) -> list[Scenario]:
-    """Read the rows of an already open source again (worker thread)."""
-    return source.read_scenarios().scenarios
-
-
 def validate_rows(scenarios: Sequence[Scenario]) -> list[RowReport]:
     """Validate rows (worker thread)."""
     from desktop.domain.validate import validate_table
 
     reports: list[RowReport] = validate_table(list(scenarios))
     return reports
+
+
+def reread_and_validate(source: Source) -> tuple[list[Scenario], list[RowReport]]:
+    """Read the rows of an already open source again and validate them (worker thread).
+
+    One task for both: the window shows the rows and their scores in one step, and fewer workers
+    compete with the GUI thread for the interpreter at once.
+    """
+    scenarios = source.read_scenarios().scenarios
+    return scenarios, validate_rows(scenarios)
 
 
 def plan_defaults(scenarios: Sequence[Scenario], progress: Callable[[Any], None]) -> list[CellChange]:

@@ -25,7 +25,7 @@ from desktop.gui.run_controller import controller_for
 from desktop.gui.run_work import RunHistory, level_prefix, recent_runs, run_history
 from desktop.gui.tasks import run_task
 from desktop.jobs.engine import ProgressSnapshot
-from desktop.journal import RowStatus, RowTask, RunRecord
+from desktop.journal import RowStatus, RunRecord
 from desktop.journal.db import parse_iso
 
 #: The order and words of the counts line.
@@ -46,9 +46,10 @@ def counts_text(counts: dict[str, int] | Any) -> str:
     return " · ".join(parts) or "no rows yet"
 
 
-def chart_points(tasks: list[RowTask]) -> list[tuple[float, int, float]]:
-    """(minutes since the first row finished, rows done, cost so far) for each finished row, in order."""
-    stamped = sorted((parse_iso(t.completed_at), t.cost_usd) for t in tasks if t.completed_at)
+def chart_points(finished: list[tuple[str, float]]) -> list[tuple[float, int, float]]:
+    """(minutes since the first row finished, rows done, cost so far) for each finished row, in order,
+    from each row's (finish time, cost)."""
+    stamped = sorted((parse_iso(when), cost) for when, cost in finished)
     if not stamped:
         return []
     start = stamped[0][0]

@@ -18,7 +18,7 @@ from desktop.jobs.batch import BatchOutcome, BatchRun, new_options
 from desktop.jobs.planning import RunEstimate, create_enrichment_run
 from desktop.jobs.planning import estimate_run as planned_estimate
 from desktop.jobs.resume import run_source as opened_run_source
-from desktop.journal import BatchJobRecord, Journal, RowStatus, RowTask, RunKind, RunRecord
+from desktop.journal import BatchJobRecord, Journal, RunKind, RunRecord
 from desktop.services.batch_api import BatchService, batch_client_from_settings
 from desktop.services.llm import LLMClient, from_settings
 from desktop.services.source import Source
@@ -152,10 +152,10 @@ def list_batch_jobs(journal: Journal) -> list[BatchJobRecord]:
 
 @dataclass(slots=True)
 class RunHistory:
-    """A run with its finished rows (for the chart) and its log lines."""
+    """A run with when each finished row ended and what it cost (for the chart), and its log lines."""
 
     run: RunRecord
-    finished: list[RowTask]
+    finished: list[tuple[str, float]]
     events: list[str]
 
 
@@ -164,7 +164,7 @@ def run_history(journal: Journal, run_id: str) -> RunHistory | None:
     run = journal.get_run(run_id)
     if run is None:
         return None
-    finished = journal.tasks(run_id, [RowStatus.COMPLETED, RowStatus.FAILED])
+    finished = journal.finish_times(run_id)
     events = [f"{e.time[11:19]}  {level_prefix(e.level)}{e.message}" for e in journal.events(run_id)]
     return RunHistory(run, finished, events)
 

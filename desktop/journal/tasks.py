@@ -70,6 +70,18 @@ class TasksPart(JournalPart):
             )
         return [_task_from(r) for r in rows]
 
+    def finish_times(self, run_id: str) -> list[tuple[str, float]]:
+        """(finished at, cost) of each COMPLETED or FAILED row of the run, oldest first.
+
+        Only the two columns a progress chart needs: reading whole tasks decodes every row's result.
+        """
+        rows = self._store.rows(
+            "SELECT completed_at, cost_usd FROM row_tasks WHERE run_id = ? AND status IN (?, ?) "
+            "AND completed_at IS NOT NULL ORDER BY completed_at",
+            (run_id, RowStatus.COMPLETED.value, RowStatus.FAILED.value),
+        )
+        return [(str(r["completed_at"]), float(r["cost_usd"] or 0.0)) for r in rows]
+
     def get_task(self, run_id: str, row: int) -> RowTask:
         """One row task; ``KeyError`` when the run has no such row."""
         found = self._store.one("SELECT * FROM row_tasks WHERE run_id = ? AND row = ?", (run_id, row))

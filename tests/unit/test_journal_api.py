@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -320,3 +321,21 @@ def test_failed_write_rolls_back_and_journal_stays_usable(journal: Journal) -> N
     with pytest.raises(Exception):  # noqa: B017 - duplicate rows are refused as a whole
         new_run(journal, [3, 3], row_spec="3", model=None)
     assert len(journal.list_runs()) == 1
+
+
+def test_finish_times_are_the_finished_rows_oldest_first_with_their_cost(journal: Journal) -> None:
+    run_id = new_run(journal, range(3, 7))
+    complete_row(journal, run_id, 5, cost_usd=0.25)
+    time.sleep(0.002)  # finish times are kept to the millisecond
+    journal.mark_processing(run_id, 3)
+    journal.mark_failed(run_id, 3, "refused", cost_usd=0.5)
+    time.sleep(0.002)
+    complete_row(journal, run_id, 4, cost_usd=0.125)
+    journal.mark_processing(run_id, 6)  # still in flight: not finished
+
+    times = journal.finish_times(run_id)
+
+    assert [cost for _when, cost in times] == [0.25, 0.5, 0.125]
+    assert [when for when, _cost in times] == sorted(when for when, _cost in times)
+    by_row = {t.row: t.completed_at for t in journal.tasks(run_id)}
+    assert [when for when, _cost in times] == [by_row[5], by_row[3], by_row[4]]
