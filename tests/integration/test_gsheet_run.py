@@ -53,7 +53,7 @@ def tab_of(range_text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TabCall:
-    """One answered request and the tabs it read or wrote."""
+    """One answered request, the tabs it read or wrote, and when it arrived."""
 
     method: str
     tabs: frozenset[str]
@@ -70,7 +70,9 @@ class TabCountingSheets(FakeSheets):
 
     def handle(self, http_method: str, target: str, authorization: str | None,
                body: bytes) -> tuple[int, dict[str, Any] | None]:
-        """Answer as the fake does, then note the tabs the request named."""
+        """Answer as the fake does, then note the tabs the request named (stamped when it arrived,
+        which is when the fake decides whether an outage answers it)."""
+        arrived = time.monotonic()
         status, payload = super().handle(http_method, target, authorization, body)
         parts = urlsplit(target)
         method = route(http_method, parts.path)[0]
@@ -83,7 +85,7 @@ class TabCountingSheets(FakeSheets):
         elif method == "spreadsheets.get":
             tabs = {METADATA}
         if status:
-            self.tab_calls.append(TabCall(method, frozenset(tabs), status, time.monotonic()))
+            self.tab_calls.append(TabCall(method, frozenset(tabs), status, arrived))
         return status, payload
 
     def tab_count(self, tab: str, *methods: str, status: int | None = 200) -> int:
