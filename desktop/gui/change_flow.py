@@ -130,7 +130,8 @@ class ChangeFlow(SourceLoading):
     def _reload(self) -> None:
         if self.source is not None:
             self.work.start(
-                "Reloading", reread_and_validate, self.source, on_result=self._reloaded_after_write
+                "Reloading", reread_and_validate, self.source,
+                on_result=self._reloaded_after_write, local=True,
             )
 
     def _reloaded_after_write(self, reread: tuple[list[Scenario], list[RowReport]]) -> None:

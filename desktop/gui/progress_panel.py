@@ -23,7 +23,7 @@ from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.run_controller import controller_for
 from desktop.gui.run_work import RunHistory, level_prefix, recent_runs, run_history
-from desktop.gui.tasks import run_task
+from desktop.gui.tasks import local_pool, run_task
 from desktop.jobs.engine import ProgressSnapshot
 from desktop.journal import RowStatus, RunRecord
 from desktop.journal.db import parse_iso
@@ -207,7 +207,8 @@ class ProgressPanel(QWidget):
 
     def reload_runs(self) -> None:
         """Refill the run list from the journal."""
-        run_task(recent_runs, self.context.journal, on_result=self._runs_loaded, on_error=self._read_failed)
+        run_task(recent_runs, self.context.journal, on_result=self._runs_loaded, on_error=self._read_failed,
+                 pool=local_pool())
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
         # after a run ends, show that run; otherwise keep the run the user picked
@@ -229,7 +230,7 @@ class ProgressPanel(QWidget):
     def show_run(self, run_id: str) -> None:
         """Show a run's chart, counts and log from the journal."""
         run_task(run_history, self.context.journal, run_id, on_result=self._history_loaded,
-                 on_error=self._read_failed)
+                 on_error=self._read_failed, pool=local_pool())
 
     def _history_loaded(self, history: RunHistory | None) -> None:
         if history is None or (self.controller.active and history.run.run_id == self.controller.run_id):

@@ -28,7 +28,7 @@ from desktop.domain.vitals import parse_cell
 from desktop.gui.context import AppContext
 from desktop.gui.monitor import PatientMonitor
 from desktop.gui.run_work import recent_runs
-from desktop.gui.tasks import run_task
+from desktop.gui.tasks import local_pool, run_task
 from desktop.journal import RowStatus, RowTask, RunRecord
 
 REVIEWED = "reviewed"
@@ -130,7 +130,8 @@ class ReviewPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the enrichment runs from the journal (off the GUI thread)."""
-        run_task(recent_runs, self.context.journal, None, on_result=self._runs_loaded, on_error=self._failed)
+        run_task(recent_runs, self.context.journal, None, on_result=self._runs_loaded, on_error=self._failed,
+                 pool=local_pool())
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
         current = self.current_run_id()
@@ -158,6 +159,7 @@ class ReviewPanel(QWidget):
             lambda: journal.tasks(run_id, [RowStatus.COMPLETED]),
             on_result=self._tasks_loaded,
             on_error=self._failed,
+            pool=local_pool(),
         )
 
     def current_run_id(self) -> str | None:

@@ -32,7 +32,7 @@ from desktop.gui.run_work import (
     prepare_live_run,
     submit_batch_run,
 )
-from desktop.gui.tasks import TaskHandle, run_task
+from desktop.gui.tasks import TaskHandle, local_pool, run_task
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import RowStatus
 
@@ -194,7 +194,7 @@ class RunPanel(QWidget):
         settings = self.context.settings.model_copy()
         self._estimate_task = run_task(
             estimate_run, scenarios, settings, self.model.currentText().strip(),
-            on_result=self._show_estimate, on_error=self._estimate_failed,
+            on_result=self._show_estimate, on_error=self._estimate_failed, pool=local_pool(),
         )
 
     def _show_estimate(self, estimate: RunEstimate | None) -> None:

@@ -170,6 +170,26 @@ class _Runnable(QRunnable):
         emitter.result_ready.emit(value)
 
 
+#: The pool of ``local_pool()`` once made.
+_local_pool: QThreadPool | None = None
+
+
+def local_pool() -> QThreadPool:
+    """One worker thread for the window's local refresh work (journal reads, estimates).
+
+    Those tasks are short and CPU-bound; several at once (as at the end of a run, next to the re-read
+    and validation of the rows) compete with the GUI thread for the interpreter and the cores, and
+    the window stalls. Queued on one thread they take turns. Work that waits on the network or the
+    user (sign-in, batch polling, opening a Google Sheet) stays on the global pool, so it never holds
+    this queue up.
+    """
+    global _local_pool
+    if _local_pool is None:
+        _local_pool = QThreadPool()
+        _local_pool.setMaxThreadCount(1)
+    return _local_pool
+
+
 #: Handles whose outcome has not been delivered yet; keeps their emitters alive.
 _ACTIVE: set[TaskHandle] = set()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton
 
-from desktop.gui.tasks import TaskHandle, run_task
+from desktop.gui.tasks import TaskHandle, local_pool, run_task
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,12 @@ class WindowWork:
         *args: Any,
         on_result: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
+        local: bool = False,
     ) -> None:
-        """Run ``fn`` in the background with progress and Cancel shown; ignored while another runs."""
+        """Run ``fn`` in the background with progress and Cancel shown; ignored while another runs.
+
+        ``local`` queues it with the window's other local refresh work (see ``tasks.local_pool``).
+        """
         if self.busy or self.closed:
             return
 
@@ -90,6 +94,7 @@ class WindowWork:
             on_progress=self._progress,
             on_cancelled=self._cancelled,
             owner=self._window,
+            pool=local_pool() if local else None,
         )
         self._on_busy_changed()
 
@@ -116,6 +121,7 @@ class WindowWork:
             on_error=failed,
             on_cancelled=lambda: finish(ok=False),
             owner=self._window,
+            pool=local_pool(),
         )
         holder.append(handle)
         self._side_tasks.add(handle)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from desktop.errors import CancelledError, InputError
-from desktop.gui.tasks import CancelToken, run_task
+from desktop.gui.tasks import CancelToken, local_pool, run_task
 
 
 class Recorder:
@@ -155,3 +155,27 @@ def test_an_outcome_for_a_widget_deleted_meanwhile_is_dropped(qtbot: QtBot) -> N
     qtbot.waitUntil(lambda: not handle.running and not other.running, timeout=5_000)
     assert handle.orphaned and other.orphaned
     assert recorder.results == [] and recorder.errors == []  # nothing delivered into a deleted widget
+
+
+def test_local_work_takes_turns_on_one_thread(qtbot: QtBot) -> None:
+    """The window's local refresh work (journal reads, estimates, the re-read after a run) is queued
+    on one thread, so it never competes with itself for the interpreter and the cores."""
+    lock = threading.Lock()
+    running: list[int] = [0]
+    peak: list[int] = [0]
+    done: list[int] = []
+
+    def work(number: int) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        threading.Event().wait(0.03)
+        with lock:
+            running[0] -= 1
+        return number
+
+    for number in range(4):
+        run_task(work, number, on_result=done.append, on_error=lambda _e: None, pool=local_pool())
+    qtbot.waitUntil(lambda: len(done) == 4, timeout=5_000)
+    assert peak[0] == 1 and done == [0, 1, 2, 3]
+    assert local_pool() is local_pool() and local_pool().maxThreadCount() == 1
