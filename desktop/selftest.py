@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
     from desktop.selftest_checks import Check
 
 #: How long opening or validating the demo workbook may take before the self-test gives up.
