@@ -256,7 +256,7 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.test_label.setText("Testing…")
-        run_task(test_openai, settings, on_result=self._tested, on_error=self._test_failed)
+        run_task(lambda _ctx: test_openai(settings), on_result=self._tested, on_error=self._test_failed)
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)
@@ -296,7 +296,7 @@ class SettingsDialog(QDialog):
             self.google_button.setEnabled(True)
             self.google_label.setText(first_line(error, "Sign-in failed."))
 
-        run_task(auth.login, client, on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: auth.login(client), on_result=done, on_error=failed, owner=self)
 
     def _sign_out(self) -> None:
         """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
@@ -314,4 +314,4 @@ class SettingsDialog(QDialog):
             self._refresh_google()
             self.google_label.setText(first_line(error, "Sign-out failed."))
 
-        run_task(auth.logout, on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: auth.logout(), on_result=done, on_error=failed, owner=self)
