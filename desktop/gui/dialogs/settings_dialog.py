@@ -4,6 +4,8 @@ policy, and the Google account. Secrets never go into settings.json."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +26,10 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.pricing import PriceTable
 from desktop.errors import SimBatchError, first_line
+from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
+from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
 
@@ -154,6 +158,24 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        #: Settings whose value is the organisation's: {name: locked} (empty without an organisation file).
+        self.organisation_fields: dict[str, bool] = {}
+        layer = load_org_layer()
+        if layer is not None:
+            self.org_banner = QLabel(banner_text(layer))
+            self.org_banner.setWordWrap(True)
+            layout.addWidget(self.org_banner)
+            fields: dict[str, Sequence[QWidget]] = {
+                "openai_base_url": [self.endpoint_edit],
+                "model": [self.model_edit],
+                "workers": [self.workers_spin],
+                "requests_per_minute": [self.rpm_spin],
+                "tokens_per_minute": [self.tpm_spin],
+                "scenario_tab": [self.tab_edit],
+                "price_overrides": [self.prices, add_price, remove_price],
+            }
+            current = self.settings.model_dump(mode="json")
+            self.organisation_fields = mark_organisation_fields(form, fields, layer, current)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -222,9 +244,11 @@ class SettingsDialog(QDialog):
         return updated
 
     def _local_chosen(self, local: bool) -> None:
-        """The OpenAI key, endpoint and model do not apply to a local model server."""
-        for widget in (self.key_edit, self.endpoint_edit, self.model_edit):
-            widget.setEnabled(not local)
+        """The OpenAI key, endpoint and model do not apply to a local model server (a value the
+        organisation locks stays greyed out either way)."""
+        fields = (("", self.key_edit), ("openai_base_url", self.endpoint_edit), ("model", self.model_edit))
+        for name, widget in fields:
+            widget.setEnabled(not local and not self.organisation_fields.get(name, False))
 
     def _store_key(self) -> None:
         key = self.key_edit.text().strip()
