@@ -31,7 +31,8 @@ from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
-from desktop.settings import PriceOverride, Settings, save_settings
+from desktop.settings import PriceOverride, Settings
+from desktop.settings_store import SettingsStore, changed_fields
 
 
 def check_provider(settings: Settings) -> str:
@@ -42,14 +43,18 @@ def check_provider(settings: Settings) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edits a copy of the settings; Save writes them (and the key to the keyring)."""
+    """Edits a copy of the settings; Save writes the fields the user changed through ``store`` (and
+    the key to the keyring), so values another writer saved meanwhile are kept."""
 
     saved = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, store: SettingsStore | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings.model_copy(deep=True)
+        self.store = store if store is not None else SettingsStore(settings)
         self.provider_box = ProviderBox(self.settings)  # first: it comes first in the Tab order
         self.provider_box.local_chosen.connect(self._local_chosen)
 
@@ -273,8 +278,7 @@ class SettingsDialog(QDialog):
         updated = self._collect_storing_key(self.error_label)
         if updated is None:
             return
-        save_settings(updated)
-        self.settings = updated
+        self.settings = self.store.update(**changed_fields(self.settings, updated))
         self.saved.emit()
         self.accept()
 
