@@ -58,15 +58,21 @@ def finished_run(
     failed: float = 0.03,
     conflicts: float = 0.01,
     kind: RunKind = RunKind.LIVE,
+    emptied: float = 0.0,
     seed: int = 14,
     source: Path | None = None,
 ) -> str:
     """Journal a finished run over ``rows`` demo-like rows and return its id.
 
-    Shares of the rows are flagged (a typical-range warning), failed (with a reason) and in conflict.
+    Shares of the rows are flagged (a typical-range warning), failed (with a reason) and in conflict;
+    ``emptied`` is the share of rows whose vitals cells were all empty (so every field is generated).
     """
     rng = random.Random(seed)
     scenarios = demo_scenarios(rows)
+    blanks = random.Random(seed + 1)
+    for s in scenarios:
+        if blanks.random() < emptied:
+            s.vitals = dict.fromkeys(s.vitals)
     vitals_columns = sorted({c for s in scenarios for c in s.vitals})
     columns = {s.row: columns_to_generate(s, vitals_columns) for s in scenarios}
     settings: dict[str, object] = {"workers": 8, "base_url": "http://127.0.0.1:8765/v1"}

@@ -41,11 +41,15 @@ table.attention td.num { text-align: right; font-variant-numeric: tabular-nums; 
 .chart { margin: 8px 0 16px; }
 .chart img, .strip img { max-width: 100%; height: auto; border: 1px solid #e4e7eb; }
 .rowcard { border-top: 1px solid #e4e7eb; padding-top: 4px; break-inside: avoid; page-break-inside: avoid; }
-table.changes th.field { background: #f8fafc; }
+table.changes th.field { background: #f8fafc; white-space: nowrap; }
+table.changes td { white-space: nowrap; }
 .old { color: #7b8794; text-decoration: line-through; }
 .same { color: #7b8794; }
 b.gen { background: #dcfce7; color: #14532d; padding: 0 3px; }
 .warn { color: #92400e; font-size: 12px; }
+ul.warn { margin: 4px 0 6px; padding-left: 18px; }
+td.warned, span.warned { background: #fff1d6; }
+td.warned { border-bottom: 2px solid #f59e0b; }
 .note { color: #52606d; font-size: 12px; }
 .legend { color: #52606d; font-size: 13px; }
 .footer { margin-top: 32px; color: #9aa5b1; font-size: 12px; }
@@ -58,4 +62,38 @@ a { color: #1d4ed8; }
   .lead { font-size: 13px; }
   td.tile .figure { font-size: 18px; }
 }
+"""
+
+#: The same look for Qt's rich-text engine (the PDF): only plain class and tag selectors, which it
+#: matches quickly (the full sheet makes laying out a long report three times slower), and the
+#: properties it knows.
+PRINT_STYLE = """
+h1 { font-size: 22px; color: #102a43; }
+h2 { font-size: 17px; color: #102a43; }
+h3 { font-size: 14px; color: #243b53; }
+small { color: #616e7c; font-size: 11px; font-weight: normal; }
+.meta { color: #616e7c; font-size: 11px; }
+.full { color: #9aa5b1; font-size: 10px; }
+.lead { font-size: 14px; background-color: #eef4ff; }
+.tile { background-color: #f8fafc; border: 1px solid #d9e2ec; }
+.label { font-size: 10px; color: #616e7c; }
+.figure { font-size: 20px; font-weight: bold; }
+.good { color: #15803d; }
+.warn { color: #92400e; font-size: 11px; }
+.bad { color: #b91c1c; }
+.grid { border-collapse: collapse; border-color: #d9e2ec; font-size: 11px; }
+th { background-color: #f0f4f8; font-weight: bold; }
+.title { color: #616e7c; font-size: 10px; }
+.badge { font-size: 10px; font-weight: bold; color: #92400e; background-color: #fef3c7; }
+.failed { color: #9b1c1c; background-color: #fde2e2; }
+.conflict { color: #5b21b6; background-color: #ede9fe; }
+.ok { color: #15803d; font-weight: bold; }
+.old { color: #7b8794; text-decoration: line-through; }
+.same { color: #7b8794; }
+.gen { background-color: #dcfce7; color: #14532d; }
+.warned { background-color: #fff1d6; }
+.note { color: #52606d; font-size: 11px; }
+.legend { color: #52606d; font-size: 11px; }
+.footer { color: #9aa5b1; font-size: 10px; }
+.newpage { page-break-before: always; }
 """

@@ -27,16 +27,17 @@ from PySide6.QtGui import (
 
 from desktop.drawing.monitor import paint_monitor
 from desktop.report.data import RunReport
-from desktop.report.html import render_html
+from desktop.report.html import monitor_image_name, render_parts
 from desktop.report.images import STRIP_SIZE, strip_samples
 
-#: Width of the laid-out page in CSS pixels: the 760-pixel charts fit within its margins.
-PAGE_WIDTH_PX = 860.0
+#: Width of the laid-out page in CSS pixels: the 760-pixel charts fit within it.
+PAGE_WIDTH_PX = 820.0
 RESOURCE_SCHEME = "report-image:"
 MONITOR_OBJECT = int(QTextFormat.ObjectTypes.UserObject) + 14
 VITALS_PROPERTY = int(QTextFormat.Property.UserProperty) + 1
 TITLE_PROPERTY = int(QTextFormat.Property.UserProperty) + 2
 OBJECT_CHAR = "\ufffc"
+MONITOR_PREFIX = monitor_image_name(0).removesuffix("0")
 
 
 class MonitorStripObject(QPyTextObject):
@@ -89,12 +90,24 @@ def _place_strips(document: QTextDocument, strips: Mapping[str, tuple[str, dict[
     editor.endEditBlock()
 
 
-def report_document(
-    report: RunReport,
-    charts: Mapping[str, QImage],
-    strips: Mapping[str, tuple[str, dict[str, object]]],
-) -> QTextDocument:
-    """The report as a ``QTextDocument`` on A4-shaped pages, with its charts and monitor strips."""
+#: Changed rows per laid-out document: Qt's table layout slows down more than linearly with size.
+ROWS_PER_PART = 40
+MARGIN_MM = 12.0
+
+
+def page_layout() -> QPageLayout:
+    """A4 portrait with 12 mm margins."""
+    margins = QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM)
+    return QPageLayout(
+        QPageSize(QPageSize.PageSizeId.A4),
+        QPageLayout.Orientation.Portrait,
+        margins,
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def _document(html: str, charts: Mapping[str, QImage], strips: Mapping[str, tuple[str, dict[str, object]]],
+              page: QSizeF) -> QTextDocument:  # fmt: skip
     document = QTextDocument()
     font = QFont(document.defaultFont())
     font.setFamilies(["DejaVu Sans", "Segoe UI", "Helvetica", "Arial"])
@@ -103,16 +116,28 @@ def report_document(
     handler = MonitorStripObject(document)
     document.documentLayout().registerHandler(MONITOR_OBJECT, handler)
     for name, image in charts.items():
-        flat = QImage(image)
-        flat.setDevicePixelRatio(1.0)
-        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(RESOURCE_SCHEME + name), flat)
-    a4 = QPageSize(QPageSize.PageSizeId.A4).size(QPageSize.Unit.Point)
-    document.setPageSize(QSizeF(PAGE_WIDTH_PX, PAGE_WIDTH_PX * a4.height() / a4.width()))
-    document.setDocumentMargin(20)
-    names = {name: RESOURCE_SCHEME + name for name in [*charts, *strips]}
-    document.setHtml(render_html(report, names))
-    _place_strips(document, strips)
+        if RESOURCE_SCHEME + name + '"' in html:
+            flat = QImage(image)
+            flat.setDevicePixelRatio(1.0)
+            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(RESOURCE_SCHEME + name), flat)
+    document.setPageSize(page)
+    document.setDocumentMargin(8)
+    document.setHtml(html)
+    if RESOURCE_SCHEME + MONITOR_PREFIX in html:
+        _place_strips(document, strips)
     return document
+
+
+def report_documents(
+    report: RunReport,
+    charts: Mapping[str, QImage],
+    strips: Mapping[str, tuple[str, dict[str, object]]],
+) -> list[QTextDocument]:
+    """The report as ``QTextDocument`` parts on pages shaped like the printable area of A4."""
+    area = page_layout().paintRect(QPageLayout.Unit.Point)
+    page = QSizeF(PAGE_WIDTH_PX, PAGE_WIDTH_PX * area.height() / area.width())
+    names = {name: RESOURCE_SCHEME + name for name in [*charts, *strips]}
+    return [_document(html, charts, strips, page) for html in render_parts(report, names, ROWS_PER_PART)]
 
 
 def pdf_bytes(
@@ -121,7 +146,6 @@ def pdf_bytes(
     strips: Mapping[str, tuple[str, dict[str, object]]],
 ) -> tuple[bytes, int]:
     """The PDF file's bytes and its number of pages."""
-    document = report_document(report, charts, strips)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -129,16 +153,24 @@ def pdf_bytes(
     writer.setTitle(f"SimBatch run report {report.summary.run_id}")
     writer.setCreator("SimBatch")
     writer.setResolution(300)
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(12, 12, 12, 12),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
-    document.print_(writer)
-    pages = document.pageCount()
-    del writer  # finishes the file
+    writer.setPageLayout(page_layout())
+    pages = 0
+    painter = QPainter(writer)
+    try:
+        area = writer.pageLayout().paintRectPixels(writer.resolution())
+        for document in report_documents(report, charts, strips):
+            size = document.pageSize()
+            scale = area.width() / size.width()
+            for index in range(document.pageCount()):
+                if pages:
+                    writer.newPage()
+                pages += 1
+                painter.save()
+                painter.scale(scale, scale)
+                painter.translate(0, -index * size.height())
+                document.drawContents(painter, QRectF(0, index * size.height(), size.width(), size.height()))
+                painter.restore()
+    finally:
+        painter.end()
     buffer.close()
     return bytes(data.data()), pages
