@@ -1,9 +1,9 @@
 """The main window: rows on the left, a tab per task on the right (details, run, progress, batch
 jobs, review), the actions in a toolbar and menus, and the progress of any long action below.
 
-It is assembled from parts of one job each: :mod:`window_work` (background work and its progress),
+It is assembled from parts of one job each: :mod:`status_work` (background work and its progress),
 :mod:`source_loading` (opening, offline banner, summary), :mod:`change_flow` (validate, auto-fix,
-defaults, undo), :mod:`window_actions` (actions, menus, shortcuts) and :mod:`run_side` (the run tabs).
+defaults, undo), :mod:`actions` (actions, menus, shortcuts) and :mod:`desktop.gui.run.side` (the run tabs).
 """
 
 from __future__ import annotations
@@ -15,22 +15,29 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.gui import tasks
-from desktop.gui.about import AboutDialog, show_about
-from desktop.gui.change_flow import ChangeFlow
+from desktop.app.rows import Loaded
 from desktop.gui.context import AppContext
-from desktop.gui.detail_pane import DetailPane
-from desktop.gui.offline import Loaded
-from desktop.gui.resume import confirm_close
-from desktop.gui.review import ReviewPanel
-from desktop.gui.rows_model import RowsModel
-from desktop.gui.rows_view import RowsView
-from desktop.gui.run_side import install_run_side, show_row_status
-from desktop.gui.source_loading import OfflineBanner, summary_text
-from desktop.gui.welcome import WelcomeDialog
-from desktop.gui.window_actions import install_actions, update_actions
-from desktop.gui.window_base import APP_TITLE
-from desktop.gui.window_work import SHUTDOWN_WAIT_SECONDS, WindowWork
+from desktop.gui.dialogs.about import AboutDialog, show_about
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.actions import (
+    Action,
+    WindowState,
+    build_actions,
+    enable_actions,
+    install_menus,
+    install_toolbar,
+)
+from desktop.gui.mainwindow.base import APP_TITLE
+from desktop.gui.mainwindow.change_flow import ChangeFlow
+from desktop.gui.mainwindow.source_loading import OfflineBanner, summary_text
+from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
+from desktop.gui.qt import workers
+from desktop.gui.rows.detail_pane import DetailPane
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.rows.view import RowsView
+from desktop.gui.run.resume import confirm_close
+from desktop.gui.run.review import ReviewPanel
+from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.journal import Journal
 from desktop.settings import load_settings
 
@@ -41,18 +48,6 @@ log = logging.getLogger(__name__)
 
 class MainWindow(ChangeFlow):
     """One open source: its rows, the selected row's details, the run side and the review."""
-
-    open_action: QAction
-    open_sheet_action: QAction
-    validate_action: QAction
-    autofix_action: QAction
-    defaults_action: QAction
-    undo_action: QAction
-    cancel_action: QAction
-    settings_action: QAction
-    review_action: QAction
-    about_action: QAction
-    tab_actions: list[QAction]
 
     def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,7 +101,21 @@ class MainWindow(ChangeFlow):
         self.setCentralWidget(splitter)
 
         self._make_status_bar()
-        install_actions(self)
+        self.action_map: dict[Action, QAction] = build_actions(self, {
+            Action.OPEN: self.choose_workbook,
+            Action.OPEN_SHEET: self.choose_sheet,
+            Action.VALIDATE: self.validate,
+            Action.AUTOFIX: self.auto_fix,
+            Action.DEFAULTS: self.add_defaults,
+            Action.UNDO: self.undo,
+            Action.CANCEL: self.cancel,
+            Action.SETTINGS: self.open_settings,
+            Action.REVIEW: lambda: self.tabs.setCurrentWidget(self.review),
+            Action.ABOUT: self.show_about,
+            Action.QUIT: self.close,
+        })
+        install_toolbar(self, self.action_map)
+        self.tab_actions = install_menus(self, self.action_map, self.tabs)
         self.setWindowTitle(APP_TITLE)
         self.resize(1280, 760)
         self._update_actions()
@@ -126,8 +135,19 @@ class MainWindow(ChangeFlow):
         self.progress_bar = self.work.progress_bar
         self.cancel_button = self.work.cancel_button
 
+    def window_state(self) -> WindowState:
+        """The one value the actions are enabled from."""
+        return WindowState(
+            busy=self.busy,
+            has_rows=bool(self.scenarios),
+            can_write=self.context.can_write,
+            can_undo=bool(self.undo_stack),
+        )
+
     def _update_actions(self) -> None:
-        update_actions(self)
+        state = self.window_state()
+        enable_actions(self.action_map, state)
+        self.banner.retry_button.setEnabled(not state.busy)
 
     def show_about(self) -> None:
         """Open the About dialog (version, licence, bundled components)."""
@@ -146,7 +166,7 @@ class MainWindow(ChangeFlow):
     def open_settings(self) -> None:
         """Show the settings dialog; saved settings apply to the next action."""
         # Imported here: it loads the Google sign-in libraries, which starting the app does not need.
-        from desktop.gui.settings_dialog import SettingsDialog
+        from desktop.gui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.context.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -190,7 +210,7 @@ class MainWindow(ChangeFlow):
             return
         self.work.shutdown()
         self.run_side.stop()
-        if not tasks.drain(SHUTDOWN_WAIT_SECONDS):
+        if not workers.drain(SHUTDOWN_WAIT_SECONDS):
             log.warning("Background work was still running when the window closed.")
         if self.source is not None:
             self.source.close()
