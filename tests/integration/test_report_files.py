@@ -18,6 +18,13 @@ from tests.report_runs import finished_run
 A4_AT_50_DPI = (414, 585)  # 210 x 297 mm at 50 dpi, as pdftoppm rounds it
 
 
+@pytest.fixture(autouse=True)
+def application(qapp: object) -> object:
+    """pytest-qt's QApplication, made first: the command would otherwise make a QGuiApplication, and
+    later widget tests in this process could not start."""
+    return qapp
+
+
 @pytest.fixture
 def synthetic_run(simbatch_home: Path) -> str:
     with Journal.open() as journal:
