@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.dialogs.settings_dialog import SettingsDialog
+from desktop.gui.mainwindow.window import MainWindow
 from desktop.services import auth, secrets
 from desktop.settings import Settings, load_settings, settings_path
 from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeOAuth
+from tests.gui.conftest import wait_idle
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -81,3 +86,25 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
         assert dialog.google_note.text().startswith("Signed out of Google")
         assert dialog.google_button.text() == "Sign &in with Google"
         assert secrets.get_secret(auth.TOKEN_SECRET) is None
+
+
+def test_opening_workbook_b_then_saving_settings_keeps_b_as_the_last_source(
+    qtbot: QtBot, demo_copy: Path, open_window: Callable[[str | Path], MainWindow]
+) -> None:
+    workbook_b = demo_copy.with_name("workbook-b.xlsx")
+    shutil.copyfile(demo_copy, workbook_b)
+    window = open_window(demo_copy)
+    wait_idle(qtbot, window)
+    assert load_settings().last_source == str(demo_copy)
+    window.open_source(str(workbook_b))
+    wait_idle(qtbot, window)
+    assert load_settings().last_source == str(workbook_b)
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    dialog.workers_spin.setValue(5)
+    with qtbot.waitSignal(dialog.saved, timeout=2_000):
+        dialog.save()
+    saved = load_settings()
+    assert saved.last_source == str(workbook_b) and saved.workers == 5
+    assert window.context.settings.last_source == str(workbook_b) and window.context.settings.workers == 5

@@ -30,7 +30,8 @@ from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
 from desktop.gui.qt.workers import run_task
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
-from desktop.settings import PriceOverride, Settings, save_settings
+from desktop.settings import PriceOverride, Settings
+from desktop.settings_store import SettingsStore, changed_fields
 
 SAMPLE = Scenario(
     row=3, case_id="TEST-1", title="Connection test: healthy adult", vitals={"Initial_Vitals": None}
@@ -47,14 +48,18 @@ def test_openai(settings: Settings) -> str:
 
 
 class SettingsDialog(QDialog):
-    """Edits a copy of the settings; Save writes them (and the key to the keyring)."""
+    """Edits a copy of the settings; Save writes the fields the user changed through ``store`` (and
+    the key to the keyring), so values another writer saved meanwhile are kept."""
 
     saved = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, store: SettingsStore | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings.model_copy(deep=True)
+        self.store = store if store is not None else SettingsStore(settings)
 
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -266,8 +271,7 @@ class SettingsDialog(QDialog):
         updated = self._collect_storing_key(self.error_label)
         if updated is None:
             return
-        save_settings(updated)
-        self.settings = updated
+        self.settings = self.store.update(**changed_fields(self.settings, updated))
         self.saved.emit()
         self.accept()
 
