@@ -25,35 +25,26 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app.runs import recent_runs
-from desktop.domain.vitals import parse_cell
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.widgets.monitor import PatientMonitor
 from desktop.journal import RowStatus, RowTask, RunRecord
+from desktop.report.changes import cell_object, state_changes
 
 REVIEWED = "reviewed"
-FIELDS = ("HR", "BP", "SpO2", "RR", "Temp", "EtCO2", "waveform")
 
 
 def _as_dict(value: object) -> dict[str, object]:
-    if isinstance(value, Mapping):
-        return dict(value)
-    parsed = parse_cell(value)
-    return dict(parsed.data) if parsed.data is not None else {}
+    return cell_object(value) or {}
 
 
 def before_after(task: RowTask) -> list[tuple[str, str, object, object]]:
     """(state column, field, before, after) for every field of every state the run produced."""
     originals = task.original.get("vitals") if task.original else None
-    originals = originals if isinstance(originals, Mapping) else {}
-    lines: list[tuple[str, str, object, object]] = []
-    for column, after_raw in (task.result or {}).items():
-        before = _as_dict(originals.get(column))
-        after = _as_dict(after_raw)
-        keys = [k for k in FIELDS if k in before or k in after]
-        keys += sorted(k for k in {*before, *after} if k not in FIELDS)
-        lines.extend((column, key, before.get(key), after.get(key)) for key in keys)
-    return lines
+    states = state_changes(
+        originals if isinstance(originals, Mapping) else {}, task.result or {}, enrichment=True
+    )
+    return [(state.column, f.field, f.before, f.after) for state in states for f in state.fields]
 
 
 def _text(value: object) -> str:
