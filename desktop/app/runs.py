@@ -65,7 +65,7 @@ def prepare_live_run(
     client = from_settings(settings)  # no key: AuthError before anything is journaled
     table = source.read_scenarios(list(rows))
     run_id = create_enrichment_run(
-        journal, source, table, format_row_spec(rows), kind=RunKind.LIVE, model=settings.model,
+        journal, source, table, format_row_spec(rows), kind=RunKind.LIVE, model=client.model,
         overwrite=settings.overwrite_valid, settings={"workers": workers, "base_url": client.base_url},
     )
     return PreparedLive(run_id, client, [s.row for s in table.scenarios])
