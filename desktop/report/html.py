@@ -95,6 +95,8 @@ def _charts(report: RunReport, images: Mapping[str, str]) -> str:
     ):
         if name in images:
             parts.append(f'<p class="chart"><img src="{images[name]}" width="760" alt="{escape(alt)}"></p>')
+        elif name == WARNINGS_CHART and not report.warnings_by_kind:
+            parts.append('<p class="ok">No result has a warning.</p>')
     return "".join(parts)
 
 

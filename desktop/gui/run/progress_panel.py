@@ -24,6 +24,7 @@ from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.run.controller import RunState, controller_for
+from desktop.gui.widgets.report_export import ReportExport
 from desktop.jobs.engine import ProgressSnapshot
 from desktop.journal import RowStatus, RunRecord
 from desktop.journal.db import parse_iso
@@ -99,6 +100,9 @@ class ProgressPanel(QWidget):
         runs_label.setBuddy(self.runs)
         runs_row.addWidget(runs_label)
         runs_row.addWidget(self.runs, 1)
+        self.report_export = ReportExport(context)
+        runs_row.addWidget(self.report_export)
+        self.runs.currentIndexChanged.connect(lambda _i: self.report_export.set_run(self.runs.currentData()))
 
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -164,6 +168,7 @@ class ProgressPanel(QWidget):
         if self.snapshot is None or self.snapshot.run_id != snapshot.run_id:
             self._start_chart()
         self.snapshot = snapshot
+        self.report_export.set_run(snapshot.run_id)
         self.bar.setValue(round(snapshot.percent))
         self.bar.setFormat(f"%p%  ({snapshot.done:,} of {snapshot.total:,} rows)")
         self.speed.setText(f"{snapshot.rows_per_minute:.1f} rows/min")

@@ -28,6 +28,7 @@ from desktop.app.runs import recent_runs
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.widgets.monitor import PatientMonitor
+from desktop.gui.widgets.report_export import ReportExport
 from desktop.journal import RowStatus, RowTask, RunRecord
 from desktop.report.changes import cell_object, state_changes
 
@@ -66,6 +67,7 @@ class ReviewPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Read the runs from the journal again")
         self.refresh_button.clicked.connect(self.refresh)
+        self.report_export = ReportExport(context)
         self.rows_list = QListWidget()
         self.rows_list.setToolTip("Rows this run completed; ✓ marks rows you accepted")
         self.rows_list.currentRowChanged.connect(self._row_chosen)
@@ -96,6 +98,7 @@ class ReviewPanel(QWidget):
         top.addWidget(QLabel("Run:"))
         top.addWidget(self.run_box, 1)
         top.addWidget(self.refresh_button)
+        top.addWidget(self.report_export)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +145,7 @@ class ReviewPanel(QWidget):
             self.run_box.setCurrentIndex(index)
             self._run_chosen(index)
         else:
+            self.report_export.set_run(None)
             self.status_label.setText("No run has produced results yet.")
 
     def show_run(self, run_id: str) -> None:
@@ -161,6 +165,7 @@ class ReviewPanel(QWidget):
 
     def _run_chosen(self, _index: int) -> None:
         run_id = self.current_run_id()
+        self.report_export.set_run(run_id)
         if run_id:
             self.show_run(run_id)
 
