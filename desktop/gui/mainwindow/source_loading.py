@@ -86,9 +86,9 @@ class SourceLoading(WindowBase):
         """Open a source in the background and show its rows (or its cached copy when unreachable)."""
         self._source_text = text
         tab = scenario_tab or self.context.settings.scenario_tab
-        journal = self.context.journal
+        journal, opener = self.context.journal, self.context.opener
         self.work.start(
-            "Opening", lambda _ctx: load_source(text, tab, journal), on_result=self._source_loaded
+            "Opening", lambda _ctx: load_source(opener, text, tab, journal), on_result=self._source_loaded
         )
 
     def retry(self) -> None:
