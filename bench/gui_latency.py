@@ -55,6 +55,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.01, help="seconds per fake reply")
+    parser.add_argument("--trace", type=float, default=0.0, metavar="MS",
+                        help="also sample the GUI thread and print what ran during each stall over MS")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv)
     install_gui_thread_collector(app)
@@ -75,6 +77,12 @@ def main() -> int:
         side.controller.finished.connect(ended.append)
         meter = StallMeter()
         meter.start()
+        tracer = None
+        if args.trace:
+            from bench.stall_trace import StallTracer
+
+            tracer = StallTracer()
+            tracer.start()
         started = time.perf_counter()
         side.run_panel.start_button.click()
         loop = QEventLoop()
@@ -82,6 +90,9 @@ def main() -> int:
         QTimer.singleShot(600_000, loop.quit)
         loop.exec()
         meter.stop()
+        if tracer is not None:
+            tracer.stop()
+            print(tracer.report(args.trace))
         seconds = time.perf_counter() - started
         statuses = {entry.status for entry in window.model.entries()}
         window.close()
