@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
@@ -58,6 +59,8 @@ _SEVERITY_COLOURS = {
 _SCORE_MAX = 130
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+#: How long run news for rows is gathered before the table shows it.
+STATUS_BATCH_MS = 100
 
 
 class RowEntry(NamedTuple):
@@ -83,6 +86,17 @@ class RunInfo(NamedTuple):
     status: str
     cost: float
     when: str
+
+def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted positions as (first, last) blocks of adjacent numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    blocks: list[tuple[int, int]] = []
+    for pos in sorted(positions):
+        if blocks and pos == blocks[-1][1] + 1:
+            blocks[-1] = (blocks[-1][0], pos)
+        else:
+            blocks.append((pos, pos))
+    return blocks
+
 
 def entry_for(scenario: Scenario) -> RowEntry:
     """A fresh, not-yet-validated entry for a scenario."""
@@ -129,6 +143,11 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._entries: list[RowEntry] = []
         self._position: dict[int, int] = {}  # sheet row number -> model row
+        self._pending_status: dict[int, str] = {}  # sheet row -> run status not shown yet
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(STATUS_BATCH_MS)
+        self._status_timer.timeout.connect(self.flush_row_status)
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -171,6 +190,8 @@ class RowsModel(QAbstractTableModel):
 
     def set_run_info(self, info: Mapping[int, RunInfo]) -> None:
         """Store each row's latest run status, cost and time; rows not named show "Not run"."""
+        self._status_timer.stop()
+        self._pending_status.clear()  # the journal's word is newer than any news still gathered
         changed = False
         for pos, entry in enumerate(self._entries):
             run = info.get(entry.row)
@@ -187,15 +208,34 @@ class RowsModel(QAbstractTableModel):
 
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
-        never run before costs $0 so far); only that row is repainted."""
-        pos = self._position.get(sheet_row)
-        if pos is None:
+        never run before costs $0 so far).
+
+        News is gathered for ``STATUS_BATCH_MS`` and then shown at once, one repaint per block of
+        adjacent rows: a run sends a few events per row, and announcing each to the view (and the
+        filter proxy behind it) cost the GUI thread more than the events were worth.
+        """
+        if sheet_row not in self._position:
             return
-        entry = self._entries[pos]
-        new = entry._replace(status=status, cost=entry.cost or 0.0)
-        if new != entry:
-            self._entries[pos] = new
-            self.dataChanged.emit(self.index(pos, COL_STATUS), self.index(pos, COL_LAST_RUN))
+        self._pending_status[sheet_row] = status
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+
+    def flush_row_status(self) -> None:
+        """Show the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
+        self._status_timer.stop()
+        pending, self._pending_status = self._pending_status, {}
+        changed: list[int] = []
+        for sheet_row, status in pending.items():
+            pos = self._position.get(sheet_row)
+            if pos is None:
+                continue
+            entry = self._entries[pos]
+            new = entry._replace(status=status, cost=entry.cost or 0.0)
+            if new != entry:
+                self._entries[pos] = new
+                changed.append(pos)
+        for first, last in _blocks(changed):
+            self.dataChanged.emit(self.index(first, COL_STATUS), self.index(last, COL_LAST_RUN))
 
     def clear(self) -> None:
         """Remove every row."""
@@ -209,11 +249,13 @@ class RowsModel(QAbstractTableModel):
 
     def entry_for_row(self, sheet_row: int) -> RowEntry | None:
         """The entry of a sheet row number, if loaded."""
+        self.flush_row_status()
         pos = self._position.get(sheet_row)
         return None if pos is None else self._entries[pos]
 
     def entries(self) -> Sequence[RowEntry]:
         """Every entry, in sheet order."""
+        self.flush_row_status()
         return tuple(self._entries)
 
     # --- Qt model API --------------------------------------------------------------------------
