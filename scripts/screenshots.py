@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
 
 CRITICAL_ROW = 19  # out-of-range values in the demo workbook (resources/demo/PLANTED.md)
 MISSING_ROW = 14  # missing required fields in the demo workbook
@@ -165,8 +165,8 @@ def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = Fals
 def shoot_all(out_dir: Path) -> int:
     """Every screen, with the demo workbook, a finished live run and a finished batch run."""
     from desktop.gui.app import ensure_application
-    from desktop.gui.settings_dialog import SettingsDialog
-    from desktop.gui.welcome import WelcomeDialog
+    from desktop.gui.dialogs.settings_dialog import SettingsDialog
+    from desktop.gui.dialogs.welcome import WelcomeDialog
     from tests.fakes.openai_server import FakeOpenAI
 
     with tempfile.TemporaryDirectory() as scratch, FakeOpenAI(api_key=API_KEY, seed=3) as fake:

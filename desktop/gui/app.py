@@ -9,10 +9,10 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
-from desktop.gui.gc_guard import install_gui_thread_collector
-from desktop.gui.main_window import MainWindow
-from desktop.gui.resume import offer_resume
-from desktop.gui.welcome import WelcomeDialog
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.gc_guard import install_gui_thread_collector
+from desktop.gui.run.resume import offer_resume
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.paths import APP_NAME, demo_workbook
 from desktop.settings import load_settings

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.rows_model import COL_SCORE
-from desktop.gui.tasks import run_task
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.workers import run_task
+from desktop.gui.rows.model import COL_SCORE
 from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 from tests.conftest import REPO_ROOT

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.rows_view import NO_ISSUES
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.rows.view import NO_ISSUES
 from desktop.journal import Journal
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.test_main_window import PLANTED_CRITICAL, OpenWindow
@@ -84,8 +84,8 @@ def test_selecting_rows_of_a_sorted_table_makes_one_range_per_run(qtbot: QtBot) 
     from PySide6.QtCore import Qt
 
     from desktop.domain.models import Scenario
-    from desktop.gui.rows_model import RowsModel
-    from desktop.gui.rows_view import RowsView
+    from desktop.gui.rows.model import RowsModel
+    from desktop.gui.rows.view import RowsView
 
     model = RowsModel()
     view = RowsView(model)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.run_controller import IDLE, PAUSED, RUNNING, STOPPING, RunController, controller_for
-from desktop.gui.run_work import prepare_live_run
+from desktop.app.runs import prepare_live_run
+from desktop.gui.run.controller import IDLE, PAUSED, RUNNING, STOPPING, RunController, controller_for
 from desktop.jobs.engine import ProgressSnapshot, RunOutcome
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI

@@ -13,9 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.run_controller import IDLE
-from desktop.gui.tasks import run_task
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.workers import run_task
+from desktop.gui.run.controller import IDLE
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI

@@ -6,7 +6,7 @@ import json
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.settings_dialog import SettingsDialog
+from desktop.gui.dialogs.settings_dialog import SettingsDialog
 from desktop.services import auth, secrets
 from desktop.settings import Settings, load_settings, settings_path
 from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeOAuth

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import CellChange
-from desktop.gui.change_preview import ChangePlan, ChangePreviewDialog
-from desktop.gui.main_window import MainWindow
-from desktop.gui.settings_dialog import SettingsDialog
-from desktop.gui.welcome import WelcomeDialog
+from desktop.gui.dialogs.settings_dialog import SettingsDialog
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.rows.change_preview import ChangePlan, ChangePreviewDialog
 from desktop.journal import RunKind
 from tests.gui.conftest import wait_idle
 

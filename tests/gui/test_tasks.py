@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from desktop.errors import CancelledError, InputError
-from desktop.gui.tasks import CancelToken, local_pool, run_task
+from desktop.gui.qt.workers import CancelToken, local_pool, run_task
 
 
 class Recorder:

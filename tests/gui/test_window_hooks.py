@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.about import AboutDialog
-from desktop.gui.main_window import MainWindow
+from desktop.gui.dialogs.about import AboutDialog
+from desktop.gui.mainwindow.window import MainWindow
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.run_helpers import fake_fixture  # noqa: F401

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
-from desktop.gui.tasks import TaskHandle, run_task
+from desktop.gui.qt.workers import TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
 from desktop.journal import Journal, RowTask

@@ -85,7 +85,7 @@ class WelcomeDialog(QDialog):
 
     def sign_in(self) -> None:
         """Run the Google sign-in off the GUI thread."""
-        from desktop.gui.tasks import run_task
+        from desktop.gui.qt.workers import run_task
         from desktop.services import auth
 
         self.sign_in_button.setEnabled(False)

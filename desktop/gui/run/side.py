@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from desktop.gui.batches_panel import BatchesPanel
 from desktop.gui.context import AppContext
-from desktop.gui.progress_panel import ProgressPanel
-from desktop.gui.rows_model import RowsModel
-from desktop.gui.run_controller import RunController, controller_for
-from desktop.gui.run_panel import RunPanel
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.run.batches_panel import BatchesPanel
+from desktop.gui.run.controller import RunController, controller_for
+from desktop.gui.run.panel import RunPanel
+from desktop.gui.run.progress_panel import ProgressPanel
 
 
 @dataclass(slots=True)

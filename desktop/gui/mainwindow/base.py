@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from desktop.domain.models import RowReport, Scenario
 from desktop.errors import SimBatchError, first_line
 from desktop.gui.context import AppContext
-from desktop.gui.rows_model import RowsModel
-from desktop.gui.rows_view import RowsView
-from desktop.gui.window_work import WindowWork
+from desktop.gui.mainwindow.status_work import WindowWork
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.rows.view import RowsView
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ APP_TITLE = "SimBatch"
 
 
 class WindowBase(QMainWindow):
-    """The shared state of the main window; :class:`desktop.gui.main_window.MainWindow` sets it up."""
+    """The shared state of the main window; :class:`desktop.gui.mainwindow.window.MainWindow` sets it up."""
 
     context: AppContext
     source: Source | None

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.runs import RunHistory, level_prefix, recent_runs, run_history
 from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
-from desktop.gui.run_controller import controller_for
-from desktop.gui.run_work import RunHistory, level_prefix, recent_runs, run_history
-from desktop.gui.tasks import local_pool, run_task
+from desktop.gui.qt.workers import local_pool, run_task
+from desktop.gui.run.controller import controller_for
 from desktop.jobs.engine import ProgressSnapshot
 from desktop.journal import RowStatus, RunRecord
 from desktop.journal.db import parse_iso

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
 
 
 def make_action(

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.runs import recent_runs
 from desktop.domain.vitals import parse_cell
 from desktop.gui.context import AppContext
-from desktop.gui.monitor import PatientMonitor
-from desktop.gui.run_work import recent_runs
-from desktop.gui.tasks import local_pool, run_task
+from desktop.gui.qt.workers import local_pool, run_task
+from desktop.gui.widgets.monitor import PatientMonitor
 from desktop.journal import RowStatus, RowTask, RunRecord
 
 REVIEWED = "reviewed"

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.runs import BatchSweep, list_batch_jobs, sweep_batches
 from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
-from desktop.gui.run_controller import controller_for
-from desktop.gui.run_work import BatchSweep, list_batch_jobs, sweep_batches
-from desktop.gui.tasks import TaskHandle, run_task
+from desktop.gui.qt.workers import TaskHandle, run_task
+from desktop.gui.run.controller import controller_for
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import BatchJobRecord
 from desktop.journal.db import parse_iso

@@ -21,10 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.cli_output import format_duration, format_rows
-from desktop.gui.context import AppContext
-from desktop.gui.run_controller import PAUSED, RUNNING, RunController, controller_for, what_to_do
-from desktop.gui.run_work import (
+from desktop.app.runs import (
     PreparedLive,
     RunEstimate,
     estimate_run,
@@ -32,7 +29,10 @@ from desktop.gui.run_work import (
     prepare_live_run,
     submit_batch_run,
 )
-from desktop.gui.tasks import TaskHandle, local_pool, run_task
+from desktop.cli_output import format_duration, format_rows
+from desktop.gui.context import AppContext
+from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
+from desktop.gui.run.controller import PAUSED, RUNNING, RunController, controller_for, what_to_do
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import RowStatus
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
 from desktop.errors import SimBatchError, first_line
-from desktop.gui.tasks import run_task
+from desktop.gui.qt.workers import run_task
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
 

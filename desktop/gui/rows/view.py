@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.models import IssueCode
 from desktop.domain.rowspec import format_row_spec, parse_row_spec
 from desktop.errors import UsageError
-from desktop.gui.rows_model import (
+from desktop.gui.rows.model import (
     CODES_ROLE,
     COL_LAST_RUN,
     COL_TITLE,

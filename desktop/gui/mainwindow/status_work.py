@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton
 
-from desktop.gui.tasks import TaskHandle, local_pool, run_task
+from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
 
 log = logging.getLogger(__name__)
 

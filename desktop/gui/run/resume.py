@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.runs import batch_runner, run_source
 from desktop.gui.context import AppContext
-from desktop.gui.run_controller import RunController, controller_for, what_to_do
-from desktop.gui.run_work import batch_runner, run_source
-from desktop.gui.tasks import run_task
+from desktop.gui.qt.workers import run_task
+from desktop.gui.run.controller import RunController, controller_for, what_to_do
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import Journal, RunKind, RunRecord
 from desktop.services.llm import LLMClient, from_settings

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.models import CellValue, RowReport, Scenario, Severity
-from desktop.gui.rows_model import OK, severity_icon
+from desktop.gui.rows.model import OK, severity_icon
 
 _SEVERITY_WORDS = {
     Severity.CRITICAL: "Critical",

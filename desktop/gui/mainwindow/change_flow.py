@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from desktop.app.rows import apply_changes, plan_defaults, reread_and_validate, undo_run, validate_rows
 from desktop.domain.models import CellChange, RowReport, Scenario
-from desktop.gui.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
-from desktop.gui.offline import apply_changes, plan_defaults, reread_and_validate, undo_run, validate_rows
-from desktop.gui.source_loading import SourceLoading
+from desktop.gui.mainwindow.source_loading import SourceLoading
+from desktop.gui.rows.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
 from desktop.journal import RunKind
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton, QStyle
 
+from desktop.app.rows import Loaded, latest_run_info, load_source
 from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
-from desktop.gui.offline import Loaded, latest_run_info, load_source
-from desktop.gui.rows_model import RunInfo
-from desktop.gui.window_base import APP_TITLE, WindowBase
+from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
+from desktop.gui.rows.model import RunInfo
 from desktop.settings import load_settings, save_settings
 
 log = logging.getLogger(__name__)

@@ -15,22 +15,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from desktop.gui import tasks
-from desktop.gui.about import AboutDialog, show_about
-from desktop.gui.change_flow import ChangeFlow
+from desktop.app.rows import Loaded
 from desktop.gui.context import AppContext
-from desktop.gui.detail_pane import DetailPane
-from desktop.gui.offline import Loaded
-from desktop.gui.resume import confirm_close
-from desktop.gui.review import ReviewPanel
-from desktop.gui.rows_model import RowsModel
-from desktop.gui.rows_view import RowsView
-from desktop.gui.run_side import install_run_side, show_row_status
-from desktop.gui.source_loading import OfflineBanner, summary_text
-from desktop.gui.welcome import WelcomeDialog
-from desktop.gui.window_actions import install_actions, update_actions
-from desktop.gui.window_base import APP_TITLE
-from desktop.gui.window_work import SHUTDOWN_WAIT_SECONDS, WindowWork
+from desktop.gui.dialogs.about import AboutDialog, show_about
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.actions import install_actions, update_actions
+from desktop.gui.mainwindow.base import APP_TITLE
+from desktop.gui.mainwindow.change_flow import ChangeFlow
+from desktop.gui.mainwindow.source_loading import OfflineBanner, summary_text
+from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
+from desktop.gui.qt import workers
+from desktop.gui.rows.detail_pane import DetailPane
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.rows.view import RowsView
+from desktop.gui.run.resume import confirm_close
+from desktop.gui.run.review import ReviewPanel
+from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.journal import Journal
 from desktop.settings import load_settings
 
@@ -146,7 +146,7 @@ class MainWindow(ChangeFlow):
     def open_settings(self) -> None:
         """Show the settings dialog; saved settings apply to the next action."""
         # Imported here: it loads the Google sign-in libraries, which starting the app does not need.
-        from desktop.gui.settings_dialog import SettingsDialog
+        from desktop.gui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.context.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -190,7 +190,7 @@ class MainWindow(ChangeFlow):
             return
         self.work.shutdown()
         self.run_side.stop()
-        if not tasks.drain(SHUTDOWN_WAIT_SECONDS):
+        if not workers.drain(SHUTDOWN_WAIT_SECONDS):
             log.warning("Background work was still running when the window closed.")
         if self.source is not None:
             self.source.close()
