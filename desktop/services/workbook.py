@@ -22,10 +22,10 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-from desktop.demo import demo_copy_path, is_installed_file
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue, to_cell_value
 from desktop.errors import InputError
+from desktop.paths import demo_copy_path, is_installed_file
 from desktop.services.grid import (
     Grid,
     cell_at,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop.app.demo import open_demo_copy
 from desktop.cli import main
-from desktop.demo import open_demo_copy
 from tests.conftest import DEMO_WORKBOOK, resources_changes, resources_state
 from tests.fakes.openai_server import FakeOpenAI
 from tests.integration.live_helpers import API_KEY, changed_cells, snapshot

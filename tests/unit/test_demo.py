@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import demo
+from desktop.app import demo
 from desktop.errors import InputError
 from desktop.paths import demo_workbook
 from desktop.services.source import CellRef

@@ -14,17 +14,11 @@ import shutil
 from pathlib import Path
 
 from desktop.errors import InputError
-from desktop.paths import data_home, demo_workbook, resources_dir
+from desktop.paths import demo_copy_path, demo_workbook
 
 log = logging.getLogger(__name__)
 
-_DEMO_FOLDER = "demo"
 _BEFORE_RESET = "scenarios.before-reset.xlsx"
-
-
-def demo_copy_path() -> Path:
-    """Where the user's copy of the demo workbook lives (it may not exist yet)."""
-    return data_home() / _DEMO_FOLDER / demo_workbook().name
 
 
 def open_demo_copy() -> Path:
@@ -70,14 +64,6 @@ def is_demo_copy(source: str | Path | None) -> bool:
 def is_shipped_demo(source: str | Path | None) -> bool:
     """True when ``source`` names the demo workbook shipped with SimBatch."""
     return _same_file(source, demo_workbook())
-
-
-def is_installed_file(path: str | Path) -> bool:
-    """True when ``path`` lies inside the shipped resources folder (which SimBatch never changes)."""
-    try:
-        return Path(path).expanduser().resolve().is_relative_to(resources_dir().resolve())
-    except OSError:
-        return False
 
 
 def _copy_shipped(target: Path) -> None:
