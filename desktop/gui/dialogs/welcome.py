@@ -1,4 +1,4 @@
-"""First start: open the bundled demo workbook, an .xlsx file, or a Google Sheet from its link."""
+"""First start: open a copy of the demo workbook, an .xlsx file, or a Google Sheet from its link."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.demo import open_demo_copy
 from desktop.errors import InputError, first_line
-from desktop.paths import demo_workbook
 
 
 class WelcomeDialog(QDialog):
@@ -30,8 +30,10 @@ class WelcomeDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.demo_button = QPushButton("Open the &demo workbook")
-        self.demo_button.setToolTip("A small workbook of example scenarios, to try things safely")
-        self.demo_button.clicked.connect(lambda: self.choose(str(demo_workbook())))
+        self.demo_button.setToolTip(
+            "Your own copy of a small workbook of example scenarios, to try things safely"
+        )
+        self.demo_button.clicked.connect(self.choose_demo)
         self.file_button = QPushButton("Open an Excel &workbook (.xlsx)…")
         self.file_button.setToolTip("Pick a workbook on this computer")
         self.file_button.clicked.connect(self.choose_file)
@@ -64,6 +66,15 @@ class WelcomeDialog(QDialog):
         """Accept the dialog with this source."""
         self.choice = text
         self.accept()
+
+    def choose_demo(self) -> None:
+        """Accept with the user's copy of the demo workbook (made first when there is none)."""
+        try:
+            copy = open_demo_copy()
+        except (OSError, InputError) as exc:
+            self.message.setText(first_line(exc, "The demo workbook could not be copied."))
+            return
+        self.choose(str(copy))
 
     def choose_file(self) -> None:
         """Ask for an .xlsx file."""

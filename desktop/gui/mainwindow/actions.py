@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from desktop.gui.mainwindow.demo_actions import open_demo, reset_demo, undo_demo_reset, update_demo_actions
+
 if TYPE_CHECKING:
     from desktop.gui.mainwindow.window import MainWindow
 
@@ -48,6 +50,18 @@ def install_actions(window: MainWindow) -> None:
     window.open_sheet_action = make_action(
         window, "Open Google Sheet…", "Ctrl+Shift+O",
         "Open a Google Sheet from its link (Ctrl+Shift+O)", window.choose_sheet,
+    )
+    window.open_demo_action = make_action(
+        window, "Open the demo workbook", None,
+        "Open your own copy of the demo workbook, to try things safely", lambda: open_demo(window),
+    )
+    window.reset_demo_action = make_action(
+        window, "Reset demo…", None,
+        "Put back a fresh copy of the demo workbook (asked first; can be undone)", lambda: reset_demo(window),
+    )
+    window.undo_demo_reset_action = make_action(
+        window, "Undo demo reset", None,
+        "Bring back the demo workbook as it was before the last reset", lambda: undo_demo_reset(window),
     )
     window.validate_action = make_action(
         window, "Validate", "Ctrl+Shift+V", "Check every row's vitals (F5)", window.validate
@@ -105,7 +119,10 @@ def _install_toolbar(window: MainWindow) -> None:
 def _install_menus(window: MainWindow) -> None:
     menus = window.menuBar()
     file_menu = menus.addMenu("&File")
-    for action in (window.open_action, window.open_sheet_action, window.settings_action):
+    for action in (window.open_action, window.open_sheet_action, window.open_demo_action):
+        file_menu.addAction(action)
+    file_menu.addSeparator()
+    for action in (window.reset_demo_action, window.undo_demo_reset_action, window.settings_action):
         file_menu.addAction(action)
     file_menu.addSeparator()
     quit_action = make_action(window, "Quit", QKeySequence.StandardKey.Quit, "Close SimBatch", window.close)
@@ -143,3 +160,4 @@ def update_actions(window: MainWindow) -> None:
     window.undo_action.setEnabled(writable and bool(window.undo_stack))
     window.cancel_action.setEnabled(busy)
     window.banner.retry_button.setEnabled(not busy)
+    update_demo_actions(window)

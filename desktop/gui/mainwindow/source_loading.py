@@ -14,6 +14,7 @@ from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
+from desktop.gui.mainwindow.demo_actions import show_demo_note
 from desktop.gui.rows.model import RunInfo
 from desktop.settings import load_settings, save_settings
 
@@ -107,6 +108,7 @@ class SourceLoading(WindowBase):
         self.setWindowTitle(f"{APP_TITLE} — {name}")
         self.source_label.setText(name)
         self.source_label.setToolTip(loaded.locator)
+        show_demo_note(self.source_label, self.statusBar(), loaded.locator)
         if loaded.offline:
             self.banner.show_offline(loaded)
         else:

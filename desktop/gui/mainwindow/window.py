@@ -44,6 +44,9 @@ class MainWindow(ChangeFlow):
 
     open_action: QAction
     open_sheet_action: QAction
+    open_demo_action: QAction
+    reset_demo_action: QAction
+    undo_demo_reset_action: QAction
     validate_action: QAction
     autofix_action: QAction
     defaults_action: QAction
@@ -97,6 +100,7 @@ class MainWindow(ChangeFlow):
         self.review = ReviewPanel(self.context)
         self.tabs.addTab(self.review, "Review")
         self.run_side.on_run_ended(self._run_ended)
+        self.run_side.controller.state_changed.connect(lambda _state: self._update_actions())
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
