@@ -297,6 +297,28 @@ def require_openai_key() -> str:
     return key
 
 
+#: Sent as the key to another OpenAI-compatible server when none is stored: a local model server
+#: needs none, but the client library will not send a request without one.
+NO_KEY = "no-key-needed"
+
+
+def is_openai(base_url: str) -> bool:
+    """True when ``base_url`` is OpenAI's own API (which needs a key), not another compatible server."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "openai.com" or host.endswith(".openai.com")
+
+
+def api_key_for(base_url: str) -> str:
+    """The key to send to ``base_url``: the stored one; OpenAI's API without one raises ``AuthError``,
+    another server (a local model) gets ``NO_KEY``."""
+    key = get_openai_key()
+    if key:
+        return key
+    if is_openai(base_url):
+        return require_openai_key()
+    return NO_KEY
+
+
 def resolve_base_url(configured: str | None) -> str:
     """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default."""
     for candidate in (configured, os.environ.get("OPENAI_BASE_URL")):
@@ -313,9 +335,10 @@ def from_settings(
     timeout: float = 60.0,
 ) -> LLMClient:
     """A client configured from the user's settings, the environment and the keyring."""
+    base_url = resolve_base_url(settings.openai_base_url)
     return LLMClient(
-        resolve_base_url(settings.openai_base_url),
-        require_openai_key(),
+        base_url,
+        api_key_for(base_url),
         settings.model,
         limiter=limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute),
         retry=retry or RetryPolicy(),

@@ -21,25 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
-from desktop.errors import SimBatchError, first_line
+from desktop.errors import first_line
 from desktop.gui.qt.workers import run_task
+from desktop.gui.widgets.connection_test import start_connection_test
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
-
-SAMPLE = Scenario(
-    row=3, case_id="TEST-1", title="Connection test: healthy adult", vitals={"Initial_Vitals": None}
-)
-
-
-def test_openai(settings: Settings) -> str:
-    """Send one tiny request with the saved key and settings (worker thread); "OK" or raises."""
-    from desktop.services.llm import from_settings
-
-    client = from_settings(settings, timeout=30.0)
-    client.generate(SAMPLE, ["Initial_Vitals"])
-    return "OK — the endpoint answered and the key was accepted."
 
 
 class SettingsDialog(QDialog):
@@ -254,18 +241,8 @@ class SettingsDialog(QDialog):
         settings = self._collect_storing_key(self.test_label)
         if settings is None:
             return
-        self.test_button.setEnabled(False)
-        self.test_label.setText("Testing…")
-        run_task(test_openai, settings, on_result=self._tested, on_error=self._test_failed)
+        start_connection_test(settings, self.test_button, self.test_label)
 
-    def _tested(self, message: str) -> None:
-        self.test_button.setEnabled(True)
-        self.test_label.setText(message)
-
-    def _test_failed(self, error: BaseException) -> None:
-        self.test_button.setEnabled(True)
-        text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
-        self.test_label.setText(first_line(text, "The test failed."))
 
     # --- Google -----------------------------------------------------------------------------------
 
