@@ -25,6 +25,8 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
+from desktop.gui.mainwindow.actions import Action  # noqa: E402
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
@@ -112,7 +114,7 @@ def _open_validated(workbook: Path) -> MainWindow:
     window.resize(*SIZE)
     window.show()
     wait_for(lambda: not window.busy, what="the workbook to open")
-    window.validate_action.trigger()
+    window.action_map[Action.VALIDATE].trigger()
     wait_for(lambda: window.reports is not None and not window.busy, what="validation")
     window.select_row(CRITICAL_ROW)
     return window
@@ -185,9 +187,9 @@ def shoot_all(out_dir: Path) -> int:
         save(window, out_dir, "main_window")
 
         window.rows_view.select_rows(FIX_ROWS)
-        _save_preview(window, window.autofix_action, out_dir, "autofix_preview")
+        _save_preview(window, window.action_map[Action.AUTOFIX], out_dir, "autofix_preview")
         window.select_row(MISSING_ROW)
-        _save_preview(window, window.defaults_action, out_dir, "defaults_preview")
+        _save_preview(window, window.action_map[Action.DEFAULTS], out_dir, "defaults_preview")
 
         dialog = SettingsDialog(window.context.settings, window)
         dialog.show()
@@ -238,7 +240,7 @@ def shoot_all(out_dir: Path) -> int:
         window.review.rows_list.setCurrentRow(min(2, window.review.rows_list.count() - 1))
         save(window, out_dir, "review")
 
-        window.about_action.trigger()
+        window.action_map[Action.ABOUT].trigger()
         assert window.about_dialog is not None
         save(window.about_dialog, out_dir, "about")
         window.about_dialog.close()

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.auth.credentials import AnonymousCredentials
-from google.auth.credentials import Credentials as BaseCredentials
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
@@ -225,15 +223,6 @@ def refresh_failure(exc: RefreshError) -> AuthError:
         forget_credentials()
         return AuthError(EXPIRED)
     return AuthError("Google refused to renew your sign-in; please sign in again (simbatch login).")
-
-
-def sheets_credentials(endpoint: str) -> BaseCredentials:
-    """Anonymous credentials for a loopback test server, else the signed-in user's credentials."""
-    from desktop.services.sheets import is_loopback
-
-    if is_loopback(endpoint):
-        return AnonymousCredentials()
-    return load_credentials()
 
 
 # ----------------------------------------------------------------------------- sign-out, status

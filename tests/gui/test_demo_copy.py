@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.app.demo import open_demo_copy
+from desktop.gui.mainwindow.actions import Action
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.journal import RunKind
 from desktop.paths import demo_copy_path, demo_workbook
@@ -30,7 +31,7 @@ def _demo_window(qtbot: QtBot, open_window: Callable[[str | Path], MainWindow]) 
     other.write_bytes(demo_workbook().read_bytes())
     window = open_window(other)
     wait_idle(qtbot, window)
-    window.open_demo_action.trigger()
+    window.action_map[Action.OPEN_DEMO].trigger()
     qtbot.waitUntil(lambda: window.context.locator == str(demo_copy_path()), timeout=TIMEOUT_MS)
     wait_idle(qtbot, window)
     return window
@@ -44,25 +45,25 @@ def test_reset_demo_asks_first_puts_a_fresh_copy_back_and_can_be_undone(
     row = next(iter(window.scenarios))
     XlsxSource(copy).write_cells({CellRef(row, "Initial_Vitals"): VITALS})
     changed = copy.read_bytes()
-    assert window.reset_demo_action.isEnabled() and not window.undo_demo_reset_action.isEnabled()
+    assert window.action_map[Action.RESET_DEMO].isEnabled() and not window.action_map[Action.UNDO_DEMO_RESET].isEnabled()
 
     message_boxes.answer = QMessageBox.StandardButton.Cancel
-    window.reset_demo_action.trigger()
+    window.action_map[Action.RESET_DEMO].trigger()
     assert [kind for kind, _ in message_boxes.shown] == ["question"]
     assert copy.read_bytes() == changed  # cancelled: nothing happened
 
     message_boxes.answer = QMessageBox.StandardButton.Yes
-    window.reset_demo_action.trigger()
+    window.action_map[Action.RESET_DEMO].trigger()
     assert copy.read_bytes() == demo_workbook().read_bytes()
     assert "fresh again" in window.statusBar().currentMessage()
     wait_idle(qtbot, window)
     assert window.context.locator == str(copy) and window.model.rowCount() > 0
-    assert window.undo_demo_reset_action.isEnabled()
+    assert window.action_map[Action.UNDO_DEMO_RESET].isEnabled()
 
-    window.undo_demo_reset_action.trigger()
+    window.action_map[Action.UNDO_DEMO_RESET].trigger()
     assert copy.read_bytes() == changed
     wait_idle(qtbot, window)
-    assert not window.undo_demo_reset_action.isEnabled()
+    assert not window.action_map[Action.UNDO_DEMO_RESET].isEnabled()
     assert window.scenarios[row].vitals["Initial_Vitals"] is not None
 
 
@@ -77,7 +78,7 @@ def test_no_run_from_the_window_touches_a_file_under_resources(
     settings.requests_per_minute, settings.tokens_per_minute = 100_000, 100_000_000
     window.run_side.batches_panel.timer.setInterval(200)
 
-    for action in (window.autofix_action, window.defaults_action):  # preview, then Apply
+    for action in (window.action_map[Action.AUTOFIX], window.action_map[Action.DEFAULTS]):  # preview, then Apply
         window.table.clearSelection()
         action.trigger()
         qtbot.waitUntil(lambda: window.preview is not None, timeout=TIMEOUT_MS)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.gui.mainwindow.actions import Action
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.rows.view import NO_ISSUES
 from desktop.journal import Journal
@@ -74,8 +75,9 @@ def test_unreachable_sheet_shows_the_cached_copy_offline(
     assert window.banner.isVisibleTo(window)
     assert window.banner_label.text().startswith("Offline — showing the copy from ")
     assert window.model.rowCount() == len(rows)
-    assert not window.defaults_action.isEnabled() and not window.autofix_action.isEnabled()
-    assert window.validate_action.isEnabled()
+    assert not window.action_map[Action.DEFAULTS].isEnabled()
+    assert not window.action_map[Action.AUTOFIX].isEnabled()
+    assert window.action_map[Action.VALIDATE].isEnabled()
     assert message_boxes.shown == []
     window.close()
 

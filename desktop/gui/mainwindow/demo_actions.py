@@ -53,7 +53,7 @@ def show_demo_note(label: QLabel, status: QStatusBar, locator: str) -> bool:
 
 def reset_demo(window: MainWindow) -> None:
     """Ask, then replace the demo copy by a fresh one (the replaced copy is kept for Undo demo reset)."""
-    if window.run_side.controller.active and demo.is_demo_copy(window.context.locator):
+    if window.window_state().demo_running:
         QMessageBox.information(window, APP_TITLE, "Wait for the run on the demo workbook to end first.")
         return
     answer = QMessageBox.question(
@@ -74,15 +74,6 @@ def undo_demo_reset(window: MainWindow) -> None:
     _replace(window, demo.undo_reset_demo, "Your demo workbook is back as it was before the reset.")
 
 
-def update_demo_actions(window: MainWindow) -> None:
-    """Reset and its undo only when there is something to reset or put back, and nothing runs on it."""
-    idle = not window.busy and not (
-        window.run_side.controller.active and demo.is_demo_copy(window.context.locator)
-    )
-    window.open_demo_action.setEnabled(not window.busy)
-    window.reset_demo_action.setEnabled(idle and demo.demo_copy_path().exists())
-    window.undo_demo_reset_action.setEnabled(idle and demo.can_undo_reset())
-
 
 def _replace(window: MainWindow, step: Callable[[], Path], done: str) -> None:
     try:
@@ -90,7 +81,7 @@ def _replace(window: MainWindow, step: Callable[[], Path], done: str) -> None:
     except (OSError, InputError) as exc:
         window.show_error("Resetting the demo workbook", _as_input_error(exc))
         return
-    update_demo_actions(window)
+    window._update_actions()
     if demo.is_demo_copy(window.context.locator) or window.context.locator is None:
         window.open_source(str(copy))
     window.statusBar().showMessage(done, NOTE_MS)

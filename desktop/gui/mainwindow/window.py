@@ -1,9 +1,9 @@
 """The main window: rows on the left, a tab per task on the right (details, run, progress, batch
 jobs, review), the actions in a toolbar and menus, and the progress of any long action below.
 
-It is assembled from parts of one job each: :mod:`window_work` (background work and its progress),
+It is assembled from parts of one job each: :mod:`status_work` (background work and its progress),
 :mod:`source_loading` (opening, offline banner, summary), :mod:`change_flow` (validate, auto-fix,
-defaults, undo), :mod:`window_actions` (actions, menus, shortcuts) and :mod:`run_side` (the run tabs).
+defaults, undo), :mod:`actions` (actions, menus, shortcuts) and :mod:`desktop.gui.run.side` (the run tabs).
 """
 
 from __future__ import annotations
@@ -15,13 +15,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.app.demo import can_undo_reset, is_demo_copy
 from desktop.app.rows import Loaded
 from desktop.gui.context import AppContext
 from desktop.gui.dialogs.about import AboutDialog, show_about
 from desktop.gui.dialogs.welcome import WelcomeDialog
-from desktop.gui.mainwindow.actions import install_actions, update_actions
+from desktop.gui.mainwindow.actions import (
+    Action,
+    WindowState,
+    build_actions,
+    enable_actions,
+    install_menus,
+    install_toolbar,
+)
 from desktop.gui.mainwindow.base import APP_TITLE
 from desktop.gui.mainwindow.change_flow import ChangeFlow
+from desktop.gui.mainwindow.demo_actions import open_demo, reset_demo, undo_demo_reset
 from desktop.gui.mainwindow.source_loading import OfflineBanner, summary_text
 from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
 from desktop.gui.qt import workers
@@ -32,6 +41,7 @@ from desktop.gui.run.resume import confirm_close
 from desktop.gui.run.review import ReviewPanel
 from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.journal import Journal
+from desktop.paths import demo_copy_path
 from desktop.settings import load_settings
 
 __all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
@@ -41,21 +51,6 @@ log = logging.getLogger(__name__)
 
 class MainWindow(ChangeFlow):
     """One open source: its rows, the selected row's details, the run side and the review."""
-
-    open_action: QAction
-    open_sheet_action: QAction
-    open_demo_action: QAction
-    reset_demo_action: QAction
-    undo_demo_reset_action: QAction
-    validate_action: QAction
-    autofix_action: QAction
-    defaults_action: QAction
-    undo_action: QAction
-    cancel_action: QAction
-    settings_action: QAction
-    review_action: QAction
-    about_action: QAction
-    tab_actions: list[QAction]
 
     def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,7 +105,24 @@ class MainWindow(ChangeFlow):
         self.setCentralWidget(splitter)
 
         self._make_status_bar()
-        install_actions(self)
+        self.action_map: dict[Action, QAction] = build_actions(self, {
+            Action.OPEN: self.choose_workbook,
+            Action.OPEN_SHEET: self.choose_sheet,
+            Action.OPEN_DEMO: lambda: open_demo(self),
+            Action.RESET_DEMO: lambda: reset_demo(self),
+            Action.UNDO_DEMO_RESET: lambda: undo_demo_reset(self),
+            Action.VALIDATE: self.validate,
+            Action.AUTOFIX: self.auto_fix,
+            Action.DEFAULTS: self.add_defaults,
+            Action.UNDO: self.undo,
+            Action.CANCEL: self.cancel,
+            Action.SETTINGS: self.open_settings,
+            Action.REVIEW: lambda: self.tabs.setCurrentWidget(self.review),
+            Action.ABOUT: self.show_about,
+            Action.QUIT: self.close,
+        })
+        install_toolbar(self, self.action_map)
+        self.tab_actions = install_menus(self, self.action_map, self.tabs)
         self.setWindowTitle(APP_TITLE)
         self.resize(1280, 760)
         self._update_actions()
@@ -130,8 +142,22 @@ class MainWindow(ChangeFlow):
         self.progress_bar = self.work.progress_bar
         self.cancel_button = self.work.cancel_button
 
+    def window_state(self) -> WindowState:
+        """The one value the actions are enabled from."""
+        return WindowState(
+            busy=self.busy,
+            has_rows=bool(self.scenarios),
+            can_write=self.context.can_write,
+            can_undo=bool(self.undo_stack),
+            demo_exists=demo_copy_path().exists(),
+            can_undo_demo_reset=can_undo_reset(),
+            demo_running=self.run_side.controller.active and is_demo_copy(self.context.locator),
+        )
+
     def _update_actions(self) -> None:
-        update_actions(self)
+        state = self.window_state()
+        enable_actions(self.action_map, state)
+        self.banner.retry_button.setEnabled(not state.busy)
 
     def show_about(self) -> None:
         """Open the About dialog (version, licence, bundled components)."""
