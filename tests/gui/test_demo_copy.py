@@ -45,7 +45,8 @@ def test_reset_demo_asks_first_puts_a_fresh_copy_back_and_can_be_undone(
     row = next(iter(window.scenarios))
     XlsxSource(copy).write_cells({CellRef(row, "Initial_Vitals"): VITALS})
     changed = copy.read_bytes()
-    assert window.action_map[Action.RESET_DEMO].isEnabled() and not window.action_map[Action.UNDO_DEMO_RESET].isEnabled()
+    actions = window.action_map
+    assert actions[Action.RESET_DEMO].isEnabled() and not actions[Action.UNDO_DEMO_RESET].isEnabled()
 
     message_boxes.answer = QMessageBox.StandardButton.Cancel
     window.action_map[Action.RESET_DEMO].trigger()
@@ -78,7 +79,8 @@ def test_no_run_from_the_window_touches_a_file_under_resources(
     settings.requests_per_minute, settings.tokens_per_minute = 100_000, 100_000_000
     window.run_side.batches_panel.timer.setInterval(200)
 
-    for action in (window.action_map[Action.AUTOFIX], window.action_map[Action.DEFAULTS]):  # preview, then Apply
+    for kind in (Action.AUTOFIX, Action.DEFAULTS):  # preview, then Apply
+        action = window.action_map[kind]
         window.table.clearSelection()
         action.trigger()
         qtbot.waitUntil(lambda: window.preview is not None, timeout=TIMEOUT_MS)
