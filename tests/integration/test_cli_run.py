@@ -94,9 +94,18 @@ def test_no_key_is_an_auth_error(
     fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")  # OpenAI's own API: refused before any request is sent
     assert main(["run", "--source", str(demo_copy), "--rows", "3"]) == 3
     assert "No OpenAI API key is set" in capsys.readouterr().err
-    assert fake.chat_requests(None) == []
+
+
+def test_another_server_that_wants_a_key_says_so(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")  # a local server may need none; this one does
+    assert main(["run", "--source", str(demo_copy), "--rows", "3-5", "--overwrite"]) == 3
+    assert "asks for an API key" in capsys.readouterr().err
+    assert {r.status for r in fake.chat_requests(None)} == {401}
 
 
 def test_successful_run_leaves_no_secret(
