@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
 from desktop.gui.rows.model import (
+    COL_CASE,
     COL_ISSUES,
     COL_ROW,
     COL_SCORE,
@@ -152,10 +153,17 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     fresh = [Scenario(row=s.row, case_id=s.case_id, title=f"Renamed {s.row}") for s in _scenarios(3)]
     model.set_scenarios(fresh, keep_run_info=True)
 
-    assert resets == [] and changed == [(0, 0, 2, model.columnCount() - 1)]
+    # the Row column is never announced (the sorted view would sort every row again); run columns stay
+    assert resets == [] and changed == [(0, COL_CASE, 2, COL_SEVERITY)]
     entry = model.entry_for_row(3)
     assert entry is not None and (entry.status, entry.cost) == ("COMPLETED", 0.002)
     assert entry.title == "Renamed 3" and entry.score is None  # new cells; validation is cleared
+
+    changed.clear()  # read again with reports: one announcement, only the rows that look different
+    model.set_scenarios(fresh, keep_run_info=True, reports={4: _report(4, 70, Severity.WARNING)})
+    assert changed == [(1, COL_CASE, 1, COL_SEVERITY)]
+    again = model.entry_for_row(4)
+    assert again is not None and again.score == 70 and again.title == "Renamed 4"
 
     model.set_scenarios(_scenarios(4), keep_run_info=True)  # a row was added: a full reset
     assert resets == [True]

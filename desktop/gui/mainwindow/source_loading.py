@@ -128,9 +128,7 @@ class SourceLoading(WindowBase):
         """Show freshly read rows; ``reread`` when they are the open source's rows read again."""
         self.scenarios = {s.row: s for s in scenarios}
         self.reports = reports
-        self.model.set_scenarios(scenarios, keep_run_info=reread)
-        if reports is not None:
-            self.model.set_reports(reports.values())
+        self.model.set_scenarios(scenarios, keep_run_info=reread, reports=reports)
         self.context.set_rows(scenarios, reports)
         self._refresh_summary()
         self._refresh_detail()

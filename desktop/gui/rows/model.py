@@ -61,6 +61,8 @@ _SCORE_MAX = 130
 ModelIndex = QModelIndex | QPersistentModelIndex
 #: How long run news for rows is gathered before the table shows it.
 STATUS_BATCH_MS = 100
+#: More blocks of changed rows than this are announced as one span.
+_MAX_BLOCKS = 20
 
 
 class RowEntry(NamedTuple):
@@ -151,28 +153,47 @@ class RowsModel(QAbstractTableModel):
 
     # --- loading -------------------------------------------------------------------------------
 
-    def set_scenarios(self, scenarios: Iterable[Scenario], *, keep_run_info: bool = False) -> None:
-        """Replace every row (validation results are cleared).
+    def set_scenarios(
+        self,
+        scenarios: Iterable[Scenario],
+        *,
+        keep_run_info: bool = False,
+        reports: Mapping[int, RowReport] | None = None,
+    ) -> None:
+        """Replace every row, with their validation ``reports`` when given (else not validated).
 
         With ``keep_run_info`` — the same source read again, e.g. after a run wrote to it — rows whose
         numbers are unchanged keep their status, cost and last run, and the rows are updated in place:
-        the view keeps its selection and scroll position, and no row flashes "Not run" until the run
-        information is read again.
+        the view keeps its selection and scroll position, no row flashes "Not run" until the run
+        information is read again, and only rows that look different are announced, without the Row
+        column (a change there would make the sorted view sort every row again).
         """
         entries = [entry_for(s) for s in scenarios]
+        if reports:
+            entries = [with_report(e, reports[e.row]) if e.row in reports else e for e in entries]
         if keep_run_info and [e.row for e in entries] == [e.row for e in self._entries]:
+            old_entries = self._entries
             self._entries = [
                 new._replace(status=old.status, cost=old.cost, last_run=old.last_run)
-                for new, old in zip(entries, self._entries, strict=True)
+                for new, old in zip(entries, old_entries, strict=True)
             ]
-            if self._entries:
-                last = self.index(len(self._entries) - 1, self.columnCount() - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
+            pairs = enumerate(zip(self._entries, old_entries, strict=True))
+            changed = [pos for pos, (new, old) in pairs if new != old]
+            self._announce(changed, COL_CASE, COL_SEVERITY)
             return
         self.beginResetModel()
         self._entries = entries
         self._position = {e.row: i for i, e in enumerate(self._entries)}
         self.endResetModel()
+
+    def _announce(self, positions: Sequence[int], first_column: int, last_column: int) -> None:
+        """One ``dataChanged`` per block of adjacent changed rows; one over them all when scattered
+        (each announcement costs the proxy and the view a pass of their own)."""
+        blocks = _blocks(positions)
+        if len(blocks) > _MAX_BLOCKS:
+            blocks = [(blocks[0][0], blocks[-1][1])]
+        for first, last in blocks:
+            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
 
     def set_reports(self, reports: Iterable[RowReport]) -> None:
         """Store validation reports for the rows they name; other rows keep what they had."""
@@ -192,7 +213,7 @@ class RowsModel(QAbstractTableModel):
         """Store each row's latest run status, cost and time; rows not named show "Not run"."""
         self._status_timer.stop()
         self._pending_status.clear()  # the journal's word is newer than any news still gathered
-        changed = False
+        changed: list[int] = []
         for pos, entry in enumerate(self._entries):
             run = info.get(entry.row)
             new = (
@@ -202,9 +223,8 @@ class RowsModel(QAbstractTableModel):
             )
             if new != entry:
                 self._entries[pos] = new
-                changed = True
-        if changed and self._entries:
-            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._entries) - 1, COL_LAST_RUN))
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_LAST_RUN)
 
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
@@ -234,8 +254,7 @@ class RowsModel(QAbstractTableModel):
             if new != entry:
                 self._entries[pos] = new
                 changed.append(pos)
-        for first, last in _blocks(changed):
-            self.dataChanged.emit(self.index(first, COL_STATUS), self.index(last, COL_LAST_RUN))
+        self._announce(changed, COL_STATUS, COL_LAST_RUN)
 
     def clear(self) -> None:
         """Remove every row."""
