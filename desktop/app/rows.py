@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.domain.rowspec import format_row_spec
@@ -85,8 +84,8 @@ def reread_and_validate(source: Source) -> tuple[list[Scenario], list[RowReport]
     return scenarios, validate_rows(scenarios)
 
 
-def plan_defaults(scenarios: Sequence[Scenario], progress: Callable[[Any], None]) -> list[CellChange]:
-    """The cell changes that clinical defaults would make (worker thread)."""
+def plan_defaults(scenarios: Sequence[Scenario], progress: Callable[[int, int], None]) -> list[CellChange]:
+    """The cell changes that clinical defaults would make; ``progress(done, total)`` every 200 rows."""
     from desktop.domain.defaults import apply_defaults
 
     changes: list[CellChange] = []
@@ -94,7 +93,7 @@ def plan_defaults(scenarios: Sequence[Scenario], progress: Callable[[Any], None]
     for done, scenario in enumerate(scenarios, start=1):
         changes.extend(apply_defaults(scenario).changes)
         if done % 200 == 0 or done == total:
-            progress((done, total))
+            progress(done, total)
     return changes
 
 

@@ -15,8 +15,8 @@ from desktop.gui.dialogs.welcome import WelcomeDialog
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.journal import RunStatus
 from desktop.services import secrets
-from desktop.services.llm import NO_KEY
 from desktop.settings import Settings, load_settings, settings_path
+from tests.fakes.openai_formats import FormatSupport
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog, wait_idle
 
@@ -26,8 +26,8 @@ KEY = "sk-first-run-0123456789abcdef"
 
 @pytest.fixture
 def local_server() -> Iterator[FakeOpenAI]:
-    """An OpenAI-compatible server that, like a local llama.cpp server, expects no real key."""
-    with FakeOpenAI(api_key=NO_KEY) as server:
+    """An OpenAI-compatible server that, like a local llama.cpp server, needs no key."""
+    with FakeOpenAI(require_key=False, formats=FormatSupport.llama_cpp()) as server:
         yield server
 
 
@@ -71,6 +71,7 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
     dialog.test_button.click()
     assert "for example http://" in dialog.test_label.text()
     dialog.url_edit.setText(local_server.base_url)
+    dialog.model_edit.setText("smollm2")
     dialog.test_button.click()
     qtbot.waitUntil(dialog.test_button.isEnabled, timeout=TIMEOUT_MS)
     assert dialog.test_label.text().startswith("OK — 127.0.0.1:")
@@ -79,7 +80,10 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
     with qtbot.waitSignal(window.run_side.controller.finished, timeout=TIMEOUT_MS) as finished:
         dialog.save_button.click()
     assert finished.args[0].status is RunStatus.COMPLETED
-    assert load_settings().openai_base_url == local_server.base_url.rstrip("/")
+    saved = load_settings()
+    assert (saved.llm_provider, saved.local_base_url, saved.local_model) == (
+        "local", local_server.base_url.rstrip("/"), "smollm2"
+    )
     assert secrets.get_openai_key() is None  # a local server needs no key, and none was stored
     assert message_boxes.shown == []
 
@@ -90,7 +94,7 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
 
 
 def test_the_openai_choice_keeps_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
-    dialog = ConnectModelDialog(Settings(openai_base_url="http://127.0.0.1:1/v1"))
+    dialog = ConnectModelDialog(Settings(llm_provider="local", local_model="smollm2"))
     qtbot.addWidget(dialog)
     assert dialog.local_choice.isChecked()  # a server was set before: shown first
     dialog.openai_choice.setChecked(True)
@@ -102,7 +106,7 @@ def test_the_openai_choice_keeps_the_key_in_the_keyring_only(qtbot: QtBot) -> No
     dialog.save_button.click()
     assert secrets.get_openai_key() == KEY
     assert KEY not in settings_path().read_text(encoding="utf-8")
-    assert load_settings().openai_base_url is None
+    assert load_settings().llm_provider == "openai"
 
 
 def test_a_batch_run_offers_openai_only(qtbot: QtBot) -> None:

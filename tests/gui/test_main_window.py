@@ -267,7 +267,8 @@ def test_closing_waits_for_background_work_before_closing_the_journal(qtbot: QtB
         time.sleep(0.5)  # still reading when the window closes
         seen.append(len(journal.list_runs()))
 
-    run_task(slow_read, window.context.journal, on_result=lambda _value: None, on_error=errors.append)
+    journal = window.context.journal
+    run_task(lambda _ctx: slow_read(journal), on_result=lambda _value: None, on_error=errors.append)
     window.close()
 
     assert seen == [0] and errors == []

@@ -117,7 +117,7 @@ def test_a_run_starts_while_the_shared_pool_is_full(
     window = _window(qtbot, open_window, demo_copy)
     release = threading.Event()
     pool = QThreadPool.globalInstance()
-    blockers = [run_task(release.wait, on_result=lambda _v: None, on_error=lambda _e: None)
+    blockers = [run_task(lambda _ctx: release.wait(), on_result=lambda _v: None, on_error=lambda _e: None)
                 for _ in range(pool.maxThreadCount())]
     try:
         qtbot.waitUntil(lambda: pool.activeThreadCount() >= pool.maxThreadCount(), timeout=TIMEOUT_MS)

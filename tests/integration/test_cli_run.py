@@ -94,15 +94,17 @@ def test_no_key_is_an_auth_error(
     fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
-    monkeypatch.delenv("OPENAI_BASE_URL")  # OpenAI's own API: refused before any request is sent
     assert main(["run", "--source", str(demo_copy), "--rows", "3"]) == 3
     assert "No OpenAI API key is set" in capsys.readouterr().err
+    assert fake.chat_requests(None) == []
 
 
-def test_another_server_that_wants_a_key_says_so(
-    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_a_local_server_that_wants_a_key_says_so(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
 ) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY")  # a local server may need none; this one does
+    settings = {"version": 2, "requests_per_minute": 100_000, "tokens_per_minute": 100_000_000,
+                "llm_provider": "local", "local_base_url": fake.base_url, "local_model": "gpt-4o-mini"}
+    (simbatch_home / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     assert main(["run", "--source", str(demo_copy), "--rows", "3-5", "--overwrite"]) == 3
     assert "asks for an API key" in capsys.readouterr().err
     assert {r.status for r in fake.chat_requests(None)} == {401}

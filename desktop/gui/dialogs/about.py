@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.errors import SimBatchError
+from desktop.org_config import config_source
 from desktop.paths import APP_NAME, resource
 
 #: SimBatch's own licence (pyproject ``license``).
@@ -90,6 +92,15 @@ def bundled_components() -> list[Component]:
     return found
 
 
+def settings_source() -> str:
+    """Where the settings come from (built-in defaults, the organisation file, the user's own), or
+    what is wrong with the organisation file."""
+    try:
+        return f"Settings: {config_source()}."
+    except SimBatchError as exc:
+        return str(exc)
+
+
 def about_text() -> str:
     """The headline of the dialog: name, version, licence and what the app is for."""
     return (
@@ -119,6 +130,9 @@ class AboutDialog(QDialog):
         head = QHBoxLayout()
         head.addWidget(icon_label)
         head.addWidget(self.text_label, 1)
+        self.source_label = QLabel(settings_source())
+        self.source_label.setWordWrap(True)
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         components = bundled_components()
         self.table = QTableWidget(len(components), 3)
@@ -138,6 +152,7 @@ class AboutDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        layout.addWidget(self.source_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         self.resize(560, 480)

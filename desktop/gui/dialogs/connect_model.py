@@ -47,10 +47,11 @@ class ConnectModelDialog(QDialog):
         self.key_edit.setToolTip("Your OpenAI API key. It is kept in the system keyring, never in a file.")
         self.local_choice = QRadioButton("A &local model server (your scenarios stay on your network)")
         self.local_choice.setToolTip("Any OpenAI-compatible server: llama.cpp, LM Studio, Ollama, vLLM…")
-        self.url_edit = QLineEdit(self.settings.openai_base_url or "")
+        self.url_edit = QLineEdit(self.settings.local_base_url)
         self.url_edit.setPlaceholderText(LOCAL_SERVER_EXAMPLE)
         self.url_edit.setToolTip("The server's address, ending in /v1")
-        self.model_edit = QLineEdit(self.settings.model)
+        self.model_edit = QLineEdit(self.settings.local_model)
+        self.model_edit.setPlaceholderText("e.g. smollm2, llama3.2")
         self.model_edit.setToolTip("The model name as the server knows it")
         self.local_choice.setEnabled(allow_local)
         if not allow_local:
@@ -58,7 +59,7 @@ class ConnectModelDialog(QDialog):
         choices = QButtonGroup(self)
         choices.addButton(self.openai_choice)
         choices.addButton(self.local_choice)
-        local_first = allow_local and bool(self.settings.openai_base_url)
+        local_first = allow_local and self.settings.llm_provider == "local"
         (self.local_choice if local_first else self.openai_choice).setChecked(True)
         choices.buttonToggled.connect(lambda *_a: self._follow_choice())
 
@@ -130,7 +131,7 @@ class ConnectModelDialog(QDialog):
             self.openai_choice.isChecked() and not self.key_edit.text().strip() and secrets.get_openai_key()
         )
         if stored_by_test:
-            settings: Settings | None = self.settings.model_copy(update={"openai_base_url": None})
+            settings: Settings | None = self.settings.model_copy(update={"llm_provider": "openai"})
         else:
             settings = self.chosen()
         if settings is None:

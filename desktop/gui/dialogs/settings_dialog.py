@@ -3,6 +3,8 @@ limits, tab names, overwrite policy, and the Google account. Secrets never go in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.pricing import PriceTable
 from desktop.errors import first_line
+from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
 from desktop.gui.qt.workers import run_task
 from desktop.gui.widgets.connection_test import start_connection_test
+from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings, save_settings
 
@@ -143,6 +147,24 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        #: Settings whose value is the organisation's: {name: locked} (empty without an organisation file).
+        self.organisation_fields: dict[str, bool] = {}
+        layer = load_org_layer()
+        if layer is not None:
+            self.org_banner = QLabel(banner_text(layer))
+            self.org_banner.setWordWrap(True)
+            layout.addWidget(self.org_banner)
+            fields: dict[str, Sequence[QWidget]] = {
+                "openai_base_url": [self.endpoint_edit],
+                "model": [self.model_edit],
+                "workers": [self.workers_spin],
+                "requests_per_minute": [self.rpm_spin],
+                "tokens_per_minute": [self.tpm_spin],
+                "scenario_tab": [self.tab_edit],
+                "price_overrides": [self.prices, add_price, remove_price],
+            }
+            current = self.settings.model_dump(mode="json")
+            self.organisation_fields = mark_organisation_fields(form, fields, layer, current)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -273,7 +295,7 @@ class SettingsDialog(QDialog):
             self.google_button.setEnabled(True)
             self.google_label.setText(first_line(error, "Sign-in failed."))
 
-        run_task(auth.login, client, on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: auth.login(client), on_result=done, on_error=failed, owner=self)
 
     def _sign_out(self) -> None:
         """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
@@ -291,4 +313,4 @@ class SettingsDialog(QDialog):
             self._refresh_google()
             self.google_label.setText(first_line(error, "Sign-out failed."))
 
-        run_task(auth.logout, on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: auth.logout(), on_result=done, on_error=failed, owner=self)

@@ -136,4 +136,4 @@ class WelcomeDialog(QDialog):
             self.sign_in_button.setEnabled(True)
             self.message.setText(first_line(error, "Sign-in failed."))
 
-        run_task(auth.login, on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)

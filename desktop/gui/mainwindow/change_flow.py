@@ -28,7 +28,8 @@ class ChangeFlow(SourceLoading):
         """Validate every loaded row in the background."""
         if not self.scenarios:
             return
-        self.work.start("Validating", validate_rows, list(self.scenarios.values()), on_result=self._validated)
+        scenarios = list(self.scenarios.values())
+        self.work.start("Validating", lambda _ctx: validate_rows(scenarios), on_result=self._validated)
 
     def _validated(self, reports: list[RowReport]) -> None:
         self.reports = {r.row: r for r in reports}
@@ -44,18 +45,19 @@ class ChangeFlow(SourceLoading):
     def add_defaults(self) -> None:
         """Plan clinical defaults for the selected rows (all when none) and preview them."""
         if self.context.can_write and self.scenarios:
+            targets = self._targets()
             self.work.start(
                 "Planning defaults",
-                plan_defaults,
-                self._targets(),
+                lambda ctx: plan_defaults(targets, ctx.progress),
                 on_result=lambda changes: self._planned(ChangePlan(RunKind.DEFAULTS, changes)),
             )
 
     def auto_fix(self) -> None:
         """Plan automatic fixes for the selected rows (all when none) and preview them."""
         if self.context.can_write and self.scenarios:
+            targets = self._targets()
             self.work.start(
-                "Planning auto-fix", plan_autofix_changes, self._targets(), on_result=self._planned
+                "Planning auto-fix", lambda _ctx: plan_autofix_changes(targets), on_result=self._planned
             )
 
     def _case_ids(self) -> dict[int, str]:
@@ -85,14 +87,10 @@ class ChangeFlow(SourceLoading):
         if self.source is None or not self.context.can_write:
             return
         label = "Writing defaults" if kind == RunKind.DEFAULTS else "Writing fixes"
+        journal, source, case_ids = self.context.journal, self.source, self._case_ids()
         self.work.start(
             label,
-            apply_changes,
-            self.context.journal,
-            self.source,
-            changes,
-            kind,
-            self._case_ids(),
+            lambda _ctx: apply_changes(journal, source, changes, kind, case_ids),
             on_result=lambda run_id: self._applied(kind, run_id, len(changes)),
         )
 
@@ -108,12 +106,10 @@ class ChangeFlow(SourceLoading):
         if self.source is None or not self.undo_stack or not self.context.can_write:
             return
         run_id = self.undo_stack[-1]
+        journal, source = self.context.journal, self.source
         self.work.start(
             "Undoing",
-            undo_run,
-            self.context.journal,
-            self.source,
-            run_id,
+            lambda _ctx: undo_run(journal, source, run_id),
             on_result=lambda counts: self._undone(run_id, counts),
         )
 
@@ -128,9 +124,10 @@ class ChangeFlow(SourceLoading):
         self._reload()
 
     def _reload(self) -> None:
-        if self.source is not None:
+        source = self.source
+        if source is not None:
             self.work.start(
-                "Reloading", reread_and_validate, self.source,
+                "Reloading", lambda _ctx: reread_and_validate(source),
                 on_result=self._reloaded_after_write, local=True,
             )
 

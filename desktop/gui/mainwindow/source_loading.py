@@ -89,7 +89,9 @@ class SourceLoading(WindowBase):
         self._source_text = text
         tab = scenario_tab or self.context.settings.scenario_tab
         journal = self.context.journal
-        self.work.start("Opening", load_source, text, tab, journal, on_result=self._source_loaded)
+        self.work.start(
+            "Opening", lambda _ctx: load_source(text, tab, journal), on_result=self._source_loaded
+        )
 
     def retry(self) -> None:
         """Try the source shown offline again."""
@@ -120,7 +122,8 @@ class SourceLoading(WindowBase):
 
     def _cache_rows(self, locator: str, scenarios: Sequence[Scenario]) -> None:
         """Keep a copy of the rows in the journal for offline use (quietly, in the background)."""
-        self.work.side(self.context.journal.cache_scenarios, locator, scenarios, on_result=lambda _v: None)
+        journal, rows = self.context.journal, list(scenarios)
+        self.work.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
     def _show_rows(
         self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None, *, reread: bool = False
@@ -141,7 +144,8 @@ class SourceLoading(WindowBase):
     def _refresh_run_info(self) -> None:
         locator = self.context.locator
         if locator:
-            self.work.side(latest_run_info, self.context.journal, locator, on_result=self._run_info_loaded)
+            journal = self.context.journal
+            self.work.side(lambda _ctx: latest_run_info(journal, locator), on_result=self._run_info_loaded)
 
     def _run_info_loaded(self, info: dict[int, tuple[str, float, str]]) -> None:
         self.model.set_run_info({row: RunInfo(*value) for row, value in info.items()})

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton
 
-from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
+from desktop.gui.qt.workers import Progress, TaskContext, TaskHandle, local_pool, run_task
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 #: How long closing waits for each background task to notice it was cancelled.
 SHUTDOWN_WAIT_SECONDS = 10
@@ -33,8 +35,8 @@ class WindowWork:
         self._window = window
         self._on_busy_changed = on_busy_changed
         self._on_error = on_error
-        self._task: TaskHandle | None = None
-        self._side_tasks: set[TaskHandle] = set()
+        self._task: TaskHandle[Any] | None = None
+        self._side_tasks: set[TaskHandle[Any]] = set()
         self.closed = False
 
         self.busy_label = QLabel("")
@@ -58,9 +60,9 @@ class WindowWork:
     def start(
         self,
         label: str,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_result: Callable[[Any], None],
+        fn: Callable[[TaskContext], R],
+        *,
+        on_result: Callable[[R], None],
         on_error: Callable[[BaseException], None] | None = None,
         local: bool = False,
     ) -> None:
@@ -71,7 +73,7 @@ class WindowWork:
         if self.busy or self.closed:
             return
 
-        def done(value: Any) -> None:
+        def done(value: R) -> None:
             self._stop()
             on_result(value)
 
@@ -88,7 +90,6 @@ class WindowWork:
         self.cancel_button.setVisible(True)
         self._task = run_task(
             fn,
-            *args,
             on_result=done,
             on_error=failed,
             on_progress=self._progress,
@@ -98,28 +99,30 @@ class WindowWork:
         )
         self._on_busy_changed()
 
-    def side(self, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None]) -> None:
+    def side(self, fn: Callable[[TaskContext], R], *, on_result: Callable[[R], None]) -> None:
         """Quiet background work that does not block the actions; a failure is only logged."""
         if self.closed:
             return
-        holder: list[TaskHandle] = []
+        holder: list[TaskHandle[R]] = []
 
-        def finish(value: Any = None, ok: bool = True) -> None:
+        def forget() -> None:
             if holder:
                 self._side_tasks.discard(holder[0])
-            if ok and not self.closed:
+
+        def finish(value: R) -> None:
+            forget()
+            if not self.closed:
                 on_result(value)
 
         def failed(error: BaseException) -> None:
             log.warning("Background work failed: %s", error)
-            finish(ok=False)
+            forget()
 
         handle = run_task(
             fn,
-            *args,
             on_result=finish,
             on_error=failed,
-            on_cancelled=lambda: finish(ok=False),
+            on_cancelled=forget,
             owner=self._window,
             pool=local_pool(),
         )
@@ -141,7 +144,7 @@ class WindowWork:
         self._task = None
         self._side_tasks.clear()
 
-    def _progress(self, value: Any) -> None:
+    def _progress(self, value: Progress) -> None:
         done, total = value
         self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(done)

@@ -1,24 +1,22 @@
 """The one place that runs background work for the GUI.
 
-``run_task`` wraps a callable in a ``QRunnable`` on a thread pool, catches every exception and
-posts the result, the error or progress back to the GUI thread through queued Qt signals. Workers
-never touch widgets: they only return values, raise, or report progress through a plain callable.
+``run_task(fn, on_result=..., on_error=...)`` runs ``fn(ctx)`` in a ``QRunnable`` on a thread pool,
+catches every exception and posts the result, the error or progress back to the GUI thread through
+queued Qt signals. Workers never touch widgets: they only return values, raise, or report progress.
 
-A callable may ask for two extras by naming a parameter:
-
-- ``cancel_token``: a :class:`CancelToken` it should poll (``token.raise_if_cancelled()``);
-- ``progress``: a callable taking one value (for example ``(done, total)``) that is delivered to
-  ``on_progress`` on the GUI thread.
+The function always receives one :class:`TaskContext`: it polls ``ctx.raise_if_cancelled()`` and
+reports ``ctx.progress(done, total)``, which reaches ``on_progress`` on the GUI thread. Arguments are
+bound by the caller (a lambda or ``functools.partial``), so mypy checks the call and that the result
+type of ``fn`` is the one ``on_result`` takes.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
@@ -27,9 +25,12 @@ from desktop.errors import CancelledError
 
 log = logging.getLogger(__name__)
 
-ResultCallback = Callable[[Any], None]
+R = TypeVar("R")
+
+#: Work done and work in total, as reported by ``TaskContext.progress``.
+Progress = tuple[int, int]
 ErrorCallback = Callable[[BaseException], None]
-ProgressCallback = Callable[[Any], None]
+ProgressCallback = Callable[[Progress], None]
 CancelledCallback = Callable[[], None]
 
 
@@ -54,6 +55,27 @@ class CancelToken:
             raise CancelledError("The task was cancelled.")
 
 
+class TaskContext:
+    """What a background function is handed: its cancel token and where to report progress."""
+
+    def __init__(self, token: CancelToken, report: Callable[[Progress], None]) -> None:
+        self.token = token
+        self._report = report
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the GUI asked the task to stop."""
+        return self.token.cancelled
+
+    def raise_if_cancelled(self) -> None:
+        """Raise ``CancelledError`` when the GUI asked the task to stop."""
+        self.token.raise_if_cancelled()
+
+    def progress(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total``; delivered to ``on_progress`` on the GUI thread, in order."""
+        self._report((done, total))
+
+
 class _Emitter(QObject):
     """Lives in the GUI thread; its slots run there because the connections are queued."""
 
@@ -61,7 +83,7 @@ class _Emitter(QObject):
     error_raised = Signal(object)
     progress_made = Signal(object)
 
-    def __init__(self, handle: TaskHandle) -> None:
+    def __init__(self, handle: TaskHandle[Any]) -> None:
         super().__init__()
         self._handle = handle
         queued = Qt.ConnectionType.QueuedConnection
@@ -80,15 +102,17 @@ class _Emitter(QObject):
 
     @Slot(object)
     def _deliver_progress(self, value: object) -> None:
+        assert isinstance(value, tuple)
         self._handle._progress(value)
 
 
-class TaskHandle:
-    """One submitted task: cancel it, ask whether it is still running, or wait for its worker."""
+class TaskHandle(Generic[R]):
+    """One submitted task whose function returns an ``R``: cancel it, ask whether it is still running,
+    or wait for its worker."""
 
     def __init__(
         self,
-        on_result: ResultCallback,
+        on_result: Callable[[R], None],
         on_error: ErrorCallback,
         on_progress: ProgressCallback | None,
         on_cancelled: CancelledCallback | None,
@@ -140,26 +164,24 @@ class TaskHandle:
             return
         deliver()
 
-    def _progress(self, value: object) -> None:
+    def _progress(self, value: Progress) -> None:
         if self._on_progress is not None and not self._delivered and not self.token.cancelled \
                 and not self.orphaned:
             self._on_progress(value)
 
 
-class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
-                 handle: TaskHandle) -> None:
+class _Runnable(QRunnable, Generic[R]):
+    def __init__(self, fn: Callable[[TaskContext], R], handle: TaskHandle[R]) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
-        self._args = args
-        self._kwargs = kwargs
         self._handle = handle
 
     def run(self) -> None:
         emitter = self._handle._emitter
+        context = TaskContext(self._handle.token, emitter.progress_made.emit)
         try:
-            value = self._fn(*self._args, **self._kwargs)
+            value = self._fn(context)
         except BaseException as exc:  # every failure goes back to the GUI thread
             if not isinstance(exc, CancelledError):
                 log.debug("Background task failed", exc_info=exc)
@@ -191,27 +213,20 @@ def local_pool() -> QThreadPool:
 
 
 #: Handles whose outcome has not been delivered yet; keeps their emitters alive.
-_ACTIVE: set[TaskHandle] = set()
-
-
-def _parameters(fn: Callable[..., Any]) -> set[str]:
-    try:
-        return set(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return set()
+_ACTIVE: set[TaskHandle[Any]] = set()
 
 
 def run_task(
-    fn: Callable[..., Any],
-    *args: Any,
-    on_result: ResultCallback,
+    fn: Callable[[TaskContext], R],
+    *,
+    on_result: Callable[[R], None],
     on_error: ErrorCallback,
     on_progress: ProgressCallback | None = None,
     on_cancelled: CancelledCallback | None = None,
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
-) -> TaskHandle:
-    """Run ``fn(*args)`` on a worker thread and deliver its outcome on the GUI thread.
+) -> TaskHandle[R]:
+    """Run ``fn(ctx)`` on a worker thread and deliver its outcome on the GUI thread.
 
     Must be called from the GUI thread. Exactly one of ``on_result``, ``on_error`` or (after
     ``cancel()``) ``on_cancelled`` is called, on the GUI thread, once the function has returned —
@@ -221,16 +236,9 @@ def run_task(
     if owner is None:
         bound_to = getattr(on_result, "__self__", None)
         owner = bound_to if isinstance(bound_to, QObject) else None
-    handle = TaskHandle(on_result, on_error, on_progress, on_cancelled, owner)
-    params = _parameters(fn)
-    kwargs: dict[str, Any] = {}
-    if "cancel_token" in params:
-        kwargs["cancel_token"] = handle.token
-    if "progress" in params:
-        emitter = handle._emitter
-        kwargs["progress"] = emitter.progress_made.emit
+    handle: TaskHandle[R] = TaskHandle(on_result, on_error, on_progress, on_cancelled, owner)
     _ACTIVE.add(handle)
-    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, args, kwargs, handle))
+    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, handle))
     return handle
 
 

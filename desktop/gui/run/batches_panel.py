@@ -171,7 +171,8 @@ class BatchesPanel(QWidget):
             self.tray.setToolTip("SimBatch")
         self.controller.finished.connect(self._controller_finished)
         self._update_buttons()
-        run_task(list_batch_jobs, context.journal, on_result=self._show_jobs, on_error=self._failed)
+        journal = context.journal
+        run_task(lambda _ctx: list_batch_jobs(journal), on_result=self._show_jobs, on_error=self._failed)
 
     # -- selection ---------------------------------------------------------------------------------
 
@@ -200,9 +201,10 @@ class BatchesPanel(QWidget):
             return
         in_flight = {j.run_id for j in self.model.jobs if j.finished_at is None} | self._submitted
         settings = self.context.settings.model_copy()
+        journal, source, say = self.context.journal, self.context.source, self.controller.say
         self._sweep = run_task(
-            sweep_batches, self.context.journal, self.context.source, settings, run_id, cancel,
-            self.controller.say, on_result=lambda sweep: self._swept(sweep, in_flight),
+            lambda _ctx: sweep_batches(journal, source, settings, run_id, cancel, say),
+            on_result=lambda sweep: self._swept(sweep, in_flight),
             on_error=self._failed, owner=self,
         )
 

@@ -12,18 +12,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
-from desktop.gui.qt.workers import TaskHandle, run_task
+from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 IDLE = "idle"
 RUNNING = "running"
@@ -135,7 +137,7 @@ class RunController(QObject):
         self.pool = QThreadPool(self)
         self.pool.setExpiryTimeout(5_000)
         self._live: LiveRun | None = None
-        self._handle: TaskHandle | None = None
+        self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
         self.state = IDLE
 
@@ -170,27 +172,29 @@ class RunController(QObject):
         )
         self._live = live
         self.run_id = run_id
-        self._handle = self._run(live.execute, on_result=self._live_done, on_error=self._job_failed)
+        self._handle = self._run(
+            lambda _ctx: live.execute(), on_result=self._live_done, on_error=self._job_failed
+        )
         self._set_state(RUNNING)
 
-    def start_job(self, run_id: str | None, job: Callable[..., Any], *args: Any) -> None:
+    def start_job(self, run_id: str | None, job: Callable[[], object]) -> None:
         """Run any other run step (a batch submit or poll) off the GUI thread; ``finished`` gets its value."""
         if self.active:
             raise RuntimeError("a run is already active")
         self._live = None
         self.run_id = run_id
-        self._handle = self._run(job, *args, on_result=self._job_done, on_error=self._job_failed)
+        self._handle = self._run(lambda _ctx: job(), on_result=self._job_done, on_error=self._job_failed)
         self._set_state(RUNNING)
 
-    def _run(self, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None],
-             on_error: Callable[[BaseException], None]) -> TaskHandle:
+    def _run(self, fn: Callable[[TaskContext], R], *, on_result: Callable[[R], None],
+             on_error: Callable[[BaseException], None]) -> TaskHandle[R]:
         """Run a job step on the controller's own pool, with a thread free for it.
 
         Run steps never queue behind other background work (estimates, batch polls, a Google sign-in
         waiting for the browser) in the shared pool: a step that waits for a thread never starts.
         """
         make_room(self.pool, 1)
-        return run_task(fn, *args, on_result=on_result, on_error=on_error, pool=self.pool, owner=self)
+        return run_task(fn, on_result=on_result, on_error=on_error, pool=self.pool, owner=self)
 
     def say(self, text: str, level: str = "info") -> None:
         """Post a log line from any thread (used as the batch runner's ``say`` hook)."""
@@ -204,7 +208,7 @@ class RunController(QObject):
         if live is None or self.state != RUNNING:
             return
         self._set_state(PAUSED)
-        self._run(live.pause, on_result=lambda _v: None, on_error=self._control_failed)
+        self._run(lambda _ctx: live.pause(), on_result=lambda _v: None, on_error=self._control_failed)
 
     def resume(self) -> None:
         """Continue after ``pause``."""
@@ -212,7 +216,7 @@ class RunController(QObject):
         if live is None or self.state != PAUSED:
             return
         self._set_state(RUNNING)
-        self._run(live.resume_work, on_result=lambda _v: None, on_error=self._control_failed)
+        self._run(lambda _ctx: live.resume_work(), on_result=lambda _v: None, on_error=self._control_failed)
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the others become CANCELLED; results are written."""

@@ -145,7 +145,8 @@ class RunPanel(QWidget):
         self.controller.failed.connect(self._show_failure)
         self.controller.finished.connect(self._run_finished)
         self.controller.row_changed.connect(self.context.set_row_status)
-        run_task(known_models, context.settings, on_result=self._fill_models, on_error=lambda _e: None)
+        settings = context.settings
+        run_task(lambda _ctx: known_models(settings), on_result=self._fill_models, on_error=lambda _e: None)
         self._inputs_changed()
 
     def _button(self, text: str, shortcut: str, tip: str) -> QPushButton:
@@ -196,8 +197,9 @@ class RunPanel(QWidget):
             self._show_estimate(None)
             return
         settings = self.context.settings.model_copy()
+        model = self.model.currentText().strip()
         self._estimate_task = run_task(
-            estimate_run, scenarios, settings, self.model.currentText().strip(),
+            lambda _ctx: estimate_run(scenarios, settings, model),
             on_result=self._show_estimate, on_error=self._estimate_failed, pool=local_pool(),
         )
 
@@ -258,11 +260,12 @@ class RunPanel(QWidget):
         if self.chosen_mode == BATCH:
             self.status.setText(f"Submitting {len(rows):,} rows to the Batch API…")
             self._preparing = False
-            self.controller.start_job(None, submit_batch_run, journal, source, rows, settings,
-                                      self.controller.say)
+            say = self.controller.say
+            self.controller.start_job(None, lambda: submit_batch_run(journal, source, rows, settings, say))
             return
         self.status.setText(f"Preparing a live run over {len(rows):,} rows…")
-        run_task(prepare_live_run, journal, source, rows, settings, self.workers.value(),
+        workers = self.workers.value()
+        run_task(lambda _ctx: prepare_live_run(journal, source, rows, settings, workers),
                  on_result=self._prepared, on_error=self._prepare_failed)
 
     def _prepared(self, prepared: PreparedLive) -> None:

@@ -207,7 +207,8 @@ class ProgressPanel(QWidget):
 
     def reload_runs(self) -> None:
         """Refill the run list from the journal."""
-        run_task(recent_runs, self.context.journal, on_result=self._runs_loaded, on_error=self._read_failed,
+        journal = self.context.journal
+        run_task(lambda _ctx: recent_runs(journal), on_result=self._runs_loaded, on_error=self._read_failed,
                  pool=local_pool())
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
@@ -229,7 +230,8 @@ class ProgressPanel(QWidget):
 
     def show_run(self, run_id: str) -> None:
         """Show a run's chart, counts and log from the journal."""
-        run_task(run_history, self.context.journal, run_id, on_result=self._history_loaded,
+        journal = self.context.journal
+        run_task(lambda _ctx: run_history(journal, run_id), on_result=self._history_loaded,
                  on_error=self._read_failed, pool=local_pool())
 
     def _history_loaded(self, history: RunHistory | None) -> None:

@@ -123,7 +123,8 @@ def resume_runs(context: AppContext, runs: list[RunRecord]) -> None:
     def start_live() -> None:
         if not live or controller.active:
             return
-        run_task(_prepare_live_resume, live[0], context.source, settings.model_copy(),
+        run, open_now, run_settings = live[0], context.source, settings.model_copy()
+        run_task(lambda _ctx: _prepare_live_resume(run, open_now, run_settings),
                  on_result=_start, on_error=lambda e: controller.failed.emit(what_to_do(e)))
 
     def _start(prepared: _LiveResume) -> None:
@@ -137,7 +138,8 @@ def resume_runs(context: AppContext, runs: list[RunRecord]) -> None:
             start_live()
             return
         run = batches.pop(0)
-        run_task(_resume_batches, context.journal, run, context.source, settings, controller,
+        journal, open_now = context.journal, context.source
+        run_task(lambda _ctx: _resume_batches(journal, run, open_now, settings, controller),
                  on_result=next_batch, on_error=batch_failed)
 
     def batch_failed(error: BaseException) -> None:
@@ -159,7 +161,8 @@ def offer_resume(context: AppContext, parent: QWidget | None) -> None:
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    run_task(unfinished_work, context.journal, on_result=found, on_error=lambda _e: None, owner=parent)
+    journal = context.journal
+    run_task(lambda _ctx: unfinished_work(journal), on_result=found, on_error=lambda _e: None, owner=parent)
 
 
 def confirm_close(controller: RunController, parent: QWidget | None) -> bool:

@@ -130,7 +130,8 @@ class ReviewPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the enrichment runs from the journal (off the GUI thread)."""
-        run_task(recent_runs, self.context.journal, None, on_result=self._runs_loaded, on_error=self._failed,
+        journal = self.context.journal
+        run_task(lambda _ctx: recent_runs(journal, None), on_result=self._runs_loaded, on_error=self._failed,
                  pool=local_pool())
 
     def _runs_loaded(self, runs: list[RunRecord]) -> None:
@@ -156,7 +157,7 @@ class ReviewPanel(QWidget):
         """Load the rows of a run (off the GUI thread)."""
         journal = self.context.journal
         run_task(
-            lambda: journal.tasks(run_id, [RowStatus.COMPLETED]),
+            lambda _ctx: journal.tasks(run_id, [RowStatus.COMPLETED]),
             on_result=self._tasks_loaded,
             on_error=self._failed,
             pool=local_pool(),
@@ -270,10 +271,7 @@ class ReviewPanel(QWidget):
             return
         journal = self.context.journal
         run_task(
-            journal.set_checkpoint,
-            run_id,
-            row,
-            REVIEWED,
+            lambda _ctx: journal.set_checkpoint(run_id, row, REVIEWED),
             on_result=lambda _v: self._accepted(run_id, row),
             on_error=self._failed,
             owner=self,
@@ -295,7 +293,7 @@ class ReviewPanel(QWidget):
         journal = self.context.journal
         self.revert_button.setEnabled(False)
         run_task(
-            lambda: revert_run(journal, source, run_id, rows=[row]),
+            lambda _ctx: revert_run(journal, source, run_id, rows=[row]),
             on_result=lambda outcome: self._reverted(row, len(outcome.reverted), len(outcome.skipped)),
             on_error=self._failed,
             owner=self,

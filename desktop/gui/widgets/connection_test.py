@@ -25,4 +25,4 @@ def start_connection_test(settings: Settings, button: QPushButton, label: QLabel
         text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
         label.setText(first_line(text, "The test failed."))
 
-    run_task(check_connection, settings, on_result=done, on_error=failed, owner=button)
+    run_task(lambda _ctx: check_connection(settings), on_result=done, on_error=failed, owner=button)
