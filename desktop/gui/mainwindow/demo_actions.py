@@ -5,16 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar
+from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
 
 from desktop.app import demo
 from desktop.errors import InputError
+from desktop.gui.context import AppContext
+from desktop.gui.mainwindow.actions import WindowState
 from desktop.gui.mainwindow.base import APP_TITLE
 
-if TYPE_CHECKING:
-    from desktop.gui.mainwindow.window import MainWindow
+
+class DemoWindow(Protocol):
+    """What the demo actions use of the main window (which imports this module, not the reverse)."""
+
+    context: AppContext
+
+    def open_source(self, text: str, scenario_tab: str | None = None) -> None: ...
+
+    def show_error(self, doing: str, error: BaseException) -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+    def window_state(self) -> WindowState: ...
+
+    def _update_actions(self) -> None: ...
+
 
 #: Shown in the status bar while the demo copy is the open source.
 DEMO_LABEL = "Demo workbook (your copy)"
@@ -30,7 +46,7 @@ def demo_note() -> str:
     )
 
 
-def open_demo(window: MainWindow) -> None:
+def open_demo(window: DemoWindow) -> None:
     """Open the user's copy of the demo workbook (made first when there is none)."""
     try:
         copy = demo.open_demo_copy()
@@ -51,13 +67,14 @@ def show_demo_note(label: QLabel, status: QStatusBar, locator: str) -> bool:
     return True
 
 
-def reset_demo(window: MainWindow) -> None:
+def reset_demo(window: DemoWindow) -> None:
     """Ask, then replace the demo copy by a fresh one (the replaced copy is kept for Undo demo reset)."""
+    parent = cast(QWidget, window)
     if window.window_state().demo_running:
-        QMessageBox.information(window, APP_TITLE, "Wait for the run on the demo workbook to end first.")
+        QMessageBox.information(parent, APP_TITLE, "Wait for the run on the demo workbook to end first.")
         return
     answer = QMessageBox.question(
-        window,
+        parent,
         "Reset demo",
         "Put back a fresh copy of the demo workbook? Your changes to the demo are kept aside once, "
         "so File ▸ Undo demo reset can bring them back.",
@@ -69,13 +86,13 @@ def reset_demo(window: MainWindow) -> None:
     _replace(window, demo.reset_demo, "The demo workbook is fresh again (Undo demo reset brings yours back).")
 
 
-def undo_demo_reset(window: MainWindow) -> None:
+def undo_demo_reset(window: DemoWindow) -> None:
     """Bring back the demo copy that the last reset replaced."""
     _replace(window, demo.undo_reset_demo, "Your demo workbook is back as it was before the reset.")
 
 
 
-def _replace(window: MainWindow, step: Callable[[], Path], done: str) -> None:
+def _replace(window: DemoWindow, step: Callable[[], Path], done: str) -> None:
     try:
         copy = step()
     except (OSError, InputError) as exc:
