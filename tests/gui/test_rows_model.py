@@ -184,3 +184,57 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
     model.set_row_status(5, "COMPLETED")
     entry = model.entry_for_row(5)  # a lookup sees the news at once
     assert entry is not None and entry.status == "COMPLETED"
+
+
+def test_a_painted_cell_is_one_call_into_python_and_looks_the_same(qapp: Any, qtbot: QtBot) -> None:
+    from collections import Counter
+
+    from PySide6.QtCore import QSortFilterProxyModel
+    from PySide6.QtWidgets import QTableView
+
+    from desktop.gui.rows.view import RowsView
+
+    class Counting(RowsModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: Counter[str] = Counter()
+
+        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+            self.calls["data"] += 1
+            return super().data(index, role)
+
+        def multiData(self, index: Any, roleDataSpan: Any) -> None:
+            self.calls["multiData"] += 1
+            super().multiData(index, roleDataSpan)
+
+    model = Counting()
+    model.set_scenarios(_scenarios(200))
+    model.set_reports([_report(s.row, 90, Severity.WARNING) for s in _scenarios(200)[::3]])
+    view = RowsView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    model.calls.clear()
+    shown = view.table.viewport().grab().toImage()
+    cells = model.calls["multiData"]
+    assert cells > 50  # the visible cells, each asked once for all its roles
+    assert model.calls["data"] < cells  # not the seven calls per cell a plain proxy makes
+
+    plain = QTableView()  # the same rows through Qt's own proxy, role by role
+    qtbot.addWidget(plain)
+    proxy = QSortFilterProxyModel(plain)
+    proxy.setSourceModel(model)
+    plain.setModel(proxy)
+    for column in range(model.columnCount()):
+        plain.setColumnWidth(column, view.table.columnWidth(column))
+    plain.verticalHeader().setVisible(False)
+    plain.verticalHeader().setDefaultSectionSize(view.table.verticalHeader().defaultSectionSize())
+    plain.setAlternatingRowColors(True)
+    plain.setWordWrap(False)
+    plain.resize(view.table.size())
+    plain.show()
+    qtbot.waitExposed(plain)
+    model.calls.clear()
+    assert plain.viewport().grab().toImage() == shown
+    assert model.calls["data"] > 5 * cells and model.calls["multiData"] == 0

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -89,6 +91,13 @@ class RunInfo(NamedTuple):
     cost: float
     when: str
 
+def role_data_of(span: QModelRoleDataSpan | QModelRoleData) -> Iterable[QModelRoleData]:
+    """The roles asked for in a ``multiData`` call (a span, or one role)."""
+    if isinstance(span, QModelRoleData):
+        return (span,)
+    return cast("Iterable[QModelRoleData]", span)  # iterable at run time; the stubs do not say so
+
+
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted positions as (first, last) blocks of adjacent numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
     blocks: list[tuple[int, int]] = []
@@ -98,6 +107,14 @@ def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
         else:
             blocks.append((pos, pos))
     return blocks
+
+
+def entries_for(scenarios: Iterable[Scenario], reports: Mapping[int, RowReport] | None) -> list[RowEntry]:
+    """The entries of rows with their reports (Qt-free: a worker thread may make them)."""
+    entries = [entry_for(s) for s in scenarios]
+    if reports:
+        entries = [with_report(e, reports[e.row]) if e.row in reports else e for e in entries]
+    return entries
 
 
 def entry_for(scenario: Scenario) -> RowEntry:
@@ -159,8 +176,10 @@ class RowsModel(QAbstractTableModel):
         *,
         keep_run_info: bool = False,
         reports: Mapping[int, RowReport] | None = None,
+        entries: Sequence[RowEntry] | None = None,
     ) -> None:
         """Replace every row, with their validation ``reports`` when given (else not validated).
+        ``entries`` are the rows' entries made beforehand by :func:`entries_for` (on a worker thread).
 
         With ``keep_run_info`` — the same source read again, e.g. after a run wrote to it — rows whose
         numbers are unchanged keep their status, cost and last run, and the rows are updated in place:
@@ -168,9 +187,7 @@ class RowsModel(QAbstractTableModel):
         information is read again, and only rows that look different are announced, without the Row
         column (a change there would make the sorted view sort every row again).
         """
-        entries = [entry_for(s) for s in scenarios]
-        if reports:
-            entries = [with_report(e, reports[e.row]) if e.row in reports else e for e in entries]
+        entries = list(entries) if entries is not None else entries_for(scenarios, reports)
         if keep_run_info and [e.row for e in entries] == [e.row for e in self._entries]:
             old_entries = self._entries
             self._entries = [
@@ -299,8 +316,27 @@ class RowsModel(QAbstractTableModel):
         """Display text, sort key, tooltip, severity icon and alignment of one cell."""
         if not index.isValid():
             return None
+        return self._value(self._entries[index.row()], index.column(), role)
+
+    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role the view asks for one cell, in one call.
+
+        A painted cell asks for about seven roles; answered one by one, that is seven calls from Qt
+        into Python, and each waits for the interpreter while a worker thread runs Python (a run's
+        end, a validation). The table's delegate asks through here (see ``RowFilterProxy``).
+        """
+        wanted = role_data_of(roleDataSpan)
+        if not index.isValid():
+            for role_data in wanted:
+                role_data.clearData()
+            return
         entry = self._entries[index.row()]
         column = index.column()
+        for role_data in wanted:
+            role_data.setData(self._value(entry, column, role_data.role()))
+
+    @staticmethod
+    def _value(entry: RowEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(entry, column)
         if role == SORT_ROLE:
