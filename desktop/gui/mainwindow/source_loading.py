@@ -15,7 +15,7 @@ from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
 from desktop.gui.mainwindow.demo_actions import show_demo_note
-from desktop.gui.rows.model import RunInfo
+from desktop.gui.rows.model import RowEntry, RunInfo
 from desktop.settings import load_settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -126,12 +126,18 @@ class SourceLoading(WindowBase):
         self.work.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
     def _show_rows(
-        self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None, *, reread: bool = False
+        self,
+        scenarios: Sequence[Scenario],
+        reports: dict[int, RowReport] | None,
+        *,
+        reread: bool = False,
+        entries: Sequence[RowEntry] | None = None,
     ) -> None:
-        """Show freshly read rows; ``reread`` when they are the open source's rows read again."""
+        """Show freshly read rows; ``reread`` when they are the open source's rows read again, and
+        ``entries`` their table entries when already made (off the GUI thread)."""
         self.scenarios = {s.row: s for s in scenarios}
         self.reports = reports
-        self.model.set_scenarios(scenarios, keep_run_info=reread, reports=reports)
+        self.model.set_scenarios(scenarios, keep_run_info=reread, reports=reports, entries=entries)
         self.context.set_rows(scenarios, reports)
         self._refresh_summary()
         self._refresh_detail()
