@@ -16,6 +16,7 @@ from desktop.gui.mainwindow.window import MainWindow
 from desktop.journal import RunStatus
 from desktop.services import secrets
 from desktop.settings import Settings, load_settings, settings_path
+from desktop.settings_store import SettingsStore
 from tests.fakes.openai_formats import FormatSupport
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog, wait_idle
@@ -66,15 +67,17 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
     assert isinstance(dialog, ConnectModelDialog) and dialog.isVisible()
     assert window.run_side.controller.run_id is None and local_server.log == []  # nothing started
 
-    dialog.local_choice.setChecked(True)
-    dialog.url_edit.setText("127.0.0.1")  # not an address
+    box = dialog.provider_box  # the Settings dialog's own provider choice
+    box.local_radio.setChecked(True)
+    assert not dialog.key_edit.isEnabled()
+    box.url_edit.setText("127.0.0.1")  # not an address
     dialog.test_button.click()
-    assert "for example http://" in dialog.test_label.text()
-    dialog.url_edit.setText(local_server.base_url)
-    dialog.model_edit.setText("smollm2")
+    assert "http://" in dialog.test_label.text()
+    box.url_edit.setText(local_server.base_url)
+    box.model_combo.setCurrentText("smollm2")
     dialog.test_button.click()
     qtbot.waitUntil(dialog.test_button.isEnabled, timeout=TIMEOUT_MS)
-    assert dialog.test_label.text().startswith("OK — 127.0.0.1:")
+    assert dialog.test_label.text().startswith("OK — smollm2 at 127.0.0.1:")
     assert len(local_server.chat_requests()) == 1
 
     with qtbot.waitSignal(window.run_side.controller.finished, timeout=TIMEOUT_MS) as finished:
@@ -82,7 +85,7 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
     assert finished.args[0].status is RunStatus.COMPLETED
     saved = load_settings()
     assert (saved.llm_provider, saved.local_base_url, saved.local_model) == (
-        "local", local_server.base_url.rstrip("/"), "smollm2"
+        "local", local_server.base_url, "smollm2"
     )
     assert secrets.get_openai_key() is None  # a local server needs no key, and none was stored
     assert message_boxes.shown == []
@@ -94,11 +97,12 @@ def test_the_first_run_asks_for_a_local_server_tests_it_then_runs_and_never_asks
 
 
 def test_the_openai_choice_keeps_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
-    dialog = ConnectModelDialog(Settings(llm_provider="local", local_model="smollm2"))
+    store = SettingsStore(Settings(llm_provider="local", local_model="smollm2"))
+    dialog = ConnectModelDialog(store)
     qtbot.addWidget(dialog)
-    assert dialog.local_choice.isChecked()  # a server was set before: shown first
-    dialog.openai_choice.setChecked(True)
-    assert dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.provider_box.is_local  # a server was chosen before: shown first
+    dialog.provider_box.openai_radio.setChecked(True)
+    assert dialog.key_edit.isEnabled() and dialog.key_edit.echoMode() == QLineEdit.EchoMode.Password
     dialog.save_button.click()
     assert "Paste your OpenAI API key" in dialog.test_label.text()
     assert not settings_path().exists()
@@ -106,10 +110,11 @@ def test_the_openai_choice_keeps_the_key_in_the_keyring_only(qtbot: QtBot) -> No
     dialog.save_button.click()
     assert secrets.get_openai_key() == KEY
     assert KEY not in settings_path().read_text(encoding="utf-8")
-    assert load_settings().llm_provider == "openai"
+    assert load_settings().llm_provider == "openai" and store.current.llm_provider == "openai"
 
 
 def test_a_batch_run_offers_openai_only(qtbot: QtBot) -> None:
-    dialog = ConnectModelDialog(Settings(), allow_local=False)
+    dialog = ConnectModelDialog(SettingsStore(Settings(llm_provider="local")), allow_local=False)
     qtbot.addWidget(dialog)
-    assert not dialog.local_choice.isEnabled() and dialog.openai_choice.isChecked()
+    box = dialog.provider_box
+    assert not box.local_radio.isEnabled() and box.openai_radio.isChecked()
