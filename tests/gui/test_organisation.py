@@ -50,7 +50,7 @@ def test_organisation_values_are_marked_and_locked_ones_greyed_out(
     dialog = SettingsDialog(load_settings())
     qtbot.addWidget(dialog)
     assert dialog.organisation_fields == {
-        "openai_base_url": True, "model": True, "workers": False, "scenario_tab": False
+        "llm_provider": True, "openai_base_url": True, "model": True, "workers": False, "scenario_tab": False
     }
     assert str(path) in dialog.org_banner.text()
     assert dialog.endpoint_edit.text() == "https://llm.example-hospital.org/v1"
@@ -113,7 +113,7 @@ def test_about_shows_where_the_settings_come_from(
     path = write_org(tmp_path, monkeypatch, ORG)
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
-    assert f"organisation file {path} (4 settings; 2 locked)" in dialog.source_label.text()
+    assert f"organisation file {path} (5 settings; 2 locked)" in dialog.source_label.text()
     write_org(tmp_path, monkeypatch, {"llm": {"model": ""}})
     broken = AboutDialog()
     qtbot.addWidget(broken)
