@@ -89,6 +89,15 @@ BENCHES: dict[str, list[Figure]] = {
                lambda r: f"{r['ingest_s']:.1f} s, peak {r['ingest_peak_mb']:.0f} MB",
                "< 10 s, < 500 MB", lambda r: r["ingest_s"] < 10 and r["ingest_peak_mb"] < 500),
     ],
+    "bundle_startup": [
+        Figure("Linux bundle size (make bundle)",
+               lambda r: f"{r['size_mb']} MB (.deb {r['deb_mb']} MB)" if r["bundle"] else "not built",
+               "< 250 MB", lambda r: not r["bundle"] or r["size_mb"] < 250),
+        Figure("Bundle launch → main window shown, median",
+               lambda r: (f"{r['median_s']:.2f} s ({r['min_s']:.2f}–{r['max_s']:.2f} s, load {r['load_avg']})"
+                          if r["bundle"] else "not built"),
+               "< 2 s", lambda r: not r["bundle"] or r["median_s"] < 2.0),
+    ],
     "validate_throughput": [
         Figure("Validation, 10,000 rows",
                lambda r: f"{r['rows_per_s']:,} rows/s, {r['peak_rss_mb']:.0f} MB",
