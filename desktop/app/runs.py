@@ -65,7 +65,7 @@ def prepare_live_run(
     client = from_settings(settings)  # no key: AuthError before anything is journaled
     table = source.read_scenarios(list(rows))
     run_id = create_enrichment_run(
-        journal, source, table, format_row_spec(rows), kind=RunKind.LIVE, model=settings.model,
+        journal, source, table, format_row_spec(rows), kind=RunKind.LIVE, model=client.model,
         overwrite=settings.overwrite_valid, settings={"workers": workers, "base_url": client.base_url},
     )
     return PreparedLive(run_id, client, [s.row for s in table.scenarios])
@@ -171,7 +171,7 @@ def run_history(journal: Journal, run_id: str) -> RunHistory | None:
 
 def recent_runs(journal: Journal, limit: int | None = 30) -> list[RunRecord]:
     """The newest enrichment runs (live and batch); every one of them when ``limit`` is None."""
-    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE.value, RunKind.BATCH.value)]
+    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE, RunKind.BATCH)]
 
 
 def level_prefix(level: str) -> str:

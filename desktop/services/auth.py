@@ -24,7 +24,8 @@ from google.oauth2.credentials import Credentials
 from desktop.errors import AuthError, InputError, ServiceError, UsageError
 from desktop.org_config import load_org_layer
 from desktop.services import secrets
-from desktop.settings import load_settings, save_settings
+from desktop.settings import load_settings
+from desktop.settings_store import update_settings
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,7 @@ def login(client_secrets: str | Path | None = None, *, open_browser: bool = True
     account = _email_from_id_token(getattr(creds, "id_token", None))
     in_keyring = store_credentials(creds, account)
     if client_secrets:
-        settings = load_settings()
-        settings.google_client_secrets = str(Path(client_secrets).expanduser().absolute())
-        save_settings(settings)
+        update_settings(google_client_secrets=str(Path(client_secrets).expanduser().absolute()))
     who = f" as {account}" if account else ""
     message = f"Signed in to Google{who}."
     if not in_keyring:

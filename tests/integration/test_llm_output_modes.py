@@ -245,3 +245,24 @@ def test_local_provider_needs_no_key_never_sends_the_openai_key_and_costs_nothin
     assert all((r.body or {}).get("model") == MODEL for r in llama.chat_requests(None))
     # Remembered in the data folder: the next client starts with json_object.
     assert llm.from_settings(settings).output_mode is OutputMode.JSON_OBJECT
+
+
+def test_cli_run_against_a_llama_cpp_style_local_server(
+    llama: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+    from desktop.journal import Journal
+    from desktop.settings import Settings, save_settings
+
+    save_settings(Settings(llm_provider="local", local_base_url=llama.base_url, local_model=MODEL))
+    code = main(["run", "--source", str(demo_copy), "--rows", "3-7", "--json"])
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert code == 0, err
+    assert document["status"] == "COMPLETED" and document["cost_usd"] == 0
+    assert "HTTP 500" not in err
+    statuses = [status for status, _ in kinds(llama)]
+    assert statuses.count(500) == 1 and statuses.count(200) == len(statuses) - 1  # probed once
+    with Journal.open() as journal:
+        run = journal.get_run(document["run_id"])
+    assert run is not None and run.model == MODEL

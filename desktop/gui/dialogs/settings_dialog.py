@@ -1,5 +1,6 @@
-"""Settings: OpenAI key (keyring only, masked, with a Test), endpoint, model, prices, workers and rate
-limits, tab names, overwrite policy, and the Google account. Secrets never go into settings.json."""
+"""Settings: the model provider (OpenAI, or a local OpenAI-compatible server), the OpenAI key (keyring
+only, masked, with a Test), endpoint, model, prices, workers and rate limits, tab names, overwrite
+policy, and the Google account. Secrets never go into settings.json."""
 
 from __future__ import annotations
 
@@ -23,38 +24,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
 from desktop.errors import SimBatchError, first_line
 from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
+from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
-from desktop.settings import PriceOverride, Settings, save_settings
-
-SAMPLE = Scenario(
-    row=3, case_id="TEST-1", title="Connection test: healthy adult", vitals={"Initial_Vitals": None}
-)
+from desktop.settings import PriceOverride, Settings
+from desktop.settings_store import SettingsStore, changed_fields
 
 
-def test_openai(settings: Settings) -> str:
-    """Send one tiny request with the saved key and settings (worker thread); "OK" or raises."""
-    from desktop.services.llm import from_settings
+def check_provider(settings: Settings) -> str:
+    """Send one real request with the saved key and settings (worker thread); "OK …" or raises."""
+    from desktop.services.local_llm import test_connection
 
-    client = from_settings(settings, timeout=30.0)
-    client.generate(SAMPLE, ["Initial_Vitals"])
-    return "OK — the endpoint answered and the key was accepted."
+    return test_connection(settings)
 
 
 class SettingsDialog(QDialog):
-    """Edits a copy of the settings; Save writes them (and the key to the keyring)."""
+    """Edits a copy of the settings; Save writes the fields the user changed through ``store`` (and
+    the key to the keyring), so values another writer saved meanwhile are kept."""
 
     saved = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, store: SettingsStore | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings.model_copy(deep=True)
+        self.store = store if store is not None else SettingsStore(settings)
+        self.provider_box = ProviderBox(self.settings)  # first: it comes first in the Tab order
+        self.provider_box.local_chosen.connect(self._local_chosen)
 
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -65,7 +67,7 @@ class SettingsDialog(QDialog):
         )
         self.key_edit.setToolTip("Your OpenAI API key. It is kept in the system keyring, never in a file.")
         self.test_button = QPushButton("&Test")
-        self.test_button.setToolTip("Save the key and send one tiny request to check it")
+        self.test_button.setToolTip("Send one real request to the chosen provider to check it")
         self.test_button.clicked.connect(self.test_key)
         self.test_label = QLabel("")
         self.test_label.setWordWrap(True)
@@ -135,13 +137,14 @@ class SettingsDialog(QDialog):
         google_row.addWidget(self.google_label, 1)
         google_row.addWidget(self.google_button)
         form = QFormLayout()
+        form.addRow(self.provider_box)
         key_label = QLabel("OpenAI &key:")
         key_label.setBuddy(self.key_edit)  # the field is a row of two widgets: name the one Alt+K reaches
         form.addRow(key_label, key_row)
         form.addRow("", self.test_label)
         form.addRow("", self.keyring_label)
         form.addRow("&Endpoint URL:", self.endpoint_edit)
-        form.addRow("&Model:", self.model_edit)
+        form.addRow("OpenAI &model:", self.model_edit)
         form.addRow("&Workers:", self.workers_spin)
         form.addRow("Requests per minute:", self.rpm_spin)
         form.addRow("Tokens per minute:", self.tpm_spin)
@@ -181,7 +184,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self.resize(640, 640)
+        self._local_chosen(self.provider_box.is_local)
+        self.resize(640, 760)
 
     @staticmethod
     def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -241,7 +245,15 @@ class SettingsDialog(QDialog):
         updated.scenario_tab = self.tab_edit.text().strip() or updated.scenario_tab
         updated.overwrite_valid = self.overwrite_check.isChecked()
         updated.price_overrides = self._price_overrides()
+        self.provider_box.apply(updated)
         return updated
+
+    def _local_chosen(self, local: bool) -> None:
+        """The OpenAI key, endpoint and model do not apply to a local model server (a value the
+        organisation locks stays greyed out either way)."""
+        fields = (("", self.key_edit), ("openai_base_url", self.endpoint_edit), ("model", self.model_edit))
+        for name, widget in fields:
+            widget.setEnabled(not local and not self.organisation_fields.get(name, False))
 
     def _store_key(self) -> None:
         key = self.key_edit.text().strip()
@@ -266,8 +278,7 @@ class SettingsDialog(QDialog):
         updated = self._collect_storing_key(self.error_label)
         if updated is None:
             return
-        save_settings(updated)
-        self.settings = updated
+        self.settings = self.store.update(**changed_fields(self.settings, updated))
         self.saved.emit()
         self.accept()
 
@@ -278,7 +289,7 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.test_label.setText("Testing…")
-        run_task(lambda _ctx: test_openai(settings), on_result=self._tested, on_error=self._test_failed)
+        run_task(lambda _ctx: check_provider(settings), on_result=self._tested, on_error=self._test_failed)
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)

@@ -15,7 +15,6 @@ from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
 from desktop.gui.rows.model import RunInfo
-from desktop.settings import load_settings, save_settings
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ class SourceLoading(WindowBase):
             self.banner.show_offline(loaded)
         else:
             self.banner.setVisible(False)
-            _remember_source(loaded.locator)
+            self._remember_source(loaded.locator)
             self._cache_rows(loaded.locator, loaded.scenarios)
         self._refresh_run_info()
         self._update_actions()
@@ -150,13 +149,11 @@ class SourceLoading(WindowBase):
     def _run_info_loaded(self, info: dict[int, tuple[str, float, str]]) -> None:
         self.model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
 
-
-def _remember_source(locator: str) -> None:
-    """Store the last opened source in the settings."""
-    try:
-        settings = load_settings()
-        if settings.last_source != locator:
-            settings.last_source = locator
-            save_settings(settings)
-    except (OSError, ValueError) as exc:
-        log.warning("Could not remember the last source: %s", exc)
+    def _remember_source(self, locator: str) -> None:
+        """Store the last opened source in the settings (only that field: other writers' values stay)."""
+        if self.context.settings.last_source == locator:
+            return
+        try:
+            self.context.store.update(last_source=locator)
+        except (OSError, ValueError) as exc:
+            log.warning("Could not remember the last source: %s", exc)

@@ -39,7 +39,6 @@ from desktop.gui.run.resume import confirm_close
 from desktop.gui.run.review import ReviewPanel
 from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.journal import Journal
-from desktop.settings import load_settings
 
 __all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
 
@@ -168,13 +167,12 @@ class MainWindow(ChangeFlow):
         # Imported here: it loads the Google sign-in libraries, which starting the app does not need.
         from desktop.gui.dialogs.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.context.settings, self)
+        dialog = SettingsDialog(self.context.settings, self, store=self.context.store)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._settings_saved)
         dialog.open()
 
     def _settings_saved(self) -> None:
-        self.context.settings = load_settings()
         self.statusBar().showMessage("Settings saved.", 5000)
 
     # --- details ----------------------------------------------------------------------------------

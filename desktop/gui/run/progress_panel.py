@@ -23,7 +23,8 @@ from desktop.app.runs import RunHistory, level_prefix, recent_runs, run_history
 from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
-from desktop.gui.run.controller import controller_for
+from desktop.gui.run.controller import RunState, controller_for
+from desktop.gui.widgets.report_export import ReportExport
 from desktop.jobs.engine import ProgressSnapshot
 from desktop.journal import RowStatus, RunRecord
 from desktop.journal.db import parse_iso
@@ -99,6 +100,9 @@ class ProgressPanel(QWidget):
         runs_label.setBuddy(self.runs)
         runs_row.addWidget(runs_label)
         runs_row.addWidget(self.runs, 1)
+        self.report_export = ReportExport(context)
+        runs_row.addWidget(self.report_export)
+        self.runs.currentIndexChanged.connect(lambda _i: self.report_export.set_run(self.runs.currentData()))
 
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -164,6 +168,7 @@ class ProgressPanel(QWidget):
         if self.snapshot is None or self.snapshot.run_id != snapshot.run_id:
             self._start_chart()
         self.snapshot = snapshot
+        self.report_export.set_run(snapshot.run_id)
         self.bar.setValue(round(snapshot.percent))
         self.bar.setFormat(f"%p%  ({snapshot.done:,} of {snapshot.total:,} rows)")
         self.speed.setText(f"{snapshot.rows_per_minute:.1f} rows/min")
@@ -184,8 +189,8 @@ class ProgressPanel(QWidget):
         """Append one plain-language line to the log."""
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {level_prefix(level)}{text}")
 
-    def _state_changed(self, state: str) -> None:
-        if state == "running" and self.snapshot is None:
+    def _state_changed(self, state: RunState) -> None:
+        if state is RunState.RUNNING and self.snapshot is None:
             self._start_chart()
 
     def _start_chart(self) -> None:

@@ -25,35 +25,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app.runs import recent_runs
-from desktop.domain.vitals import parse_cell
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.widgets.monitor import PatientMonitor
+from desktop.gui.widgets.report_export import ReportExport
 from desktop.journal import RowStatus, RowTask, RunRecord
+from desktop.report.changes import cell_object, state_changes
 
 REVIEWED = "reviewed"
-FIELDS = ("HR", "BP", "SpO2", "RR", "Temp", "EtCO2", "waveform")
 
 
 def _as_dict(value: object) -> dict[str, object]:
-    if isinstance(value, Mapping):
-        return dict(value)
-    parsed = parse_cell(value)
-    return dict(parsed.data) if parsed.data is not None else {}
+    return cell_object(value) or {}
 
 
 def before_after(task: RowTask) -> list[tuple[str, str, object, object]]:
     """(state column, field, before, after) for every field of every state the run produced."""
     originals = task.original.get("vitals") if task.original else None
-    originals = originals if isinstance(originals, Mapping) else {}
-    lines: list[tuple[str, str, object, object]] = []
-    for column, after_raw in (task.result or {}).items():
-        before = _as_dict(originals.get(column))
-        after = _as_dict(after_raw)
-        keys = [k for k in FIELDS if k in before or k in after]
-        keys += sorted(k for k in {*before, *after} if k not in FIELDS)
-        lines.extend((column, key, before.get(key), after.get(key)) for key in keys)
-    return lines
+    states = state_changes(
+        originals if isinstance(originals, Mapping) else {}, task.result or {}, enrichment=True
+    )
+    return [(state.column, f.field, f.before, f.after) for state in states for f in state.fields]
 
 
 def _text(value: object) -> str:
@@ -75,6 +67,7 @@ class ReviewPanel(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Read the runs from the journal again")
         self.refresh_button.clicked.connect(self.refresh)
+        self.report_export = ReportExport(context)
         self.rows_list = QListWidget()
         self.rows_list.setToolTip("Rows this run completed; ✓ marks rows you accepted")
         self.rows_list.currentRowChanged.connect(self._row_chosen)
@@ -105,6 +98,7 @@ class ReviewPanel(QWidget):
         top.addWidget(QLabel("Run:"))
         top.addWidget(self.run_box, 1)
         top.addWidget(self.refresh_button)
+        top.addWidget(self.report_export)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -151,6 +145,7 @@ class ReviewPanel(QWidget):
             self.run_box.setCurrentIndex(index)
             self._run_chosen(index)
         else:
+            self.report_export.set_run(None)
             self.status_label.setText("No run has produced results yet.")
 
     def show_run(self, run_id: str) -> None:
@@ -170,6 +165,7 @@ class ReviewPanel(QWidget):
 
     def _run_chosen(self, _index: int) -> None:
         run_id = self.current_run_id()
+        self.report_export.set_run(run_id)
         if run_id:
             self.show_run(run_id)
 
