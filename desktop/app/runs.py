@@ -171,7 +171,7 @@ def run_history(journal: Journal, run_id: str) -> RunHistory | None:
 
 def recent_runs(journal: Journal, limit: int | None = 30) -> list[RunRecord]:
     """The newest enrichment runs (live and batch); every one of them when ``limit`` is None."""
-    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE.value, RunKind.BATCH.value)]
+    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE, RunKind.BATCH)]
 
 
 def level_prefix(level: str) -> str:

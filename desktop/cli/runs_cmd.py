@@ -93,7 +93,7 @@ def resume_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
-    if run.kind == RunKind.BATCH.value:
+    if run.kind is RunKind.BATCH:
         resume_args = argparse.Namespace(id=run.run_id, poll_interval=args.poll_interval, json=args.json)
         return batch_cmd.run_resume(resume_args)
     with Journal.open() as journal:

@@ -32,7 +32,7 @@ from desktop.app.runs import (
 from desktop.cli_output import format_duration, format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
-from desktop.gui.run.controller import PAUSED, RUNNING, RunController, controller_for, what_to_do
+from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import RowStatus
 
@@ -230,9 +230,9 @@ class RunPanel(QWidget):
         can_start = not busy and self.context.can_write and bool(self.context.scenarios)
         live = self.controller.live_run is not None
         self.start_button.setEnabled(can_start)
-        self.pause_button.setEnabled(live and state == RUNNING)
-        self.resume_button.setEnabled(live and state == PAUSED)
-        self.cancel_button.setEnabled(live and state in (RUNNING, PAUSED))
+        self.pause_button.setEnabled(live and state is RunState.RUNNING)
+        self.resume_button.setEnabled(live and state is RunState.PAUSED)
+        self.cancel_button.setEnabled(live and state in (RunState.RUNNING, RunState.PAUSED))
         for widget in (self.mode, self.model, self.workers):
             widget.setEnabled(not busy)
 

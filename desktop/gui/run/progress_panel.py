@@ -23,7 +23,7 @@ from desktop.app.runs import RunHistory, level_prefix, recent_runs, run_history
 from desktop.cli_output import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
-from desktop.gui.run.controller import controller_for
+from desktop.gui.run.controller import RunState, controller_for
 from desktop.gui.widgets.report_export import ReportExport
 from desktop.jobs.engine import ProgressSnapshot
 from desktop.journal import RowStatus, RunRecord
@@ -189,8 +189,8 @@ class ProgressPanel(QWidget):
         """Append one plain-language line to the log."""
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {level_prefix(level)}{text}")
 
-    def _state_changed(self, state: str) -> None:
-        if state == "running" and self.snapshot is None:
+    def _state_changed(self, state: RunState) -> None:
+        if state is RunState.RUNNING and self.snapshot is None:
             self._start_chart()
 
     def _start_chart(self) -> None:
