@@ -93,6 +93,15 @@ BENCHES: dict[str, list[Figure]] = {
                lambda r: f"{r['ingest_s']:.1f} s, peak {r['ingest_peak_mb']:.0f} MB",
                "< 10 s, < 500 MB", lambda r: r["ingest_s"] < 10 and r["ingest_peak_mb"] < 500),
     ],
+    "bundle_startup": [
+        Figure("Linux bundle size (make bundle)",
+               lambda r: f"{r['size_mb']} MB (.deb {r['deb_mb']} MB)" if r["bundle"] else "not built",
+               "< 250 MB", lambda r: not r["bundle"] or r["size_mb"] < 250),
+        Figure("Bundle launch → main window shown, median",
+               lambda r: (f"{r['median_s']:.2f} s ({r['min_s']:.2f}–{r['max_s']:.2f} s, load {r['load_avg']})"
+                          if r["bundle"] else "not built"),
+               "< 2 s", lambda r: not r["bundle"] or r["median_s"] < 2.0),
+    ],
     "report_build": [
         Figure("Run report of a 1,000-row run (all changed, ~200 flagged with monitor strips), HTML",
                lambda r: f"{r['html_s']:.1f} s ({r['html_cpu_s']:.1f} s CPU), {r['html_mb']:.1f} MB",

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.pricing import PriceTable
 from desktop.errors import first_line
-from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
+from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text, mark_organisation_fields
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
 from desktop.gui.widgets.connection_test import start_connection_test
@@ -172,9 +172,15 @@ class SettingsDialog(QDialog):
                 "tokens_per_minute": [self.tpm_spin],
                 "scenario_tab": [self.tab_edit],
                 "price_overrides": [self.prices, add_price, remove_price],
+                "llm_provider": [self.provider_box.openai_radio, self.provider_box.local_radio],
+                "local_base_url": [self.provider_box.url_edit],
+                "local_model": [self.provider_box.model_combo, self.provider_box.models_button],
             }
             current = self.settings.model_dump(mode="json")
             self.organisation_fields = mark_organisation_fields(form, fields, layer, current)
+            if "llm_provider" in self.organisation_fields:
+                note = LOCKED if self.organisation_fields["llm_provider"] else FROM_ORGANISATION
+                self.provider_box.setTitle(f"{self.provider_box.title()} ({note})")
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
