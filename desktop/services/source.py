@@ -98,5 +98,9 @@ class Source(ABC):
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:
         """Upsert progress rows keyed by (Batch_ID, Row_Number): update in place or append."""
 
+    def check_writable(self) -> None:  # noqa: B027 - optional hook
+        """Raise ``InputError`` when writing is known to fail; a source that cannot tell cheaply
+        (a Google Sheet: permission shows on the first write) does nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (HTTP clients, file handles)."""
