@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from desktop.cli_output import format_rows, note
+from desktop.app.text import format_rows
+from desktop.cli_output import note
 from desktop.domain.models import CellChange, Scenario
 from desktop.domain.rowspec import parse_row_spec
 from desktop.services.source import ScenarioTable, Source

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton, QStyle
 
 from desktop.app.rows import Loaded, latest_run_info, load_source
-from desktop.cli_output import format_count
+from desktop.app.text import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase

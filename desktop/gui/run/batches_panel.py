@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app.runs import BatchSweep, list_batch_jobs, sweep_batches
-from desktop.cli_output import format_duration
+from desktop.app.text import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, run_task
 from desktop.gui.run.controller import controller_for
