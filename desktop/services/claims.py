@@ -234,7 +234,7 @@ class ClaimBoard:
             "title": f"SimBatch claim {self.session} {block}.{epoch}",
             "hidden": True, "gridProperties": {"rowCount": 1, "columnCount": 1},
         }}}
-        row = [
+        row: list[CellValue] = [
             block, epoch, self.holder_id, self.holder_name, now_utc(), 0, status.value,
             json.dumps(list(case_ids)),
         ]
@@ -275,10 +275,8 @@ class ClaimBoard:
                 "properties": {"sheetId": self.token_id(holding.block, holding.epoch), "hidden": True},
                 "fields": "hidden",
             }})
-            beat = holding.heartbeat + 1
-            requests.append(update_cells(
-                self.state_sheet_id, holding.block + 1, 5, [[beat, status or holding.status]]
-            ))
+            cells: list[CellValue] = [holding.heartbeat + 1, str(status or holding.status)]
+            requests.append(update_cells(self.state_sheet_id, holding.block + 1, 5, [cells]))
         return requests
 
     def fenced(
