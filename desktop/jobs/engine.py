@@ -188,6 +188,7 @@ class LiveRun:
         run = self.journal.get_run(self.run_id)
         if run is None:
             raise SimBatchError(f"There is no run {self.run_id} in the journal.")
+        self.source.hold_for_writing()  # another SimBatch on the same workbook: say so, pay nothing
         requeued = self.journal.reset_interrupted(self.run_id)
         cancelled = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.CANCELLED])]
         if cancelled:

@@ -188,6 +188,7 @@ class SheetsGateway:
         self._local = threading.local()
         self._lock = threading.Lock()
         self.calls = 0  # API requests sent, retries included (for benchmarks)
+        self.calls_by_kind = {"read": 0, "write": 0}
 
     # ----------------------------------------------------------------------------- API
 
@@ -324,6 +325,7 @@ class SheetsGateway:
             ticket = limiter.acquire()
             with self._lock:
                 self.calls += 1
+                self.calls_by_kind[kind] += 1
             try:
                 reply: dict[str, Any] = make(service).execute(num_retries=0)
             finally:

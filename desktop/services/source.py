@@ -98,6 +98,10 @@ class Source(ABC):
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:
         """Upsert progress rows keyed by (Batch_ID, Row_Number): update in place or append."""
 
+    def hold_for_writing(self) -> None:  # noqa: B027 - optional hook
+        """Before a run that writes: make sure no other SimBatch writes this source meanwhile (a
+        workbook takes a lock file; a Google Sheet coordinates through claims instead)."""
+
     def locate_cases(self, case_ids: Collection[str]) -> dict[str, int]:
         """The sheet row where each case ID is now (the first, when one appears twice); rows move
         when someone inserts, deletes or sorts rows while a run goes on."""

@@ -44,6 +44,7 @@ from desktop.services.source import (
     ScenarioTable,
     Source,
 )
+from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
@@ -74,6 +75,7 @@ class XlsxSource(Source):
         self.display_name = self.path.name
         self.scenario_tab = scenario_tab
         self.last_row = 0
+        self._lock: WorkbookLock | None = None
 
     # ----------------------------------------------------------------------------- reading
 
@@ -215,9 +217,24 @@ class XlsxSource(Source):
             )
         return wb[tab]
 
+    def hold_for_writing(self) -> None:
+        """Take the workbook's lock file (``WorkbookInUse`` names the SimBatch that holds it); it is
+        held until ``close``."""
+        if self._lock is None:
+            from desktop.settings import display_name, load_settings
+
+            self._lock = WorkbookLock(self.path, display_name(load_settings()))
+        self._lock.acquire()
+
+    def close(self) -> None:
+        """Give the lock file up."""
+        if self._lock is not None:
+            self._lock.release()
+
     def _modify(self, change: Callable[[Workbook], object]) -> None:
         """Load the full workbook, apply ``change`` and save it atomically."""
         self.check_writable()
+        self.hold_for_writing()
         with self._file_errors():
             wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
         try:

@@ -26,11 +26,12 @@ def colleague_home(root: Path, name: str, lease: float) -> Path:
 
 
 def start_run(
-    sheets: FakeSheets, base_url: str, api_key: str, home: Path, *extra: str, workers: int = 8
+    sheets: FakeSheets, base_url: str, api_key: str, home: Path, *extra: str, workers: int = 8,
+    rows: str = "all",
 ) -> subprocess.Popen[str]:
-    """``simbatch run`` over every row of the fake sheet, printing JSON."""
+    """``simbatch run`` over ``rows`` of the fake sheet, printing JSON."""
     env = cli_env(base_url, api_key, home, SIMBATCH_SHEETS_ENDPOINT=sheets.endpoint)
-    args = ["run", "--source", f"gsheet:{sheets.spreadsheet_id}", "--rows", "all", "--workers", str(workers)]
+    args = ["run", "--source", f"gsheet:{sheets.spreadsheet_id}", "--rows", rows, "--workers", str(workers)]
     return start([*args, "--json", *extra], env)
 
 
@@ -60,7 +61,7 @@ def completed_rows(home: Path) -> list[int]:
     return [t.row for t in tasks_of(home) if t.status is RowStatus.COMPLETED]
 
 
-def filled_rows(sheets: FakeSheets) -> set[int]:
+def filled_rows(sheets: FakeSheets, within: set[int] | None = None) -> set[int]:
     """Sheet rows whose vitals cells are all filled."""
     values = sheets.tab(TAB)
     header = values[1]
@@ -68,6 +69,7 @@ def filled_rows(sheets: FakeSheets) -> set[int]:
     return {
         n + 1 for n, line in enumerate(values) if n + 1 >= FIRST_ROW
         and all(len(line) > c and line[c] not in ("", None) for c in columns)
+        and (within is None or n + 1 in within)
     }
 
 

@@ -25,7 +25,7 @@ ALL_ROWS = set(range(FIRST_ROW, FIRST_ROW + ROWS))
 
 
 def run_colleagues(names: list[str], sheets: FakeSheets, llm: FakeOpenAI, tmp_path: Path) -> list[Path]:
-    homes = [colleague_home(tmp_path, name, lease=5.0) for name in names]
+    homes = [colleague_home(tmp_path, name, lease=20.0) for name in names]
     processes = [start_run(sheets, llm.base_url, API_KEY, home) for home in homes]
     results = [finish(p) for p in processes]
     for code, document, err in results:
