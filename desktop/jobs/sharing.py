@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from desktop.domain.models import CellValue
 from desktop.errors import SimBatchError
@@ -177,6 +178,9 @@ class SharedRows:
             self._states = self.board.read()  # someone else won: look again before the next attempt
             return None
         self.journal.set_claim_status(self.run_id, [block], ClaimStep.HELD)
+        claimed_at = time.strftime("%H:%M")
+        note = f"In progress by {self.board.holder_name}, since {claimed_at}"
+        self.journal.note_claim(self.run_id, rows, note)
         self._holdings[block] = holding
         del self._todo[block]
         return self._settle_claimed(block, rows)
@@ -425,3 +429,39 @@ def shared_rows_for(
         journal, source, run_id, holder_name=display_name(settings), lease=settings.claim_lease_sec,
         take_over=take_over, batch=batch,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ColleagueClaim:
+    """A row someone else's SimBatch holds: who, and since when (their clock, shown in ours)."""
+
+    holder: str
+    since: str
+    batch: bool = False
+
+    def describe(self) -> str:
+        """``in progress by Dana's PC, since 10:42``."""
+        what = "in a batch job of" if self.batch else "in progress by"
+        return f"{what} {self.holder}, since {self.since}"
+
+
+def colleague_claims(source: object, own_run_ids: Collection[str] = ()) -> dict[str, ColleagueClaim]:
+    """Case IDs claimed by other SimBatches on a Google Sheet (two reads; nothing for a workbook or
+    when nobody claims anything). Rows of ``own_run_ids`` are not colleagues'."""
+    if not isinstance(source, GoogleSheetSource):
+        return {}
+    board = ClaimBoard(source.gateway, source.scenario_sheet_id(), "", "")
+    if not board.join():
+        return {}
+    try:
+        states = board.read()
+    except SessionGone:
+        return {}
+    claims: dict[str, ColleagueClaim] = {}
+    for state in states.values():
+        if not state.busy or state.holder_id in own_run_ids:
+            continue
+        claim = ColleagueClaim(state.holder_name, state.since_local(), state.status == ClaimStatus.BATCH)
+        for case_id in state.case_ids:
+            claims[case_id] = claim
+    return claims

@@ -85,3 +85,12 @@ class ClaimsPart(JournalPart):
                 " AND NOT (status = 'COMPLETED' AND written_at IS NOT NULL)",
                 [(note, stamp, run_id, row) for row in rows],
             )
+
+    def note_claim(self, run_id: str, rows: Sequence[int], checkpoint: str) -> None:
+        """Write who claimed ``rows`` in their checkpoint (shown in the Batch_Progress tab)."""
+        stamp = now_iso()
+        with self._store.write() as conn:
+            conn.executemany(
+                "UPDATE row_tasks SET checkpoint = ?, updated_at = ? WHERE run_id = ? AND row = ?",
+                [(checkpoint, stamp, run_id, row) for row in rows],
+            )

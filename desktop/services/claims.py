@@ -176,6 +176,15 @@ class ClaimBoard:
         self._seen.clear()
         return self.session
 
+    def join(self) -> bool:
+        """Use the claims tab if there is one (never creates it); False when nobody claims anything."""
+        info = self._find_state_tab()
+        if info is None:
+            return False
+        self.session = info.title.rsplit(" ", 1)[-1]
+        self._state_rows = info.rows
+        return True
+
     def _find_state_tab(self) -> TabInfo | None:
         return next((t for t in self.gateway.metadata() if t.sheet_id == self.state_sheet_id), None)
 

@@ -32,7 +32,9 @@ def other_process() -> subprocess.Popen[bytes]:
     process.wait()
 
 
-def test_a_live_holder_on_this_computer_is_named(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
+def test_a_live_holder_on_this_computer_is_named(
+    tmp_path: Path, other_process: subprocess.Popen[bytes]
+) -> None:
     workbook = tmp_path / "bank.xlsx"
     workbook.write_bytes(b"")
     write_lock(workbook, host=socket.gethostname(), pid=other_process.pid)
