@@ -157,6 +157,17 @@ class OrgLayer:
         """The settings it locks (field names)."""
         return self.config.locked_settings()
 
+    def origins(self, effective: Mapping[str, Any]) -> dict[str, bool]:
+        """The settings (of ``effective``, a settings dump) whose value is the organisation's, each
+        with whether it is locked. A value the user changed is the user's, not listed."""
+        values = self.values
+        locked = self.locked
+        return {
+            name: name in locked
+            for name, value in values.items()
+            if name in locked or effective.get(name) == value
+        }
+
     def describe(self) -> str:
         """One line for About and the self-test: which file, and how many settings it sets and locks."""
         client = " and the Google sign-in client" if self.config.google_oauth_client else ""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
     from desktop.selftest_checks import Check
 
 #: How long opening or validating the demo workbook may take before the self-test gives up.
@@ -140,6 +140,7 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
     from PySide6.QtCore import QEvent, QObject
 
     from desktop.gui.app import create_main_window, ensure_application
+    from desktop.gui.mainwindow.actions import Action
 
     class _ShownWatcher(QObject):
         """Notes when the window is first shown (exposed or painted) on screen."""
@@ -170,9 +171,9 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
         _wait_until(opened, "the demo workbook to open", errors)
         if not window.scenarios:
             raise SelfTestFailure("the demo workbook opened but showed no scenario rows.")
-        if not window.validate_action.isEnabled():
+        if not window.action_map[Action.VALIDATE].isEnabled():
             raise SelfTestFailure("the Validate action is disabled after opening the demo workbook.")
-        window.validate_action.trigger()
+        window.action_map[Action.VALIDATE].trigger()
         _wait_until(lambda: window.reports is not None and not window.busy, "validation to finish", errors)
         return shown_after, len(window.scenarios), _check_reports(window)
     finally:

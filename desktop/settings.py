@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -52,6 +52,10 @@ class Settings(BaseModel):
     scenario_tab: str = DEFAULT_SCENARIO_TAB
     model: str = "gpt-4o-mini"
     openai_base_url: str | None = None
+    # "local": an OpenAI-compatible server of the user's own (llama.cpp, Ollama, LM Studio, vLLM); no key.
+    llm_provider: Literal["openai", "local"] = "openai"
+    local_base_url: str = "http://127.0.0.1:8080/v1"
+    local_model: str = ""
     workers: int = Field(default=8, ge=1, le=64)
     # Starting rate limits; the provider's x-ratelimit-* headers replace them once a reply arrives.
     requests_per_minute: int = Field(default=500, ge=1)

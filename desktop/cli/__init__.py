@@ -21,6 +21,7 @@ from desktop.cli import (
     estimate_cmd,
     login_cmd,
     progress_cmd,
+    report_cmd,
     run_cmd,
     runs_cmd,
     validate_cmd,
@@ -34,7 +35,8 @@ Handler = Callable[[argparse.Namespace], int]
 _LOG_HANDLER_NAME = "simbatch-cli"
 
 #: Command modules, in the order ``simbatch --help`` lists them.
-COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, batch_cmd, progress_cmd, login_cmd)
+COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, report_cmd, batch_cmd, progress_cmd,
+            login_cmd)  # fmt: skip
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -155,7 +155,7 @@ def _resolve_run(journal: Journal, ident: str) -> RunRecord:
     """The run of a run id or a batch id; ``UsageError`` when neither is known."""
     run = journal.get_run(ident)
     if run is not None:
-        if run.kind != RunKind.BATCH.value:
+        if run.kind is not RunKind.BATCH:
             raise UsageError(f"Run {ident} is a {run.kind} run, not a Batch API run.")
         return run
     job = journal.find_batch_job(ident)
@@ -226,7 +226,7 @@ def run_submit(args: argparse.Namespace) -> int:
     with _journal() as ctx, open_selection(args) as selection:
         service = batch_client_from_settings(ctx.settings.openai_base_url)  # no key: no run is journaled
         model = args.model or ctx.settings.model
-        run_settings: dict[str, object] = {"mode": "batch"}
+        run_settings: dict[str, object] = {"mode": "batch", "base_url": service.base_url}
         if args.batch_id:
             run_settings["batch_name"] = args.batch_id
         run_id = create_enrichment_run(

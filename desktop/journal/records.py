@@ -108,7 +108,7 @@ class RunRecord:
     """One run as stored, with its totals."""
 
     run_id: str
-    kind: str
+    kind: RunKind
     source: str
     scenario_tab: str
     row_spec: str

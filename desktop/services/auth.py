@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.auth.credentials import AnonymousCredentials
-from google.auth.credentials import Credentials as BaseCredentials
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from desktop.errors import AuthError, InputError, ServiceError, UsageError
 from desktop.org_config import load_org_layer
 from desktop.services import secrets
-from desktop.settings import load_settings, save_settings
+from desktop.settings import load_settings
+from desktop.settings_store import update_settings
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +134,7 @@ def login(client_secrets: str | Path | None = None, *, open_browser: bool = True
     account = _email_from_id_token(getattr(creds, "id_token", None))
     in_keyring = store_credentials(creds, account)
     if client_secrets:
-        settings = load_settings()
-        settings.google_client_secrets = str(Path(client_secrets).expanduser().absolute())
-        save_settings(settings)
+        update_settings(google_client_secrets=str(Path(client_secrets).expanduser().absolute()))
     who = f" as {account}" if account else ""
     message = f"Signed in to Google{who}."
     if not in_keyring:
@@ -225,15 +222,6 @@ def refresh_failure(exc: RefreshError) -> AuthError:
         forget_credentials()
         return AuthError(EXPIRED)
     return AuthError("Google refused to renew your sign-in; please sign in again (simbatch login).")
-
-
-def sheets_credentials(endpoint: str) -> BaseCredentials:
-    """Anonymous credentials for a loopback test server, else the signed-in user's credentials."""
-    from desktop.services.sheets import is_loopback
-
-    if is_loopback(endpoint):
-        return AnonymousCredentials()
-    return load_credentials()
 
 
 # ----------------------------------------------------------------------------- sign-out, status

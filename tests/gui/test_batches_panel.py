@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.batches_panel import BatchesPanel, job_age, job_requests, job_status
+from desktop.app.runs import submit_batch_run
 from desktop.gui.context import AppContext
-from desktop.gui.run_work import submit_batch_run
+from desktop.gui.run.batches_panel import BatchesPanel, job_age, job_requests, job_status
 from desktop.journal import BatchJobRecord, Journal, RowStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.context import AppContext
-from desktop.gui.review import REVIEWED, ReviewPanel
+from desktop.gui.run.review import REVIEWED, ReviewPanel
 from desktop.journal import Journal
 
 BEFORE = '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "waveform": "sinus_ecg"}'

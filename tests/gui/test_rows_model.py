@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
-from desktop.gui.rows_model import (
+from desktop.gui.rows.model import (
     COL_ISSUES,
     COL_ROW,
     COL_SCORE,
@@ -95,7 +95,7 @@ def test_ten_thousand_rows_load_validate_and_sort_quickly(qapp: Any) -> None:
 
 
 def test_last_run_is_a_compact_local_date_and_time() -> None:
-    from desktop.gui.rows_model import compact_time
+    from desktop.gui.rows.model import compact_time
 
     assert compact_time("") == ""
     text = compact_time("2026-11-29T02:04:34.123Z")
@@ -104,7 +104,7 @@ def test_last_run_is_a_compact_local_date_and_time() -> None:
 
 
 def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -> None:
-    from desktop.gui.rows_model import COL_COST, RunInfo
+    from desktop.gui.rows.model import COL_COST, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(5))
@@ -115,7 +115,7 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
 
 
 def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any) -> None:
-    from desktop.gui.rows_model import COL_LAST_RUN, RunInfo
+    from desktop.gui.rows.model import COL_LAST_RUN, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(3))

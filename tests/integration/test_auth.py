@@ -149,9 +149,11 @@ def test_logout_and_no_keyring(
 def test_loopback_endpoint_needs_no_sign_in() -> None:
     from google.auth.credentials import AnonymousCredentials
 
-    assert isinstance(auth.sheets_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
+    from desktop.services.sheets import default_credentials
+
+    assert isinstance(default_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
     with pytest.raises(AuthError, match="not signed in"):
-        auth.sheets_credentials("https://sheets.googleapis.com/")
+        default_credentials("https://sheets.googleapis.com/")
 
 
 def test_logout_withdraws_the_access_at_google(

@@ -1,0 +1,303 @@
+"""Review: for each processed row of a run, vitals before and after per state, changes highlighted,
+a monitor preview of the selected state, and Accept or Revert for the row. Reads only the journal
+(works offline); Revert needs the source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.app.runs import recent_runs
+from desktop.gui.context import AppContext
+from desktop.gui.qt.workers import local_pool, run_task
+from desktop.gui.widgets.monitor import PatientMonitor
+from desktop.gui.widgets.report_export import ReportExport
+from desktop.journal import RowStatus, RowTask, RunRecord
+from desktop.report.changes import cell_object, state_changes
+
+REVIEWED = "reviewed"
+
+
+def _as_dict(value: object) -> dict[str, object]:
+    return cell_object(value) or {}
+
+
+def before_after(task: RowTask) -> list[tuple[str, str, object, object]]:
+    """(state column, field, before, after) for every field of every state the run produced."""
+    originals = task.original.get("vitals") if task.original else None
+    states = state_changes(
+        originals if isinstance(originals, Mapping) else {}, task.result or {}, enrichment=True
+    )
+    return [(state.column, f.field, f.before, f.after) for state in states for f in state.fields]
+
+
+def _text(value: object) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+class ReviewPanel(QWidget):
+    """The Review tab."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.tasks: dict[int, RowTask] = {}
+        self.runs: list[RunRecord] = []
+
+        self.run_box = QComboBox()
+        self.run_box.setToolTip("The run whose results you review")
+        self.run_box.currentIndexChanged.connect(self._run_chosen)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Read the runs from the journal again")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.report_export = ReportExport(context)
+        self.rows_list = QListWidget()
+        self.rows_list.setToolTip("Rows this run completed; ✓ marks rows you accepted")
+        self.rows_list.currentRowChanged.connect(self._row_chosen)
+        self.rows_list.setMinimumWidth(self.fontMetrics().horizontalAdvance("Row 00000 · CARD-0000-X00") + 24)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["State", "Field", "Before", "After"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # read-only: Tab moves on, the arrow keys move in it
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Changed fields are bold and highlighted; pick a line to preview its state")
+        self.table.currentCellChanged.connect(lambda row, *_: self._state_chosen(row))
+        self.monitor = PatientMonitor()
+        self.status_label = QLabel("Choose a run to review its rows.")
+        self.status_label.setWordWrap(True)
+        self.accept_button = QPushButton("&Accept row")
+        self.accept_button.setToolTip("Mark this row's result as reviewed")
+        self.accept_button.clicked.connect(self.accept_row)
+        self.revert_button = QPushButton("Re&vert row")
+        self.revert_button.setToolTip(
+            "Put back what this run wrote to this row (cells changed since are kept)"
+        )
+        self.revert_button.clicked.connect(self.revert_row)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Run:"))
+        top.addWidget(self.run_box, 1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.report_export)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.table, 3)
+        right_layout.addWidget(self.monitor, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status_label, 1)
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.revert_button)
+        right_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.rows_list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._update_buttons()
+        context.source_changed.connect(self.refresh)
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the enrichment runs from the journal (off the GUI thread)."""
+        journal = self.context.journal
+        run_task(lambda _ctx: recent_runs(journal, None), on_result=self._runs_loaded, on_error=self._failed,
+                 pool=local_pool())
+
+    def _runs_loaded(self, runs: list[RunRecord]) -> None:
+        current = self.current_run_id()
+        self.runs = runs
+        self.run_box.blockSignals(True)
+        self.run_box.clear()
+        for run in runs:
+            self.run_box.addItem(
+                f"{run.run_id} · {run.kind} · {run.totals.completed} rows · "
+                f"{run.created_at[:16].replace('T', ' ')}",
+                run.run_id,
+            )
+        self.run_box.blockSignals(False)
+        index = max(0, self.run_box.findData(current)) if current else 0
+        if runs:
+            self.run_box.setCurrentIndex(index)
+            self._run_chosen(index)
+        else:
+            self.report_export.set_run(None)
+            self.status_label.setText("No run has produced results yet.")
+
+    def show_run(self, run_id: str) -> None:
+        """Load the rows of a run (off the GUI thread)."""
+        journal = self.context.journal
+        run_task(
+            lambda _ctx: journal.tasks(run_id, [RowStatus.COMPLETED]),
+            on_result=self._tasks_loaded,
+            on_error=self._failed,
+            pool=local_pool(),
+        )
+
+    def current_run_id(self) -> str | None:
+        """The run being reviewed."""
+        data = self.run_box.currentData()
+        return data if isinstance(data, str) else None
+
+    def _run_chosen(self, _index: int) -> None:
+        run_id = self.current_run_id()
+        self.report_export.set_run(run_id)
+        if run_id:
+            self.show_run(run_id)
+
+    def _tasks_loaded(self, tasks: list[RowTask]) -> None:
+        self.tasks = {t.row: t for t in tasks if t.result}
+        self.rows_list.clear()
+        for task in self.tasks.values():
+            mark = "✓ " if task.checkpoint == REVIEWED else ""
+            item = QListWidgetItem(f"{mark}Row {task.row} · {task.case_id}")
+            item.setData(Qt.ItemDataRole.UserRole, task.row)
+            self.rows_list.addItem(item)
+        self.status_label.setText(
+            f"{len(self.tasks)} rows to review."
+            if self.tasks
+            else "This run has no completed rows with results."
+        )
+        if self.tasks:
+            self.rows_list.setCurrentRow(0)
+        else:
+            self.table.setRowCount(0)
+            self.monitor.clear()
+        self._update_buttons()
+
+    def _failed(self, error: BaseException) -> None:
+        self.status_label.setText(f"The journal could not be read: {error}")
+
+    # --- one row ----------------------------------------------------------------------------------
+
+    def current_row(self) -> int | None:
+        """The sheet row being reviewed."""
+        item = self.rows_list.currentItem()
+        value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return value if isinstance(value, int) else None
+
+    def select_row(self, row: int) -> None:
+        """Review this sheet row of the current run."""
+        for i in range(self.rows_list.count()):
+            if self.rows_list.item(i).data(Qt.ItemDataRole.UserRole) == row:
+                self.rows_list.setCurrentRow(i)
+                return
+
+    def _row_chosen(self, _index: int) -> None:
+        row = self.current_row()
+        task = self.tasks.get(row) if row is not None else None
+        self.table.setRowCount(0)
+        if task is None:
+            self.monitor.clear()
+            self._update_buttons()
+            return
+        lines = before_after(task)
+        self.table.setRowCount(len(lines))
+        highlight = self.palette().highlight()
+        highlighted_text = self.palette().highlightedText()
+        for i, (column, key, before, after) in enumerate(lines):
+            changed = before != after
+            for j, text in enumerate((column, key, _text(before), _text(after))):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, column)
+                if changed and j == 3:
+                    font = QFont(item.font())
+                    font.setBold(True)
+                    item.setFont(font)
+                    item.setBackground(highlight)
+                    item.setForeground(highlighted_text)
+                    item.setToolTip(f"Changed from {_text(before)}")
+                self.table.setItem(i, j, item)
+        if lines:
+            self.table.setCurrentCell(0, 0)
+            self._state_chosen(0)
+        self._update_buttons()
+
+    def changed_cells(self) -> list[tuple[str, str]]:
+        """(state, field) of the highlighted lines (for tests and accessibility tools)."""
+        found = []
+        for i in range(self.table.rowCount()):
+            state, name, after = (self.table.item(i, j) for j in (0, 1, 3))
+            if state is not None and name is not None and after is not None and after.font().bold():
+                found.append((state.text(), name.text()))
+        return found
+
+    def _state_chosen(self, table_row: int) -> None:
+        row = self.current_row()
+        task = self.tasks.get(row) if row is not None else None
+        item = self.table.item(table_row, 0) if table_row >= 0 else None
+        if task is None or item is None:
+            return
+        column = item.text()
+        self.monitor.set_state(_as_dict((task.result or {}).get(column)), column)
+
+    def _update_buttons(self) -> None:
+        has_row = self.current_row() is not None
+        self.accept_button.setEnabled(has_row)
+        self.revert_button.setEnabled(has_row and self.context.can_write)
+
+    def accept_row(self) -> None:
+        """Mark the row reviewed in the journal."""
+        row, run_id = self.current_row(), self.current_run_id()
+        if row is None or run_id is None:
+            return
+        journal = self.context.journal
+        run_task(
+            lambda _ctx: journal.set_checkpoint(run_id, row, REVIEWED),
+            on_result=lambda _v: self._accepted(run_id, row),
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def _accepted(self, run_id: str, row: int) -> None:
+        self.status_label.setText(f"Row {row} accepted.")
+        item = self.rows_list.currentItem()
+        if item is not None and not item.text().startswith("✓"):
+            item.setText("✓ " + item.text())
+
+    def revert_row(self) -> None:
+        """Put back what the run wrote to this row (off the GUI thread)."""
+        from desktop.jobs.writeback import revert_run
+
+        row, run_id, source = self.current_row(), self.current_run_id(), self.context.source
+        if row is None or run_id is None or source is None or not self.context.can_write:
+            return
+        journal = self.context.journal
+        self.revert_button.setEnabled(False)
+        run_task(
+            lambda _ctx: revert_run(journal, source, run_id, rows=[row]),
+            on_result=lambda outcome: self._reverted(row, len(outcome.reverted), len(outcome.skipped)),
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def _reverted(self, row: int, reverted: int, skipped: int) -> None:
+        text = f"Row {row}: put back {reverted} cells."
+        if skipped:
+            text += f" {skipped} cells were changed since and were left alone."
+        self.status_label.setText(text)
+        self._update_buttons()
