@@ -234,15 +234,20 @@ class XlsxSource(Source):
     def _modify(self, change: Callable[[Workbook], object]) -> None:
         """Load the full workbook, apply ``change`` and save it atomically."""
         self.check_writable()
+        for_this_save = self._lock is None or not self._lock.held  # outside a run: held for one save
         self.hold_for_writing()
-        with self._file_errors():
-            wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
         try:
-            change(wb)
-            self._save_atomic(wb)
+            with self._file_errors():
+                wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+            try:
+                change(wb)
+                self._save_atomic(wb)
+            finally:
+                wb.close()
+                _release_cells(wb)
         finally:
-            wb.close()
-            _release_cells(wb)
+            if for_this_save:
+                self.close()
 
     def _save_atomic(self, wb: Workbook) -> None:
         folder = self.path.parent

@@ -71,6 +71,7 @@ class WorkbookLock:
         started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         self.me = LockOwner(owner_name, socket.gethostname(), os.getpid(), started)
         self.held = False
+        self.created = False
 
     def acquire(self) -> None:
         """Create the lock file, replacing a stale one; ``WorkbookInUse`` naming the holder otherwise."""
@@ -82,7 +83,7 @@ class WorkbookLock:
             except FileExistsError:
                 owner = self.owner()
                 if owner is not None and (owner.host, owner.pid) == (self.me.host, self.me.pid):
-                    self.held = True
+                    self.held = True  # another source object of this process holds it: that one removes it
                     return
                 if owner is None or (owner.host == self.me.host and not _pid_alive(owner.pid)):
                     log.info("Replacing the stale lock %s", self.path)
@@ -94,7 +95,7 @@ class WorkbookLock:
                 return  # a read-only folder: the write itself will say so
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(asdict(self.me), handle)
-            self.held = True
+            self.held = self.created = True
             return
 
     def owner(self) -> LockOwner | None:
@@ -106,13 +107,13 @@ class WorkbookLock:
             return None
 
     def release(self) -> None:
-        """Remove the lock file if it is ours."""
+        """Remove the lock file if this object made it."""
         if not self.held:
             return
         owner = self.owner()
-        if owner is not None and (owner.host, owner.pid) == (self.me.host, self.me.pid):
+        if self.created and owner is not None and (owner.host, owner.pid) == (self.me.host, self.me.pid):
             self.path.unlink(missing_ok=True)
-        self.held = False
+        self.held = self.created = False
 
     def _in_use_message(self, owner: LockOwner) -> str:
         where = "this computer" if owner.host == self.me.host else owner.host

@@ -78,3 +78,14 @@ def test_run_on_a_held_workbook_says_who_holds_it_and_pays_nothing(
     err = capsys.readouterr().err
     assert code == 2
     assert "is being worked on by SimBatch on Dana's PC" in err
+
+
+def test_a_second_source_in_the_same_process_shares_the_lock_without_removing_it(tmp_path: Path) -> None:
+    workbook = tmp_path / "bank.xlsx"
+    run_lock, other = WorkbookLock(workbook, "Sam's PC"), WorkbookLock(workbook, "Sam's PC")
+    run_lock.acquire()
+    other.acquire()
+    other.release()
+    assert lock_path(workbook).exists()  # still held for the run
+    run_lock.release()
+    assert not lock_path(workbook).exists()
