@@ -133,8 +133,10 @@ def create_enrichment_run(
     """Journal a new run over the rows of ``table`` (read from ``source`` for ``row_spec``).
 
     Each row records the cells to generate and the cells as read, so write-back can tell whether
-    someone changed them in the meantime. Returns the run id.
+    someone changed them in the meantime. Returns the run id. A source known to refuse writes (a
+    read-only or installed workbook) raises ``InputError`` here, before anything is paid for.
     """
+    source.check_writable()
     scenarios = table.scenarios
     vitals_columns = list(table.layout.vitals)
     columns = {s.row: columns_to_generate(s, vitals_columns, overwrite=overwrite) for s in scenarios}

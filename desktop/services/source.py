@@ -113,5 +113,9 @@ class Source(ABC):
                 found[key] = scenario.row
         return found
 
+    def check_writable(self) -> None:  # noqa: B027 - optional hook
+        """Raise ``InputError`` when writing is known to fail; a source that cannot tell cheaply
+        (a Google Sheet: permission shows on the first write) does nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (HTTP clients, file handles)."""

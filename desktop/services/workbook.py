@@ -25,6 +25,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue, to_cell_value
 from desktop.errors import InputError
+from desktop.paths import demo_copy_path, is_installed_file
 from desktop.services.grid import (
     Grid,
     cell_at,
@@ -120,6 +121,11 @@ class XlsxSource(Source):
         its owner stays read-only for us even when running as an administrator.
         """
         self._require_file()
+        if is_installed_file(self.path):
+            raise InputError(
+                f"The workbook {self.path} is part of the SimBatch installation and is never changed; "
+                f"open the demo workbook from the app to work on your own copy ({demo_copy_path()})."
+            )
         mode = self.path.stat().st_mode
         if not mode & _WRITE_BITS or not os.access(self.path, os.W_OK):
             raise InputError(f"The workbook {self.path} is read-only; make it writable or save a copy first.")
