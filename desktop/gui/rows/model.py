@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -91,13 +89,6 @@ class RunInfo(NamedTuple):
     status: str
     cost: float
     when: str
-
-def role_data_of(span: QModelRoleDataSpan | QModelRoleData) -> Iterable[QModelRoleData]:
-    """The roles asked for in a ``multiData`` call (a span, or one role)."""
-    if isinstance(span, QModelRoleData):
-        return (span,)
-    return cast("Iterable[QModelRoleData]", span)  # iterable at run time; the stubs do not say so
-
 
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted positions as (first, last) blocks of adjacent numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
@@ -329,23 +320,6 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         return self._value(self._entries[index.row()], index.column(), role)
-
-    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
-        """Every role the view asks for one cell, in one call.
-
-        A painted cell asks for about seven roles; answered one by one, that is seven calls from Qt
-        into Python, and each waits for the interpreter while a worker thread runs Python (a run's
-        end, a validation). The table's delegate asks through here (see ``RowFilterProxy``).
-        """
-        wanted = role_data_of(roleDataSpan)
-        if not index.isValid():
-            for role_data in wanted:
-                role_data.clearData()
-            return
-        entry = self._entries[index.row()]
-        column = index.column()
-        for role_data in wanted:
-            role_data.setData(self._value(entry, column, role_data.role()))
 
     @staticmethod
     def _value(entry: RowEntry, column: int, role: int) -> Any:

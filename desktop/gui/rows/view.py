@@ -10,8 +10,6 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -87,17 +85,6 @@ class RowFilterProxy(QSortFilterProxyModel):
         self.beginFilterChange()
         self._issue = code
         self.endFilterChange()
-
-    def multiData(
-        self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData
-    ) -> None:
-        """Hand the view's request for all of a cell's roles to the rows model in one call (Qt's proxy
-        would ask it role by role)."""
-        source = self.sourceModel()
-        if isinstance(source, RowsModel):
-            source.multiData(self.mapToSource(index), roleDataSpan)
-        else:
-            super().multiData(index, roleDataSpan)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         """Whether a row passes both filters."""
