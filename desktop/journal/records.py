@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from desktop.domain.models import CellValue
+from desktop.domain.models import CANONICAL_ORDER, CellValue
 
 
 class RunStatus(StrEnum):
@@ -85,6 +85,7 @@ class RunTotals:
     vitals_added: int = 0
     written: int = 0
     conflicts: int = 0
+    flagged: int = 0
 
     @property
     def tokens(self) -> int:
@@ -148,11 +149,24 @@ class RowTask:
     conflict: list[str]
     checkpoint: str | None
     updated_at: str
+    fields_requested: dict[str, list[str]] = field(default_factory=dict)
+    generated: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def written(self) -> bool:
         """True once the result was written back to the source."""
         return self.written_at is not None
+
+    @property
+    def plan(self) -> dict[str, list[str]]:
+        """Column → the vitals fields to generate (every field for a cell generated whole)."""
+        return {c: list(self.fields_requested.get(c) or CANONICAL_ORDER) for c in self.columns_requested}
+
+    @property
+    def flagged(self) -> bool:
+        """True for a COMPLETED row whose written vitals have warnings: it needs a person's review."""
+        return self.status is RowStatus.COMPLETED and bool(self.flags)
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,7 +225,8 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
             return reply
         text = message_text(messages)
         cached = self.prefix_cache.lookup_and_add(text)
-        completion = chat_completion(body, entry.row, content_fault(self.faults, self.dice), cached)
+        entry.fault = content_fault(self.faults, self.dice)
+        completion = chat_completion(body, entry.row, entry.fault, cached)
         entry.prompt_tokens = estimate_tokens(text)
         entry.cached_tokens = cached
         return Reply(200, completion, {"openai-processing-ms": str(round(self.latency * 1000))})
