@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench screenshots demo clean bundle test-bundle torture
+.PHONY: run test lint typecheck check-workflows pytest bench screenshots demo clean bundle test-bundle torture
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The GitHub Actions workflows (actionlint, with shellcheck on their bash steps) and the shell
+# scripts they and CI run.
+check-workflows: $(STAMP)
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml
+	$(BIN)/shellcheck .ci/run packaging/*.sh packaging/*/*.sh
+
 pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck check-workflows pytest
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
@@ -47,7 +53,7 @@ $(VENV)/.bundle-installed: $(STAMP)
 
 # The Linux one-folder app (dist/simbatch/) and its .deb; prints the size and the start-up time.
 bundle: $(VENV)/.bundle-installed
-	PYTHON=$(abspath $(BIN)/python) packaging/build_linux.sh
+	PYTHON=$(abspath $(BIN)/python) packaging/build_bundle.sh
 	PYTHON=$(abspath $(BIN)/python) packaging/make_deb.sh
 	@echo "Start-up check from the bundle (target: main window shown in under 3 s):"
 	QT_QPA_PLATFORM=offscreen dist/simbatch/simbatch --self-test

@@ -28,7 +28,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desktop.gui.app import create_main_window  # noqa: E402
-from desktop.gui.gc_guard import install_gui_thread_collector  # noqa: E402
+from desktop.gui.qt.gc_guard import install_gui_thread_collector  # noqa: E402
 from desktop.settings import Settings, save_settings  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.gui.run_helpers import StallMeter, make_workbook  # noqa: E402

@@ -91,7 +91,7 @@ def probe_gui(workbook: str) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from desktop.gui.app import create_main_window, ensure_application
-    from desktop.gui.resume import unfinished_work
+    from desktop.gui.run.resume import unfinished_work
 
     ensure_application()
     gui_imported = time.perf_counter()

@@ -89,6 +89,15 @@ BENCHES: dict[str, list[Figure]] = {
                lambda r: f"{r['ingest_s']:.1f} s, peak {r['ingest_peak_mb']:.0f} MB",
                "< 10 s, < 500 MB", lambda r: r["ingest_s"] < 10 and r["ingest_peak_mb"] < 500),
     ],
+    "report_build": [
+        Figure("Run report of a 1,000-row run (all changed, ~200 flagged with monitor strips), HTML",
+               lambda r: f"{r['html_s']:.1f} s ({r['html_cpu_s']:.1f} s CPU), {r['html_mb']:.1f} MB",
+               "< 5 s, < 5 MB", lambda r: r["html_s"] < 5 and r["html_mb"] < 5),
+        Figure("Run report of that run, PDF",
+               lambda r: (f"{r['pdf_s']:.1f} s ({r['pdf_cpu_s']:.1f} s CPU), {r['pdf_mb']:.1f} MB, "
+                          f"{r['pdf_pages']} pages"),
+               "< 5 s, < 5 MB", lambda r: r["pdf_s"] < 5 and r["pdf_mb"] < 5),
+    ],
     "validate_throughput": [
         Figure("Validation, 10,000 rows",
                lambda r: f"{r['rows_per_s']:,} rows/s, {r['peak_rss_mb']:.0f} MB",

@@ -3,14 +3,20 @@
 It goes through the same code the user does: the window is made by ``create_main_window`` (as in
 ``run_app``), the workbook is opened by the window's background task, and validation runs by
 triggering the window's Validate action. It prints the time from process launch to the main window
-being shown and exits 0, or non-zero with one sentence saying what failed. It works offscreen
-(``QT_QPA_PLATFORM=offscreen``) and never touches the user's data: it runs on a copy of the demo
-workbook with a temporary data folder.
+being shown, then runs the platform checks of ``desktop.selftest_checks`` (native Qt platform and
+style, image formats and icons, TLS, keyring backend, Sheets discovery document, organisation
+config), and exits 0, or non-zero with one sentence per failure. It writes the outcome as JSON to a
+result file (``--self-test-result FILE``, default ``simbatch-self-test.json`` in the temporary
+folder), which is how an installer test reads the result of the windowed program, which has no
+console. It works offscreen (``QT_QPA_PLATFORM=offscreen``) and never touches the user's data: it
+runs on a copy of the demo workbook with a temporary data folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -21,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
+    from desktop.selftest_checks import Check
 
 #: How long opening or validating the demo workbook may take before the self-test gives up.
 STEP_TIMEOUT_SEC = 60.0
@@ -44,26 +51,64 @@ def seconds_since_launch() -> float:
         return time.perf_counter() - _MODULE_LOADED
 
 
-def run_self_test() -> int:
-    """Run the self-test and print its results; returns 0 when every step passed, else 1."""
+def default_result_path() -> Path:
+    """Where the result file goes unless ``--self-test-result`` names another."""
+    return Path(tempfile.gettempdir()) / "simbatch-self-test.json"
+
+
+def run_self_test(result_path: Path | None = None) -> int:
+    """Run the self-test, print its results and write the result file; 0 when every step passed."""
+    from desktop import __version__
+    from desktop.selftest_checks import run_checks
+
     launched_ago = seconds_since_launch()
     started = time.perf_counter()
+    with _private_data_folder() as folder:
+        window, window_time = _window_check(folder, started, launched_ago)
+        checks = [window, *run_checks()]
+    passed = all(check.passed for check in checks)
+    if window_time is not None:
+        print(f"simbatch self-test: launch to main window shown: {window_time:.2f} s")
+    for check in checks:
+        if check.passed:
+            print(f"simbatch self-test: ok: {check.name}: {check.detail}")
+        else:
+            print(f"simbatch self-test: FAILED: {check.name}: {check.detail}", file=sys.stderr)
+    target = result_path or default_result_path()
+    result = {
+        "passed": passed,
+        "version": __version__,
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "executable": sys.executable,
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "launch_to_window_sec": None if window_time is None else round(window_time, 3),
+        "checks": [check.as_dict() for check in checks],
+    }
     try:
-        with _private_data_folder() as folder:
-            workbook = folder / "scenarios.xlsx"
-            shutil.copyfile(_demo_workbook(), workbook)
-            shown_after, rows, critical = _exercise_window(workbook, started)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"simbatch self-test: result file: {target}")
+    except OSError as exc:
+        print(f"simbatch self-test: FAILED: cannot write the result file {target}: {exc}", file=sys.stderr)
+        return 1
+    print("simbatch self-test: OK" if passed else "simbatch self-test: FAILED")
+    return 0 if passed else 1
+
+
+def _window_check(folder: Path, started: float, launched_ago: float) -> tuple[Check, float | None]:
+    """Open the window on a copy of the demo and validate it; the check and launch-to-shown time."""
+    from desktop.selftest_checks import Check
+
+    try:
+        workbook = folder / "scenarios.xlsx"
+        shutil.copyfile(_demo_workbook(), workbook)
+        shown_after, rows, critical = _exercise_window(workbook, started)
     except SelfTestFailure as exc:
-        print(f"simbatch self-test: FAILED: {exc}", file=sys.stderr)
-        return 1
+        return Check("window", False, str(exc)), None
     except Exception as exc:
-        print(f"simbatch self-test: FAILED: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    window_time = launched_ago + shown_after
-    print(f"simbatch self-test: launch to main window shown: {window_time:.2f} s")
-    print(f"simbatch self-test: opened and validated {rows} demo rows ({critical} with critical issues)")
-    print("simbatch self-test: OK")
-    return 0
+        return Check("window", False, f"unexpected {type(exc).__name__}: {exc}"), None
+    detail = f"validated {rows} demo rows ({critical} with critical issues)"
+    return Check("window", True, detail), launched_ago + shown_after
 
 
 def _demo_workbook() -> Path:
@@ -95,6 +140,7 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
     from PySide6.QtCore import QEvent, QObject
 
     from desktop.gui.app import create_main_window, ensure_application
+    from desktop.gui.mainwindow.actions import Action
 
     class _ShownWatcher(QObject):
         """Notes when the window is first shown (exposed or painted) on screen."""
@@ -125,9 +171,9 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
         _wait_until(opened, "the demo workbook to open", errors)
         if not window.scenarios:
             raise SelfTestFailure("the demo workbook opened but showed no scenario rows.")
-        if not window.validate_action.isEnabled():
+        if not window.action_map[Action.VALIDATE].isEnabled():
             raise SelfTestFailure("the Validate action is disabled after opening the demo workbook.")
-        window.validate_action.trigger()
+        window.action_map[Action.VALIDATE].trigger()
         _wait_until(lambda: window.reports is not None and not window.busy, "validation to finish", errors)
         return shown_after, len(window.scenarios), _check_reports(window)
     finally:

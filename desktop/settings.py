@@ -2,6 +2,10 @@
 
 The file carries a ``version``; older files are upgraded one step at a time. A corrupt file is
 backed up next to itself and replaced by defaults with a warning, so the app always starts.
+
+Settings are layered: built-in defaults, then the organisation file (``desktop.org_config``), then
+this file, which holds only what the user changed; keys the organisation locks are never taken from
+it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
 #: The version written by this build. Bump it and add an upgrade step when the shape changes.
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 
 
 class PriceOverride(BaseModel):
@@ -48,6 +52,10 @@ class Settings(BaseModel):
     scenario_tab: str = DEFAULT_SCENARIO_TAB
     model: str = "gpt-4o-mini"
     openai_base_url: str | None = None
+    # "local": an OpenAI-compatible server of the user's own (llama.cpp, Ollama, LM Studio, vLLM); no key.
+    llm_provider: Literal["openai", "local"] = "openai"
+    local_base_url: str = "http://127.0.0.1:8080/v1"
+    local_model: str = ""
     workers: int = Field(default=8, ge=1, le=64)
     # Starting rate limits; the provider's x-ratelimit-* headers replace them once a reply arrives.
     requests_per_minute: int = Field(default=500, ge=1)
@@ -80,10 +88,18 @@ def _upgrade_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _upgrade_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 wrote every setting; version 3 keeps only the user's changes, so an organisation's
+    value is not hidden by a built-in default that merely happened to be saved."""
+    defaults = Settings().model_dump(mode="json")
+    return {key: value for key, value in data.items() if key not in defaults or defaults[key] != value}
+
+
 #: ``_UPGRADES[n]`` turns a version-``n`` document into a version-``n + 1`` one.
 _UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     0: _upgrade_v0_to_v1,
     1: _upgrade_v1_to_v2,
+    2: _upgrade_v2_to_v3,
 }
 
 
@@ -98,11 +114,32 @@ def upgrade_settings(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def base_settings() -> Settings:
+    """The layers under the user's own: built-in defaults and the organisation file.
+
+    Raises ``OrgConfigError`` when the organisation file is malformed.
+    """
+    from desktop.org_config import load_org_layer
+
+    layer = load_org_layer()
+    return Settings.model_validate(layer.values) if layer else Settings()
+
+
+def _locked() -> frozenset[str]:
+    from desktop.org_config import load_org_layer
+
+    layer = load_org_layer()
+    return layer.locked if layer else frozenset()
+
+
 def load_settings() -> Settings:
-    """Read the settings file; defaults when it is missing, unreadable or corrupt (never raises)."""
+    """The effective settings: defaults, the organisation file, then the user's file (except
+    locked keys). A missing, unreadable or corrupt user file gives the layers below it; only a
+    malformed organisation file raises (``OrgConfigError``)."""
+    base = base_settings()
     path = settings_path()
     if not path.exists():
-        return Settings()
+        return base
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -110,7 +147,8 @@ def load_settings() -> Settings:
         version = data.get("version", 0)
         if isinstance(version, int) and version > SETTINGS_VERSION:
             log.warning("Settings file %s comes from a newer SimBatch; unknown entries are ignored.", path)
-        return Settings.model_validate(upgrade_settings(data))
+        user = {k: v for k, v in upgrade_settings(data).items() if k not in _locked()}
+        return Settings.model_validate({**base.model_dump(), **user})
     except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
         backup = _backup_corrupt(path)
         log.warning(
@@ -119,13 +157,20 @@ def load_settings() -> Settings:
             first_line(exc),
             backup,
         )
-        return Settings()
+        return base
 
 
 def save_settings(settings: Settings) -> None:
-    """Write the settings atomically (temp file in the same folder, then rename)."""
+    """Write what differs from the layers below (defaults, organisation) atomically: a temp file in
+    the same folder, then rename. Locked keys are never written."""
     path = settings_path()
-    payload = settings.model_dump(mode="json")
+    base = base_settings().model_dump(mode="json")
+    locked = _locked()
+    payload = {
+        key: value
+        for key, value in settings.model_dump(mode="json").items()
+        if key not in locked and base.get(key) != value
+    }
     payload["version"] = SETTINGS_VERSION
     text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
     fd, tmp_name = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)

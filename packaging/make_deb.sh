@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Package dist/simbatch/ as a Debian package: the app under /opt/simbatch, /usr/bin/simbatch,
 # a desktop entry and the icon in the hicolor theme. Prints the path of the .deb it wrote.
-# Usage: packaging/make_deb.sh               (after packaging/build_linux.sh)
+# Usage: packaging/make_deb.sh               (after packaging/build_bundle.sh)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 BUNDLE="$ROOT/dist/simbatch"
-test -x "$BUNDLE/simbatch" || { echo "No bundle in $BUNDLE: run packaging/build_linux.sh first." >&2; exit 2; }
+test -x "$BUNDLE/simbatch" || { echo "No bundle in $BUNDLE: run packaging/build_bundle.sh first." >&2; exit 2; }
 
 VERSION="$("$PY" -c 'import tomllib; print(tomllib.load(open("'"$ROOT"'/pyproject.toml", "rb"))["project"]["version"])')"
 ARCH="$(dpkg --print-architecture)"

@@ -4,6 +4,7 @@
 # Usage: packaging/test_bundle.sh [path/to/simbatch_X_arch.deb]    (default: the newest in dist/)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck disable=SC2012  # our own file names; ls -t picks the newest build
 DEB="${1:-$(ls -t "$ROOT"/dist/simbatch_*.deb 2>/dev/null | head -n1)}"
 test -f "$DEB" || { echo "No .deb found: run 'make bundle' first." >&2; exit 2; }
 VERSION="$(dpkg-deb -f "$DEB" Version)"

@@ -25,10 +25,12 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
+from desktop.gui.mainwindow.actions import Action  # noqa: E402
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.mainwindow.window import MainWindow
 
 CRITICAL_ROW = 19  # out-of-range values in the demo workbook (resources/demo/PLANTED.md)
 MISSING_ROW = 14  # missing required fields in the demo workbook
@@ -112,7 +114,7 @@ def _open_validated(workbook: Path) -> MainWindow:
     window.resize(*SIZE)
     window.show()
     wait_for(lambda: not window.busy, what="the workbook to open")
-    window.validate_action.trigger()
+    window.action_map[Action.VALIDATE].trigger()
     wait_for(lambda: window.reports is not None and not window.busy, what="validation")
     window.select_row(CRITICAL_ROW)
     return window
@@ -165,8 +167,8 @@ def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = Fals
 def shoot_all(out_dir: Path) -> int:
     """Every screen, with the demo workbook, a finished live run and a finished batch run."""
     from desktop.gui.app import ensure_application
-    from desktop.gui.settings_dialog import SettingsDialog
-    from desktop.gui.welcome import WelcomeDialog
+    from desktop.gui.dialogs.settings_dialog import SettingsDialog
+    from desktop.gui.dialogs.welcome import WelcomeDialog
     from tests.fakes.openai_server import FakeOpenAI
 
     with tempfile.TemporaryDirectory() as scratch, FakeOpenAI(api_key=API_KEY, seed=3) as fake:
@@ -185,9 +187,9 @@ def shoot_all(out_dir: Path) -> int:
         save(window, out_dir, "main_window")
 
         window.rows_view.select_rows(FIX_ROWS)
-        _save_preview(window, window.autofix_action, out_dir, "autofix_preview")
+        _save_preview(window, window.action_map[Action.AUTOFIX], out_dir, "autofix_preview")
         window.select_row(MISSING_ROW)
-        _save_preview(window, window.defaults_action, out_dir, "defaults_preview")
+        _save_preview(window, window.action_map[Action.DEFAULTS], out_dir, "defaults_preview")
 
         dialog = SettingsDialog(window.context.settings, window)
         dialog.show()
@@ -237,8 +239,9 @@ def shoot_all(out_dir: Path) -> int:
         wait_for(lambda: window.review.rows_list.count() > 0, what="the reviewed rows")
         window.review.rows_list.setCurrentRow(min(2, window.review.rows_list.count() - 1))
         save(window, out_dir, "review")
+        _save_report(window, out_dir)
 
-        window.about_action.trigger()
+        window.action_map[Action.ABOUT].trigger()
         assert window.about_dialog is not None
         save(window.about_dialog, out_dir, "about")
         window.about_dialog.close()
@@ -246,6 +249,41 @@ def shoot_all(out_dir: Path) -> int:
         for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
             os.environ.pop(name, None)
     return 0
+
+
+def _save_report(window: MainWindow, out_dir: Path) -> None:
+    """Export the reviewed run's report from the Review tab, shoot the tab, and the report's first page
+    (the HTML in headless Chromium, the PDF through pdftoppm) when those programs are installed."""
+    export = window.review.report_export
+    folder = out_dir / "report"
+    folder.mkdir(exist_ok=True)
+    for name in ("run-report.pdf", "run-report.html"):
+        export.export(folder / name)
+        wait_for(lambda: not export.busy, what=f"the {name} export")
+        assert export.written == folder / name, export.status.text()
+    save(window, out_dir, "review_report_exported")
+    browsers = ("chromium", "chromium-browser", "google-chrome")
+    chromium = next((p for p in map(shutil.which, browsers) if p), None)
+    if chromium:
+        with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--hide-scrollbars",
+                            f"--user-data-dir={profile}", "--window-size=1280,1000",
+                            f"--screenshot={out_dir / 'report_html_first_screen.png'}",
+                            (folder / "run-report.html").resolve().as_uri()],
+                           capture_output=True, timeout=120, check=True)  # fmt: skip
+        print(f"  {out_dir / 'report_html_first_screen.png'}")
+    else:
+        print("  (chromium is not installed: no picture of the HTML report)")
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        subprocess.run([pdftoppm, "-r", "110", "-png", "-f", "1", "-l", "1", "-singlefile",
+                        str(folder / "run-report.pdf"), str(out_dir / "report_pdf_page1")],
+                       check=True)  # fmt: skip
+        print(f"  {out_dir / 'report_pdf_page1.png'}")
+    else:
+        print("  (pdftoppm is not installed: no picture of the PDF report)")
 
 
 def main(argv: list[str]) -> int:

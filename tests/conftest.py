@@ -22,10 +22,12 @@ DEMO_WORKBOOK = REPO_ROOT / "resources" / "demo" / "scenarios.xlsx"
 
 @pytest.fixture(autouse=True)
 def simbatch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own SIMBATCH_HOME and an empty keyring."""
+    """Every test gets its own SIMBATCH_HOME, an empty keyring and no organisation file (unless the
+    test sets SIMBATCH_ORG_CONFIG), whatever the machine has in its system folders."""
     home = tmp_path / "simbatch-home"
     home.mkdir()
     monkeypatch.setenv("SIMBATCH_HOME", str(home))
+    monkeypatch.setenv("SIMBATCH_ORG_CONFIG", "")
     from tests.memory_keyring import MemoryKeyring
 
     MemoryKeyring.clear()

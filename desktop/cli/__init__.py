@@ -21,6 +21,7 @@ from desktop.cli import (
     estimate_cmd,
     login_cmd,
     progress_cmd,
+    report_cmd,
     run_cmd,
     runs_cmd,
     validate_cmd,
@@ -34,7 +35,8 @@ Handler = Callable[[argparse.Namespace], int]
 _LOG_HANDLER_NAME = "simbatch-cli"
 
 #: Command modules, in the order ``simbatch --help`` lists them.
-COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, batch_cmd, progress_cmd, login_cmd)
+COMMANDS = (validate_cmd, defaults_cmd, estimate_cmd, run_cmd, runs_cmd, report_cmd, batch_cmd, progress_cmd,
+            login_cmd)  # fmt: skip
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -61,6 +63,14 @@ def build_parser() -> ArgumentParser:
         help="start the app on the demo workbook, validate it, print the start-up time and exit",
     )
     parser.add_argument(
+        "--self-test-result",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --self-test: where to write the JSON result (default: simbatch-self-test.json in "
+        "the temporary folder)",
+    )
+    parser.add_argument(
         "--source", default=None, metavar="SRC", help="open the desktop app on this workbook or Google Sheet"
     )
     parser.set_defaults(handler=_open_desktop_app)
@@ -81,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.self_test:
             from desktop.selftest import run_self_test
 
-            return run_self_test()
+            return run_self_test(args.self_test_result)
         handler: Handler = args.handler
         return handler(args)
     except SystemExit as exc:  # --help and --version

@@ -155,7 +155,7 @@ def _resolve_run(journal: Journal, ident: str) -> RunRecord:
     """The run of a run id or a batch id; ``UsageError`` when neither is known."""
     run = journal.get_run(ident)
     if run is not None:
-        if run.kind != RunKind.BATCH.value:
+        if run.kind is not RunKind.BATCH:
             raise UsageError(f"Run {ident} is a {run.kind} run, not a Batch API run.")
         return run
     job = journal.find_batch_job(ident)

@@ -40,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
     from desktop.services.llm import from_settings  # loads the OpenAI SDK: only when needed
 
     settings = load_settings()
-    if args.model:
-        settings.model = args.model
+    if args.model:  # the model of the provider in use (a local server's model name for "local")
+        if settings.llm_provider == "local":
+            settings.local_model = args.model
+        else:
+            settings.model = args.model
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise UsageError("--workers must be between 1 and 64.")
     workers = args.workers or settings.workers
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             selection.table,
             args.rows,
             kind=RunKind.LIVE,
-            model=settings.model,
+            model=generator.model,
             overwrite=bool(args.overwrite),
             settings={"workers": workers, "base_url": generator.base_url},
         )

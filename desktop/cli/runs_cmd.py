@@ -93,11 +93,13 @@ def resume_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
-    if run.kind == RunKind.BATCH.value:
+    if run.kind is RunKind.BATCH:
         resume_args = argparse.Namespace(id=run.run_id, poll_interval=args.poll_interval, json=args.json)
         return batch_cmd.run_resume(resume_args)
     with Journal.open() as journal:
-        if run.model:
+        if run.model and settings.llm_provider == "local":
+            settings.local_model = run.model
+        elif run.model:
             settings.model = run.model
         workers = args.workers or int(str(run.settings.get("workers", settings.workers)))
         generator = from_settings(settings)

@@ -8,7 +8,7 @@ from typing import Any
 from desktop.cli.selection import add_source_arguments, changes_json, open_selection
 from desktop.cli_output import format_count, format_table, print_json
 from desktop.domain.autofix import auto_fix
-from desktop.domain.models import CellChange, Fix, RowReport, Scenario
+from desktop.domain.models import CellChange, Fix, Issue, RowReport, Scenario
 from desktop.domain.validate import summarize, validate_table
 from desktop.jobs.writeback import write_journaled_changes
 from desktop.journal import Journal, RunKind
@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     with open_selection(args) as selection:
         scenarios: list[Scenario] = list(selection.scenarios)
         fixes_by_row: dict[int, list[Fix]] = {}
+        left_alone: dict[int, list[Issue]] = {}
         changes: list[CellChange] = []
         run_id: str | None = None
         if args.auto_fix:
@@ -49,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
                     )
             scenarios = [result.scenario for result in results]
             fixes_by_row = {result.scenario.row: list(result.fixes) for result in results}
+            left_alone = {result.scenario.row: result.left_alone for result in results}
         reports = validate_table(scenarios)
         for report in reports:
             report.fixes = fixes_by_row.get(report.row, [])
+            report.issues.extend(left_alone.get(report.row, []))
         summary = summarize(reports)
         if args.json:
             document: dict[str, object] = {

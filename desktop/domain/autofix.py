@@ -2,7 +2,9 @@
 
 Placeholders become null, rhythm aliases their canonical name, blood pressure ``"120/80"``, numbers with
 units plain numbers, °F temperatures °C, and field keys their canonical spelling. Values outside the
-possible range are never guessed and broken JSON is left for a human. Fixing twice changes nothing.
+possible range are never guessed. Broken JSON syntax (unquoted keys, single quotes, a trailing comma, a
+missing closing brace) is repaired when the repair changes no key or value (``cell_repair``); a cell whose
+repair would is left alone and reported in ``AutoFixResult.left_alone``. Fixing twice changes nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from desktop.domain.models import CellChange, CellValue, Fix, Scenario
+from desktop.domain.cell_repair import repair_vitals_text
+from desktop.domain.models import CellChange, CellValue, Fix, Issue, IssueCode, Scenario, Severity
 from desktop.domain.validate import ALL_FIELDS, DIASTOLIC, FAHRENHEIT, RANGES, SYSTOLIC
 from desktop.domain.vitals import (
     CellKind,
@@ -33,11 +36,13 @@ NUMERIC_FIELDS: tuple[str, ...] = tuple(RANGES)
 
 @dataclass
 class AutoFixResult:
-    """A fixed copy of a row, the cells that changed (old raw → new text) and every field fix."""
+    """A fixed copy of a row, the cells that changed (old raw → new text), every field fix, and the
+    cells with broken JSON that were left alone because repairing them would change a value."""
 
     scenario: Scenario
     changes: list[CellChange] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
+    left_alone: list[Issue] = field(default_factory=list)
 
 
 def _bp_possible(bp: tuple[int, int]) -> bool:
@@ -118,6 +123,19 @@ def _cell_text(raw: object) -> CellValue:
     return json.dumps(raw, ensure_ascii=False, default=str)
 
 
+def _repair(raw: str, column: str, result: AutoFixResult) -> str | None:
+    """The repaired and fixed text of a cell with broken JSON, or None (reported) when unsafe."""
+    repair = repair_vitals_text(raw)
+    if repair.data is None:
+        message = f"Auto-fix left {column} alone: {repair.reason}."
+        result.left_alone.append(Issue(Severity.INFO, IssueCode.INVALID_JSON, column, message))
+        return None
+    result.fixes.append(Fix(column, raw, json.dumps(repair.data, ensure_ascii=False)))
+    fixed, fixes = fix_vitals(repair.data, column)
+    result.fixes.extend(fixes)
+    return format_vitals(fixed)
+
+
 def auto_fix(scenario: Scenario) -> AutoFixResult:
     """Fix every vitals cell of a row; cells without a fix are left exactly as they were."""
     vitals = dict(scenario.vitals)
@@ -134,6 +152,11 @@ def auto_fix(scenario: Scenario) -> AutoFixResult:
                 continue
             new = format_vitals(fixed)
             result.fixes.extend(fixes)
+        elif parsed.kind is CellKind.INVALID_JSON and isinstance(raw, str):
+            repaired = _repair(raw, column, result)
+            if repaired is None:
+                continue
+            new = repaired
         else:
             continue
         vitals[column] = new

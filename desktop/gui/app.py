@@ -7,14 +7,16 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop.gui.gc_guard import install_gui_thread_collector
-from desktop.gui.main_window import MainWindow
-from desktop.gui.resume import offer_resume
-from desktop.gui.welcome import WelcomeDialog
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.gc_guard import install_gui_thread_collector
+from desktop.gui.run.resume import offer_resume
 from desktop.logs import install_file_logging, write_crash_report
-from desktop.paths import APP_NAME, demo_workbook
+from desktop.org_config import OrgConfigError, load_org_layer
+from desktop.paths import APP_NAME, demo_workbook, resource
 from desktop.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ def ensure_application() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    if app.windowIcon().isNull():
+        app.setWindowIcon(QIcon(str(resource("icons", "simbatch.svg"))))
     install_gui_thread_collector(app)
     return app
 
@@ -92,10 +96,25 @@ def run_app(source: str | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit status."""
     _log_to_file_and_report_crashes()
     app = ensure_application()
+    problem = organisation_problem()
+    if problem:
+        # The windowed app has no console: say it in a window, or nobody reads it.
+        log.error("%s", problem)
+        QMessageBox.critical(None, f"{APP_NAME} cannot start", problem)
+        return 2
     window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
     _offer_resume(window)
     return app.exec()
+
+
+def organisation_problem() -> str | None:
+    """What is wrong with the organisation file (SimBatch refuses to start without its locks), or None."""
+    try:
+        load_org_layer()
+    except OrgConfigError as exc:
+        return f"{exc}\n\nPlease tell your IT department; they look after this file."
+    return None
 
 
 def _log_to_file_and_report_crashes() -> None:

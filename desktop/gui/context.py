@@ -4,7 +4,8 @@ The main window owns one context and updates it; panels (rows, run, progress, ba
 receive it in their constructor and listen to its signals instead of reaching into each other.
 
 - ``journal``: the run journal, opened once for the life of the window;
-- ``settings``: the user's settings (save with ``save_settings()`` after changing them);
+- ``settings``: the user's settings, read from ``store`` (change them with ``store.update(**fields)``,
+  which re-reads the file, merges, saves and emits ``settings_changed``);
 - ``source``: the open source, or None (also None while offline from a cached copy);
 - ``scenarios`` / ``reports``: the loaded rows and their latest validation reports;
 - ``offline``: True while the rows shown come from the journal's cached copy.
@@ -21,7 +22,8 @@ from PySide6.QtCore import QObject, Signal
 from desktop.domain.models import RowReport, Scenario
 from desktop.journal import Journal
 from desktop.services.source import Source
-from desktop.settings import Settings, load_settings, save_settings
+from desktop.settings import Settings
+from desktop.settings_store import SettingsStore
 
 
 class AppContext(QObject):
@@ -35,13 +37,21 @@ class AppContext(QObject):
     selection_changed = Signal(list)
     #: One row's run status changed (sheet row number); the rows table refreshes that row.
     row_status_changed = Signal(int)
+    #: The settings were updated or re-read: the new ``Settings``.
+    settings_changed = Signal(object)
 
     def __init__(
-        self, journal: Journal, settings: Settings | None = None, parent: QObject | None = None
+        self,
+        journal: Journal,
+        settings: Settings | None = None,
+        parent: QObject | None = None,
+        *,
+        store: SettingsStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.journal = journal
-        self.settings = settings if settings is not None else load_settings()
+        self.store = store if store is not None else SettingsStore(settings)
+        self.store.subscribe(self.settings_changed.emit)
         self.source: Source | None = None
         #: Locator of the rows shown (kept while offline, when ``source`` is None).
         self.locator: str | None = None
@@ -112,6 +122,7 @@ class AppContext(QObject):
         """True when a source is open and reachable, so actions that write may run."""
         return self.source is not None and not self.offline
 
-    def save_settings(self) -> None:
-        """Persist ``settings`` to the settings file."""
-        save_settings(self.settings)
+    @property
+    def settings(self) -> Settings:
+        """The current settings (see ``store``)."""
+        return self.store.current

@@ -37,7 +37,7 @@ from desktop.jobs.batch_jsonl import (
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say, flagged_rows, summary_line
 from desktop.jobs.writeback import WriteBack
-from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunStatus
+from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind, RunStatus
 from desktop.journal.db import now_iso
 from desktop.paths import data_home
 from desktop.services.batch_api import TERMINAL_STATUSES, BatchService, RemoteBatch
@@ -151,7 +151,7 @@ class BatchRun:
         run = journal.get_run(run_id)
         if run is None:
             raise SimBatchError(f"There is no run {run_id} in the journal.")
-        if run.kind != "batch":
+        if run.kind is not RunKind.BATCH:
             raise SimBatchError(f"Run {run_id} is a {run.kind} run, not a Batch API run.")
         self.journal = journal
         self.source = source

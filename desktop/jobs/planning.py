@@ -145,7 +145,7 @@ def create_enrichment_run(
     run_settings = dict(settings or {})
     run_settings["overwrite"] = overwrite
     run_id = journal.create_run(
-        kind=kind.value,
+        kind=kind,
         source=source.locator,
         scenario_tab=source.scenario_tab,
         row_spec=row_spec,

@@ -187,7 +187,7 @@ def write_journaled_changes(
         return None
     rows = sorted({c.row for c in changes})
     run_id = journal.create_run(
-        kind=kind.value,
+        kind=kind,
         source=source.locator,
         scenario_tab=source.scenario_tab,
         row_spec=row_spec,

@@ -47,6 +47,16 @@ class RowStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+#: The status a user sees for a COMPLETED row whose written vitals have warnings (not stored: a flagged
+#: row is COMPLETED in the journal and in Batch_Progress, with its warnings in the Warnings column).
+NEEDS_REVIEW = "NEEDS_REVIEW"
+
+
+def shown_status(status: str, flagged: bool) -> str:
+    """The row status to show: ``NEEDS_REVIEW`` for a flagged COMPLETED row, else the status."""
+    return NEEDS_REVIEW if flagged and status == RowStatus.COMPLETED.value else status
+
+
 class RunKind(StrEnum):
     """What a run does; auto-fix, defaults and revert runs exist so their write-back can be undone."""
 
@@ -109,7 +119,7 @@ class RunRecord:
     """One run as stored, with its totals."""
 
     run_id: str
-    kind: str
+    kind: RunKind
     source: str
     scenario_tab: str
     row_spec: str
@@ -167,6 +177,11 @@ class RowTask:
     def flagged(self) -> bool:
         """True for a COMPLETED row whose written vitals have warnings: it needs a person's review."""
         return self.status is RowStatus.COMPLETED and bool(self.flags)
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show a user (``NEEDS_REVIEW`` for a flagged row)."""
+        return shown_status(self.status.value, self.flagged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from desktop.journal.records import (
     ENDED_RUN_STATUSES,
     UNFINISHED_RUN_STATUSES,
     RowStatus,
+    RunKind,
     RunRecord,
     RunStatus,
     RunTotals,
@@ -86,7 +87,7 @@ def _totals_from(rows: Sequence[sqlite3.Row]) -> dict[str, RunTotals]:
 def _run_from(row: sqlite3.Row, totals: RunTotals | None) -> RunRecord:
     return RunRecord(
         run_id=row["run_id"],
-        kind=row["kind"],
+        kind=RunKind(row["kind"]),
         source=row["source"],
         scenario_tab=row["scenario_tab"],
         row_spec=row["row_spec"],
@@ -107,7 +108,7 @@ class RunsPart(JournalPart):
     def create_run(
         self,
         *,
-        kind: str,
+        kind: RunKind,
         source: str,
         scenario_tab: str,
         row_spec: str,
@@ -152,7 +153,7 @@ class RunsPart(JournalPart):
                         " status, created_at, total_rows) VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             run_id,
-                            str(kind),
+                            RunKind(kind).value,
                             source,
                             scenario_tab,
                             row_spec,

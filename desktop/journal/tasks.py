@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from desktop.domain.models import CANONICAL_ORDER
 from desktop.journal.db import JournalPart, from_json, now_iso, to_json
-from desktop.journal.records import RowStatus, RowTask
+from desktop.journal.records import RowStatus, RowTask, shown_status
 
 # SQL shared by the one-row steps of live runs and the bulk steps of Batch API runs, so both record
 # an attempt, a finish and its usage the same way.
@@ -321,11 +321,17 @@ class TasksPart(JournalPart):
             )
 
     def latest_row_runs(self, source: str) -> dict[int, tuple[str, float, str]]:
-        """Per row of ``source``, its latest live/batch task as (status, cost, updated_at), in one query."""
+        """Per row of ``source``, its latest live/batch task as (status, cost, updated_at), in one query.
+
+        The status is the one shown to users: ``NEEDS_REVIEW`` for a completed row flagged for review.
+        """
         rows = self._store.rows(
-            "SELECT t.row, t.status, t.cost_usd, t.updated_at FROM row_tasks t"
+            "SELECT t.row, t.status, t.cost_usd, t.updated_at, t.flags <> '[]' AS flagged FROM row_tasks t"
             " JOIN runs r ON r.run_id = t.run_id"
             " WHERE r.source = ? AND r.kind IN ('live', 'batch') ORDER BY t.updated_at",
             (source,),
         )
-        return {r["row"]: (r["status"], float(r["cost_usd"]), r["updated_at"]) for r in rows}
+        return {
+            r["row"]: (shown_status(r["status"], bool(r["flagged"])), float(r["cost_usd"]), r["updated_at"])
+            for r in rows
+        }

@@ -1,9 +1,11 @@
 """Google sign-in for an installed app: OAuth with PKCE, a loopback redirect, the keyring.
 
-The organisation provides the OAuth client file (``client_secrets.json``); its path comes from
-``simbatch login --client-secrets FILE`` or the settings. Only the refresh token, its scopes, the
-client id, the token endpoint and the account's e-mail (when known) are stored, in the keyring;
-the access token stays in memory. The client secret is read from the organisation's file.
+The OAuth client ("Desktop app" type) comes from the organisation file ``simbatch-org.json``
+(``google_oauth_client``), or from a ``client_secrets.json`` the user names with
+``simbatch login --client-secrets FILE`` (remembered in the settings); the user's file wins unless
+the organisation locks its client. Only the refresh token, its scopes, the client id, the token
+endpoint and the account's e-mail (when known) are stored, in the keyring; the access token stays in
+memory. The client secret is read from the client file or the organisation file.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.auth.credentials import AnonymousCredentials
-from google.auth.credentials import Credentials as BaseCredentials
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from desktop.errors import AuthError, InputError, ServiceError, UsageError
+from desktop.org_config import load_org_layer
 from desktop.services import secrets
-from desktop.settings import load_settings, save_settings
+from desktop.settings import load_settings
+from desktop.settings_store import update_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,13 @@ NOT_SIGNED_IN = "You are not signed in to Google; run 'simbatch login' first."
 PROMPT = "Sign in to Google in your browser; if it did not open, visit:\n{url}"
 UNREACHABLE = "Google sign-in could not be reached; check the network and try again."
 NO_CLIENT_FILE = (
-    "No Google client file is configured; run 'simbatch login --client-secrets FILE' with the "
+    "No Google sign-in client is configured; ask your IT department to install SimBatch's "
+    "organisation file (simbatch-org.json), or run 'simbatch login --client-secrets FILE' with the "
     "client_secrets.json file your organisation provides."
+)
+
+ORG_CLIENT_LOCKED = (
+    "Your organisation sets the Google sign-in client for SimBatch; sign in without --client-secrets."
 )
 
 PERMISSIONS_PAGE = "https://myaccount.google.com/permissions"
@@ -77,11 +84,24 @@ def _client_section(config: dict[str, Any]) -> dict[str, Any]:
     return section
 
 
-def _configured_client_file() -> Path:
+def configured_client() -> tuple[dict[str, Any], str]:
+    """The OAuth client to sign in with, and where it comes from: the user's client file, else the
+    organisation's client. A locked organisation client always wins (the settings then never carry
+    a client file of the user's)."""
     configured = load_settings().google_client_secrets
-    if not configured:
-        raise UsageError(NO_CLIENT_FILE)
-    return Path(configured).expanduser()
+    if configured:
+        path = Path(configured).expanduser()
+        return read_client_config(path), str(path)
+    layer = load_org_layer()
+    if layer is not None and layer.config.google_oauth_client is not None:
+        return layer.config.google_oauth_client.installed_config(), f"the organisation file {layer.path}"
+    raise UsageError(NO_CLIENT_FILE)
+
+
+def locked_settings() -> frozenset[str]:
+    """The settings the organisation file locks (none without one)."""
+    layer = load_org_layer()
+    return layer.locked if layer else frozenset()
 
 
 # ----------------------------------------------------------------------------- sign-in
@@ -91,8 +111,13 @@ def login(client_secrets: str | Path | None = None, *, open_browser: bool = True
     """Sign in through the browser and keep the refresh token; remembers the client file's path."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
-    path = Path(client_secrets).expanduser().absolute() if client_secrets else _configured_client_file()
-    config = read_client_config(path)
+    if client_secrets:
+        if "google_client_secrets" in locked_settings():
+            raise UsageError(ORG_CLIENT_LOCKED)
+        path = Path(client_secrets).expanduser().absolute()
+        config = read_client_config(path)
+    else:
+        config, _where = configured_client()
     flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES))  # PKCE (S256) by default
     try:
         creds = flow.run_local_server(
@@ -109,9 +134,7 @@ def login(client_secrets: str | Path | None = None, *, open_browser: bool = True
     account = _email_from_id_token(getattr(creds, "id_token", None))
     in_keyring = store_credentials(creds, account)
     if client_secrets:
-        settings = load_settings()
-        settings.google_client_secrets = str(path)
-        save_settings(settings)
+        update_settings(google_client_secrets=str(Path(client_secrets).expanduser().absolute()))
     who = f" as {account}" if account else ""
     message = f"Signed in to Google{who}."
     if not in_keyring:
@@ -169,7 +192,7 @@ def load_credentials() -> Credentials:
     with _cache_lock:
         creds = _cached.get(refresh_token)
     if creds is None:
-        client = _client_section(read_client_config(_configured_client_file()))
+        client = _client_section(configured_client()[0])
         creds = Credentials(
             token=None,
             refresh_token=refresh_token,
@@ -199,15 +222,6 @@ def refresh_failure(exc: RefreshError) -> AuthError:
         forget_credentials()
         return AuthError(EXPIRED)
     return AuthError("Google refused to renew your sign-in; please sign in again (simbatch login).")
-
-
-def sheets_credentials(endpoint: str) -> BaseCredentials:
-    """Anonymous credentials for a loopback test server, else the signed-in user's credentials."""
-    from desktop.services.sheets import is_loopback
-
-    if is_loopback(endpoint):
-        return AnonymousCredentials()
-    return load_credentials()
 
 
 # ----------------------------------------------------------------------------- sign-out, status

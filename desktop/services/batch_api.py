@@ -16,14 +16,8 @@ from urllib.parse import urlsplit
 import openai
 
 from desktop.errors import AuthError, ServiceError, SimBatchError
-from desktop.services.llm import (
-    KEY_REFUSED,
-    api_error_message,
-    failure_kind,
-    redact,
-    require_openai_key,
-    resolve_base_url,
-)
+from desktop.services.llm import KEY_REFUSED, require_openai_key, resolve_base_url
+from desktop.services.llm_wire import api_error_message, failure_kind, redact
 from desktop.services.retry import RetryPolicy
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ import openai
 from desktop.domain.enrichment import as_plan
 from desktop.domain.llm_schema import ReplyError, vitals_response_format
 from desktop.domain.models import Scenario
+from desktop.domain.output_modes import OutputMode, modes_from, next_mode, shape_request
 from desktop.domain.pricing import PriceTable
 from desktop.domain.prompts import (
     build_messages,
@@ -31,9 +32,18 @@ from desktop.domain.prompts import (
     prompt_cache_key,
 )
 from desktop.domain.reply_policy import MAX_FOLLOW_UPS, Verdict, follow_up, issue_text, judge_reply
-from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
-from desktop.logs import mask_secrets
+from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
+from desktop.services.llm_wire import (
+    api_error_message,
+    classify_format_refusal,
+    extract_reply_json,
+    failure_kind,
+    is_format_refusal,
+    redact,
+    short_text,
+)
+from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy, headers_of, parse_retry_after
 from desktop.services.secrets import get_openai_key
@@ -43,6 +53,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TEMPERATURE = 0.2
 KEY_REFUSED = "The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
+#: Sent as the key to a local server (the SDK needs one; the user's OpenAI key never goes there).
+LOCAL_KEY = "local-no-key"
 
 
 class _HasLLMSettings(Protocol):
@@ -58,6 +70,12 @@ class _HasLLMSettings(Protocol):
     def tokens_per_minute(self) -> int: ...
     @property
     def price_overrides(self) -> Mapping[str, Any]: ...
+    @property
+    def llm_provider(self) -> str: ...
+    @property
+    def local_base_url(self) -> str: ...
+    @property
+    def local_model(self) -> str: ...
 
 
 class _Rejected(Exception):
@@ -66,6 +84,14 @@ class _Rejected(Exception):
     def __init__(self, reason: str, reply: str | None) -> None:
         super().__init__(reason)
         self.reply = reply
+
+
+class _FormatRefused(Exception):
+    """The endpoint refused the way the request asked for JSON (internal: try the next way)."""
+
+    def __init__(self, mode: OutputMode, status: int, detail: str) -> None:
+        super().__init__(f"{mode.value} (HTTP {status}: {detail})")
+        self.mode = mode
 
 
 class LLMClient:
@@ -82,11 +108,18 @@ class LLMClient:
         prices: PriceTable,
         timeout: float = 60.0,
         max_reply_attempts: int = 1 + MAX_FOLLOW_UPS,
+        memory: OutputMemory | None = None,
+        free: bool = False,
     ) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.model = model
         self.limiter = limiter
-        self.retry = retry
+        self.retry = retry.with_classifier(classify_format_refusal)
+        self.memory = memory
+        self.free = free  # a local model: replies cost nothing
+        #: The JSON output mode known to work here (remembered, or found by the first request).
+        self.output_mode: OutputMode | None = memory.get(self.base_url, model) if memory else None
+        self._probe_lock = threading.Lock()
         self.prices = prices
         self.max_reply_attempts = max(1, max_reply_attempts)
         self._api_key = api_key
@@ -145,6 +178,7 @@ class LLMClient:
             )
         cost, _ = self._cost(usage)
         tries = "once" if self.max_reply_attempts == 1 else f"{self.max_reply_attempts} times"
+        reason = self._explain(reason)
         raise ReplyRejected(f"The model's reply was rejected {tries}; last: {reason}", usage, cost, sent[0])
 
     # -- one request, under the retry policy -----------------------------------------------------------
@@ -162,16 +196,71 @@ class LLMClient:
         request: dict[str, Any] = {
             "model": self.model,
             "messages": list(messages),
-            "response_format": response_format,
             "temperature": TEMPERATURE,
             "max_completion_tokens": max_out,
             "prompt_cache_key": self._cache_key,
         }
+        return self._adaptive(request, response_format, budget, sent, cancel)
+
+    # -- asking for JSON the way the endpoint accepts ----------------------------------------------
+
+    def _adaptive(
+        self,
+        request: dict[str, Any],
+        response_format: dict[str, Any],
+        budget: int,
+        sent: list[int],
+        cancel: threading.Event | None,
+    ) -> Any:
+        """Send with the known output mode; when none is known (or it stopped working) probe the modes
+        in order, one request at a time, and remember the first that the endpoint accepts."""
+        failed: OutputMode | None = None
+        known = self.output_mode
+        if known is not None:
+            try:
+                return self._send(request, response_format, known, budget, sent, cancel)
+            except _FormatRefused:
+                failed = known
+        with self._probe_lock:
+            current = self.output_mode
+            if current is not None and current != failed:
+                start: OutputMode | None = current  # found by another worker while this one waited
+            else:
+                start = next_mode(failed) if failed is not None else None
+                if failed is OutputMode.PROMPT:
+                    start = OutputMode.PROMPT
+            refusals: list[_FormatRefused] = []
+            for mode in modes_from(start):
+                try:
+                    completion = self._send(request, response_format, mode, budget, sent, cancel)
+                except _FormatRefused as exc:
+                    log.info("The LLM server at %s refused %s; trying the next way.", self.host, exc)
+                    refusals.append(exc)
+                    continue
+                except LLMRequestError as exc:
+                    if refusals:
+                        raise self._unsupported(refusals, str(exc)) from None
+                    raise
+                self._learn(mode)
+                return completion
+            raise self._unsupported(refusals, None)  # pragma: no cover - PROMPT is never a format refusal
+
+    def _send(
+        self,
+        request: dict[str, Any],
+        response_format: dict[str, Any],
+        mode: OutputMode,
+        budget: int,
+        sent: list[int],
+        cancel: threading.Event | None,
+    ) -> Any:
+        shaped = shape_request(request, response_format, mode)
+        max_out = int(request["max_completion_tokens"])
 
         def once() -> Any:
             self.limiter.acquire(budget, cancel)
             sent[0] += 1
-            raw = self._client.chat.completions.with_raw_response.create(**request)
+            raw = self._client.chat.completions.with_raw_response.create(**shaped)
             self.limiter.update_from_headers(raw.headers)
             completion = raw.parse()
             prompt_tokens = getattr(completion.usage, "prompt_tokens", None)
@@ -191,11 +280,43 @@ class LLMClient:
             )
 
         try:
-            return self.retry.run(once, cancel=cancel, on_retry=on_retry)
+            completion = self.retry.run(once, cancel=cancel, on_retry=on_retry)
         except SimBatchError:
             raise
+        except openai.APIStatusError as exc:
+            if mode is not OutputMode.PROMPT and is_format_refusal(exc):
+                detail = redact(api_error_message(exc), self._api_key)
+                raise _FormatRefused(mode, exc.status_code, short_text(detail, 160)) from None
+            raise self._translate(exc, sent[0]) from None
         except openai.OpenAIError as exc:
             raise self._translate(exc, sent[0]) from None
+        if mode.tolerant:
+            extract_reply_json(completion)
+        return completion
+
+    def _learn(self, mode: OutputMode) -> None:
+        if self.output_mode is mode:
+            return
+        self.output_mode = mode
+        log.info("The LLM server at %s accepts %s; later requests use it.", self.host, mode.label)
+        if self.memory is not None:
+            self.memory.put(self.base_url, self.model, mode)
+
+    def _unsupported(self, refusals: list[_FormatRefused], last: str | None) -> LLMRequestError:
+        tried = " and ".join(str(r) for r in refusals)
+        message = f"The LLM server at {self.host} does not support JSON output: it refused {tried}"
+        if last:
+            message += f"; a request with the schema in the prompt failed too: {last.rstrip('.')}"
+        return LLMRequestError(message + ".", 400)
+
+    def _explain(self, reason: str) -> str:
+        """A rejection reason, with why when a server without JSON output answered without JSON."""
+        if self.output_mode is OutputMode.PROMPT and "not valid JSON" in reason:
+            return (
+                f"{reason.rstrip('.')} (the server at {self.host} does not support JSON output, so the "
+                "schema was given in the prompt, and the model did not answer with JSON)."
+            )
+        return reason
 
     def _translate(self, exc: openai.OpenAIError, attempts: int) -> SimBatchError:
         """A typed, key-free error for an SDK failure that the retry policy gave up on or never retried."""
@@ -229,6 +350,8 @@ class LLMClient:
             raise _Rejected(exc.reason, message.content or refusal) from None
 
     def _cost(self, usage: Usage) -> tuple[float, list[str]]:
+        if self.free:
+            return 0.0, []
         if not self.prices.knows(self.model):
             return 0.0, [f"No price is known for the model {self.model}; its cost is counted as $0."]
         usd = self.prices.cost(self.model, usage.input_tokens, usage.cached_tokens, usage.output_tokens)
@@ -242,31 +365,6 @@ def _usage_of(completion: Any) -> Usage:
     details = getattr(usage, "prompt_tokens_details", None)
     cached = getattr(details, "cached_tokens", None) or 0
     return Usage(int(usage.prompt_tokens or 0), int(cached), int(usage.completion_tokens or 0))
-
-
-def api_error_message(exc: openai.APIStatusError) -> str:
-    """The provider's own sentence in an error reply (``error.message``), else the SDK's text."""
-    body = exc.body
-    if isinstance(body, Mapping):
-        inner = body.get("error", body)
-        if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
-            return str(inner["message"])
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    return getattr(exc, "message", None) or str(exc)
-
-
-def failure_kind(exc: BaseException) -> str:
-    """What failed, for a log line: ``HTTP 503`` or the exception's class name."""
-    status = getattr(exc, "status_code", None)
-    return f"HTTP {status}" if isinstance(status, int) else type(exc).__name__
-
-
-def redact(text: str, api_key: str) -> str:
-    """``text`` with the API key in use, and anything else that looks like a key or token, masked."""
-    if api_key:
-        text = text.replace(api_key, "[secret]")
-    return mask_secrets(text)
 
 
 def require_openai_key() -> str:
@@ -291,14 +389,24 @@ def from_settings(
     limiter: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
     timeout: float = 60.0,
+    memory: OutputMemory | None = None,
 ) -> LLMClient:
-    """A client configured from the user's settings, the environment and the keyring."""
+    """A client configured from the user's settings, the environment and the keyring.
+
+    With the local provider the client talks to the user's own OpenAI-compatible server: no key is
+    needed (none is sent), and its replies cost nothing.
+    """
+    local = settings.llm_provider == "local"
+    if local and not settings.local_model.strip():
+        raise InputError("Choose the local model in Settings (Local model → Model) first.")
     return LLMClient(
-        resolve_base_url(settings.openai_base_url),
-        require_openai_key(),
-        settings.model,
+        settings.local_base_url if local else resolve_base_url(settings.openai_base_url),
+        LOCAL_KEY if local else require_openai_key(),
+        settings.local_model.strip() if local else settings.model,
         limiter=limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute),
         retry=retry or RetryPolicy(),
         prices=PriceTable.load(settings.price_overrides),
         timeout=timeout,
+        memory=memory if memory is not None else OutputMemory(),
+        free=local,
     )

@@ -20,7 +20,7 @@ from ipaddress import ip_address
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from google.auth.credentials import Credentials
+from google.auth.credentials import AnonymousCredentials, Credentials
 
 from desktop.domain.models import CellValue
 from desktop.errors import AuthError, InputError, ServiceError
@@ -146,9 +146,11 @@ class SlidingWindowLimiter:
 
 def default_credentials(endpoint: str) -> Credentials:
     """Anonymous credentials for a loopback test server, else the signed-in user's."""
+    if is_loopback(endpoint):
+        return AnonymousCredentials()
     from desktop.services import auth
 
-    return auth.sheets_credentials(endpoint)
+    return auth.load_credentials()
 
 
 class SheetsGateway:

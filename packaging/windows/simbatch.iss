@@ -1,6 +1,8 @@
 ; Inno Setup 6 script for SimBatch on Windows: a per-user install (no administrator rights needed).
-; Build (see packaging/README.md):  iscc /DAppVersion=0.1.0 packaging\windows\simbatch.iss
-; Input: dist\simbatch\ from `pyinstaller packaging\simbatch.spec`. Output: dist\SimBatch-<version>-setup.exe
+; Build (see packaging/README.md):  bash packaging/windows/build_installer.sh
+;   (which runs: iscc /DAppVersion=<pyproject version> packaging\windows\simbatch.iss)
+; Input: dist\simbatch\ from packaging/build_bundle.sh. Output: dist\SimBatch-<version>-setup.exe
+; The default AppVersion below must equal pyproject.toml's version (tests/unit/test_release_files.py).
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"
@@ -45,6 +47,12 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"
+
+[InstallDelete]
+; An upgrade first removes the previous version's Qt binding, so stale Qt libraries and plugins never
+; mix with the new ones (PyInstaller names files by module, not by version).
+Type: filesandordirs; Name: "{app}\_internal\PySide6"
+Type: filesandordirs; Name: "{app}\_internal\shiboken6"
 
 [Files]
 Source: "{#RepoRoot}\dist\simbatch\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

@@ -28,10 +28,11 @@ from tests.fakes.openai_content import (
     row_and_case,
 )
 from tests.fakes.openai_faults import Dice, Faults, RequestRecord, content_fault, transport_fault
+from tests.fakes.openai_formats import FormatSupport, models_list
 from tests.fakes.openai_limits import SlidingLimiter
 from tests.fakes.openai_wire import Reply, error_reply, parse_multipart, retry_headers
 
-__all__ = ["FakeOpenAI", "Faults", "RequestRecord"]
+__all__ = ["FakeOpenAI", "Faults", "FormatSupport", "RequestRecord"]
 
 #: Special outcomes of a request that are not HTTP answers.
 _HOLD = "timeout"
@@ -75,8 +76,15 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         rpm_limit: int | None = None,
         tpm_limit: int | None = None,
         seed: int = 0,
+        formats: FormatSupport | None = None,
+        require_key: bool = True,
+        models: list[str] | None = None,
     ) -> None:
         self.api_key = api_key
+        #: Which ways of asking for JSON are accepted (see ``openai_formats``); local servers need no key.
+        self.formats = formats or FormatSupport.openai()
+        self.require_key = require_key
+        self.models = models if models is not None else ["gpt-4o-mini", "gpt-4o"]
         self.latency = latency
         self.faults = Faults()
         self.log: list[RequestRecord] = []
@@ -148,7 +156,8 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         body: dict[str, Any] | None,
         entry: RequestRecord,
     ) -> Reply | str:
-        if self.faults.force_401 or headers.get("authorization") != f"Bearer {self.api_key}":
+        key_wrong = self.require_key and headers.get("authorization") != f"Bearer {self.api_key}"
+        if self.faults.force_401 or key_wrong:
             return error_reply(
                 401,
                 "Incorrect API key provided. You can find your API key at "
@@ -166,6 +175,8 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         rest = segments[1:]
         if rest == ["chat", "completions"] and method == "POST":
             return self._chat(body, entry)
+        if rest == ["models"] and method == "GET":
+            return Reply(200, models_list(self.models))
         if rest == ["files"]:
             if method == "POST":
                 return self._upload(headers.get("content-type", ""), raw)
@@ -203,6 +214,9 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         if body is None or not body.get("model") or not isinstance(body.get("messages"), list):
             return error_reply(400, "The request must be JSON with 'model' and 'messages'.", param="messages")
         messages = body["messages"]
+        refusal = self.formats.refusal(body)
+        if refusal is not None:
+            return refusal
         if self.latency > 0:
             self._stopping.wait(self.latency)
         fault = transport_fault(self.faults, self.dice)
@@ -225,8 +239,12 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
             return reply
         text = message_text(messages)
         cached = self.prefix_cache.lookup_and_add(text)
+        asked, in_prompt = self.formats.as_schema_request(body)
         entry.fault = content_fault(self.faults, self.dice)
-        completion = chat_completion(body, entry.row, entry.fault, cached)
+        completion = chat_completion(asked, entry.row, entry.fault, cached)
+        message = completion["choices"][0]["message"]
+        if in_prompt and message["content"] is not None:
+            message["content"] = self.formats.plain_answer(message["content"])
         entry.prompt_tokens = estimate_tokens(text)
         entry.cached_tokens = cached
         return Reply(200, completion, {"openai-processing-ms": str(round(self.latency * 1000))})

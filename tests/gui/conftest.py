@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window
-from desktop.gui.gc_guard import install_gui_thread_collector
-from desktop.gui.main_window import MainWindow
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.gc_guard import install_gui_thread_collector
 
 LOAD_TIMEOUT_MS = 15_000
 

@@ -20,7 +20,7 @@ __all__ = ["make_workbook"]
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
 
-    from desktop.gui.run_side import RunSide
+    from desktop.gui.run.side import RunSide
 
 API_KEY = "sk-test-gui-0123456789abcdef"
 
@@ -38,7 +38,7 @@ def make_context(workbook: Path, journal: Journal, **settings: object) -> AppCon
 
 def run_side_for(qtbot: QtBot, context: AppContext, show: bool = False) -> RunSide:
     """The Run, Progress and Batch jobs panels on a context, closed with the test (shown when asked)."""
-    from desktop.gui.run_side import build_run_side  # the benchmarks import this module without widgets
+    from desktop.gui.run.side import build_run_side  # the benchmarks import this module without widgets
 
     side = build_run_side(context)
     for panel in (side.run_panel, side.progress_panel, side.batches_panel):

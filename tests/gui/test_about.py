@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop import __version__
-from desktop.gui.about import AboutDialog, bundled_components, show_about
+from desktop.gui.dialogs.about import AboutDialog, bundled_components, show_about
 
 
 def _table_rows(dialog: AboutDialog) -> dict[str, tuple[str, str]]:

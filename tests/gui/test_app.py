@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window, initial_source, run_app
-from desktop.gui.main_window import MainWindow
+from desktop.gui.mainwindow.window import MainWindow
 from desktop.paths import demo_workbook
 from desktop.settings import load_settings, save_settings
 from tests.gui.conftest import MessageLog, wait_idle

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.batches_panel import BatchesPanel, job_age, job_requests, job_status
+from desktop.app.runs import submit_batch_run
 from desktop.gui.context import AppContext
-from desktop.gui.run_work import submit_batch_run
+from desktop.gui.run.batches_panel import BatchesPanel, job_age, job_requests, job_status
 from desktop.journal import BatchJobRecord, Journal, RowStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
@@ -88,8 +88,9 @@ def test_list_then_download_writes_the_results_and_announces_the_finished_batch(
     outcome = finished.args[0]
     assert outcome.run_id == run_id
     assert panel.notifications == [
-        f"Batch run {run_id} finished: {outcome.counts.get('COMPLETED', 0):,} rows completed, "
-        f"{outcome.counts.get('FAILED', 0):,} failed, cost ${outcome.cost_usd:.4f}."
+        f"Batch run {run_id} finished: {outcome.counts.get('COMPLETED', 0)} completed, "
+        f"{len(outcome.flagged)} flagged for review, {outcome.counts.get('FAILED', 0)} failed, "
+        f"cost ${outcome.cost_usd:.4f}."
     ]
     assert _cell(panel, 2) == "completed"
     assert _cell(panel, 3) == f"{len(job.rows)}/{len(job.rows)}"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from desktop.gui.mainwindow.actions import Action
 from desktop.journal import RunKind
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.test_main_window import PLANTED_MISSING_ROW, OpenWindow, initial_vitals
@@ -18,7 +19,7 @@ def test_defaults_apply_is_journaled_and_undo_puts_the_workbook_back(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     window.select_row(PLANTED_MISSING_ROW)
-    window.defaults_action.trigger()
+    window.action_map[Action.DEFAULTS].trigger()
     qtbot.waitUntil(lambda: window.preview is not None, timeout=10_000)
     assert window.preview is not None
     window.preview.apply_button.click()
@@ -31,8 +32,8 @@ def test_defaults_apply_is_journaled_and_undo_puts_the_workbook_back(
     assert run.kind == RunKind.DEFAULTS.value
     assert window.context.journal.writeback_history(run.run_id)
 
-    assert window.undo_action.isEnabled()
-    window.undo_action.trigger()
+    assert window.action_map[Action.UNDO].isEnabled()
+    window.action_map[Action.UNDO].trigger()
     qtbot.waitUntil(
         lambda: not window.undo_stack and window.reports is not None and not window.busy, timeout=15_000
     )
@@ -46,7 +47,7 @@ def test_auto_fix_preview_lists_each_fix_and_cancel_writes_nothing(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     original = demo_copy.read_bytes()
-    window.autofix_action.trigger()
+    window.action_map[Action.AUTOFIX].trigger()
     qtbot.waitUntil(
         lambda: window.preview is not None or (not window.busy and bool(window.statusBar().currentMessage())),
         timeout=10_000,

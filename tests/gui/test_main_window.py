@@ -12,9 +12,10 @@ import openpyxl
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.rows_model import COL_SCORE
-from desktop.gui.tasks import run_task
+from desktop.gui.mainwindow.actions import Action
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.qt.workers import run_task
+from desktop.gui.rows.model import COL_SCORE
 from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 from tests.conftest import REPO_ROOT
@@ -71,7 +72,7 @@ def loaded_window(qtbot: QtBot, open_window: OpenWindow, path: Path) -> MainWind
 
 def validated_window(qtbot: QtBot, open_window: OpenWindow, path: Path) -> MainWindow:
     window = loaded_window(qtbot, open_window, path)
-    window.validate_action.trigger()
+    window.action_map[Action.VALIDATE].trigger()
     qtbot.waitUntil(lambda: window.reports is not None and not window.busy, timeout=15_000)
     return window
 
@@ -82,9 +83,9 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
     window = open_window(demo_copy)
     assert window.busy
     assert window.progress_bar.isVisible()
-    assert not window.open_action.isEnabled()
-    assert not window.validate_action.isEnabled()
-    assert not window.defaults_action.isEnabled()
+    assert not window.action_map[Action.OPEN].isEnabled()
+    assert not window.action_map[Action.VALIDATE].isEnabled()
+    assert not window.action_map[Action.DEFAULTS].isEnabled()
     wait_idle(qtbot, window)
 
     rows = workbook_data_rows(demo_copy)
@@ -94,7 +95,7 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
     assert window.windowTitle() == "SimBatch — scenarios.xlsx"
     assert window.source_label.text() == "scenarios.xlsx"
     assert window.summary_label.text() == f"{len(rows)} rows · not validated"
-    assert window.validate_action.isEnabled() and window.defaults_action.isEnabled()
+    assert window.action_map[Action.VALIDATE].isEnabled() and window.action_map[Action.DEFAULTS].isEnabled()
     assert not window.progress_bar.isVisible()
     assert message_boxes.shown == []
 
@@ -153,7 +154,7 @@ def test_add_defaults_previews_then_writes_on_apply_and_revalidates(
     before = initial_vitals(demo_copy, row)
     window = validated_window(qtbot, open_window, demo_copy)
     window.select_row(row)
-    window.defaults_action.trigger()
+    window.action_map[Action.DEFAULTS].trigger()
     qtbot.waitUntil(lambda: window.defaults_preview is not None, timeout=10_000)
     dialog = window.defaults_preview
     assert dialog is not None
@@ -183,7 +184,7 @@ def test_cancelling_the_preview_writes_nothing(
     window = loaded_window(qtbot, open_window, demo_copy)
     original = demo_copy.read_bytes()
     window.select_row(PLANTED_MISSING_ROW)
-    window.defaults_action.trigger()
+    window.action_map[Action.DEFAULTS].trigger()
     qtbot.waitUntil(lambda: window.defaults_preview is not None, timeout=10_000)
     dialog = window.defaults_preview
     assert dialog is not None
@@ -202,8 +203,8 @@ def test_opening_a_missing_file_shows_one_sentence(
     assert message_boxes.texts("critical") == [f"The workbook {str(missing)!r} does not exist."]
     assert not window.busy
     assert window.model.rowCount() == 0
-    assert window.open_action.isEnabled()
-    assert not window.validate_action.isEnabled()
+    assert window.action_map[Action.OPEN].isEnabled()
+    assert not window.action_map[Action.VALIDATE].isEnabled()
 
 
 def test_a_file_that_is_not_a_workbook_is_reported_without_a_traceback(
@@ -221,9 +222,9 @@ def test_a_file_that_is_not_a_workbook_is_reported_without_a_traceback(
 def test_validate_shortcuts(qapp: object, shortcut: str) -> None:
     window = MainWindow()
     try:
-        assert shortcut in [s.toString() for s in window.validate_action.shortcuts()]
-        assert window.open_action.shortcut().toString() == "Ctrl+O"
-        assert window.defaults_action.shortcut().toString() == "Ctrl+D"
+        assert shortcut in [s.toString() for s in window.action_map[Action.VALIDATE].shortcuts()]
+        assert window.action_map[Action.OPEN].shortcut().toString() == "Ctrl+O"
+        assert window.action_map[Action.DEFAULTS].shortcut().toString() == "Ctrl+D"
     finally:
         window.close()
         window.deleteLater()
@@ -235,7 +236,7 @@ def test_add_defaults_on_a_complete_row_says_there_is_nothing_to_add(
     window = loaded_window(qtbot, open_window, demo_copy)
     original = demo_copy.read_bytes()
     window.select_row(CLEAN_ROWS[0])
-    window.defaults_action.trigger()
+    window.action_map[Action.DEFAULTS].trigger()
     qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
     assert window.defaults_preview is None
     assert window.statusBar().currentMessage().startswith("Nothing to add")
@@ -266,7 +267,8 @@ def test_closing_waits_for_background_work_before_closing_the_journal(qtbot: QtB
         time.sleep(0.5)  # still reading when the window closes
         seen.append(len(journal.list_runs()))
 
-    run_task(slow_read, window.context.journal, on_result=lambda _value: None, on_error=errors.append)
+    journal = window.context.journal
+    run_task(lambda _ctx: slow_read(journal), on_result=lambda _value: None, on_error=errors.append)
     window.close()
 
     assert seen == [0] and errors == []

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.waveforms import all_waveforms
-from desktop.gui.monitor import (
+from desktop.gui.widgets.monitor import (
     HR_COLOUR,
     SPO2_COLOUR,
     PatientMonitor,

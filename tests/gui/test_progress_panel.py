@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.progress_panel import ProgressPanel, counts_text
-from desktop.gui.run_controller import controller_for
-from desktop.gui.run_work import prepare_live_run
+from desktop.app.runs import prepare_live_run
+from desktop.gui.run.controller import controller_for
+from desktop.gui.run.progress_panel import ProgressPanel, counts_text
 from desktop.journal import Journal, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401

@@ -7,10 +7,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.app.runs import prepare_live_run
 from desktop.gui.context import AppContext
-from desktop.gui.resume import ResumeDialog, confirm_close, offer_resume, unfinished_work
-from desktop.gui.run_controller import RunController, controller_for
-from desktop.gui.run_work import prepare_live_run
+from desktop.gui.run.controller import RunController, controller_for
+from desktop.gui.run.resume import ResumeDialog, confirm_close, offer_resume, unfinished_work
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog

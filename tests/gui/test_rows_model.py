@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
-from desktop.gui.rows_model import (
+from desktop.gui.rows.model import (
     COL_ISSUES,
     COL_ROW,
     COL_SCORE,
@@ -95,7 +95,7 @@ def test_ten_thousand_rows_load_validate_and_sort_quickly(qapp: Any) -> None:
 
 
 def test_last_run_is_a_compact_local_date_and_time() -> None:
-    from desktop.gui.rows_model import compact_time
+    from desktop.gui.rows.model import compact_time
 
     assert compact_time("") == ""
     text = compact_time("2026-11-29T02:04:34.123Z")
@@ -104,7 +104,7 @@ def test_last_run_is_a_compact_local_date_and_time() -> None:
 
 
 def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -> None:
-    from desktop.gui.rows_model import COL_COST, RunInfo
+    from desktop.gui.rows.model import COL_COST, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(5))
@@ -115,7 +115,7 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
 
 
 def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any) -> None:
-    from desktop.gui.rows_model import COL_LAST_RUN, RunInfo
+    from desktop.gui.rows.model import COL_LAST_RUN, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
@@ -157,3 +157,35 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     model.set_scenarios(_scenarios(4), keep_run_info=True)  # a row was added: a full reset
     assert resets == [True]
     assert model.data(model.index(0, COL_STATUS)) == "Not run"
+
+
+def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
+    from desktop.gui.rows.model import COL_STATUS, RunInfo
+    from desktop.gui.rows.view import RowFilterProxy
+    from desktop.journal import NEEDS_REVIEW, Journal
+
+    flag = {"severity": "warning", "code": "atypical_value", "field": "Initial_Vitals.SpO2", "message": "m"}
+    with Journal.open() as journal:
+        run_id = journal.create_run(
+            kind="live", source="book.xlsx", scenario_tab="T", row_spec="3-5", model="m", settings={},
+            rows=[(3, "A"), (4, "B"), (5, "C")], columns={3: ["Initial_Vitals"], 4: ["Initial_Vitals"]},
+        )  # fmt: skip
+        for row, flags in ((3, [flag]), (4, [])):
+            journal.mark_processing(run_id, row)
+            journal.mark_completed(
+                run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0, cost_usd=0.0,
+                vitals_added=0, warnings=[], flags=flags,
+            )  # fmt: skip
+        info = journal.latest_row_runs("book.xlsx")
+    assert info[3][0] == NEEDS_REVIEW and info[4][0] == "COMPLETED" and info[5][0] == "PENDING"
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+    status = model.index(0, COL_STATUS)
+    assert model.data(status) == "Needs review"
+    assert model.data(status, Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.DecorationRole) is None
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_status_filter(NEEDS_REVIEW)
+    assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.rows_view import NO_ISSUES
+from desktop.gui.mainwindow.actions import Action
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.rows.view import NO_ISSUES
 from desktop.journal import Journal
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.test_main_window import PLANTED_CRITICAL, OpenWindow
@@ -74,8 +75,9 @@ def test_unreachable_sheet_shows_the_cached_copy_offline(
     assert window.banner.isVisibleTo(window)
     assert window.banner_label.text().startswith("Offline — showing the copy from ")
     assert window.model.rowCount() == len(rows)
-    assert not window.defaults_action.isEnabled() and not window.autofix_action.isEnabled()
-    assert window.validate_action.isEnabled()
+    assert not window.action_map[Action.DEFAULTS].isEnabled()
+    assert not window.action_map[Action.AUTOFIX].isEnabled()
+    assert window.action_map[Action.VALIDATE].isEnabled()
     assert message_boxes.shown == []
     window.close()
 
@@ -84,8 +86,8 @@ def test_selecting_rows_of_a_sorted_table_makes_one_range_per_run(qtbot: QtBot) 
     from PySide6.QtCore import Qt
 
     from desktop.domain.models import Scenario
-    from desktop.gui.rows_model import RowsModel
-    from desktop.gui.rows_view import RowsView
+    from desktop.gui.rows.model import RowsModel
+    from desktop.gui.rows.view import RowsView
 
     model = RowsModel()
     view = RowsView(model)

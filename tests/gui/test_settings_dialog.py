@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.settings_dialog import SettingsDialog
+from desktop.gui.dialogs.settings_dialog import SettingsDialog
+from desktop.gui.mainwindow.window import MainWindow
 from desktop.services import auth, secrets
 from desktop.settings import Settings, load_settings, settings_path
 from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeOAuth
+from tests.fakes.openai_server import FakeOpenAI, FormatSupport
+from tests.gui.conftest import wait_idle
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -81,3 +87,67 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
         assert dialog.google_note.text().startswith("Signed out of Google")
         assert dialog.google_button.text() == "Sign &in with Google"
         assert secrets.get_secret(auth.TOKEN_SECRET) is None
+
+
+def test_local_model_provider_lists_models_tests_and_saves_without_a_key(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with FakeOpenAI(formats=FormatSupport.llama_cpp(), require_key=False,
+                    models=["smollm2-135m-instruct", "qwen2.5-0.5b"]) as server:  # fmt: skip
+        dialog = SettingsDialog(Settings())
+        qtbot.addWidget(dialog)
+        box = dialog.provider_box
+        assert not box.url_edit.isEnabled() and dialog.key_edit.isEnabled()
+        box.local_radio.setChecked(True)
+        assert box.url_edit.isEnabled() and not dialog.key_edit.isEnabled()
+        box.url_edit.setText(server.base_url)
+        box.read_models()
+        qtbot.waitUntil(lambda: box.model_combo.count() == 2, timeout=10_000)
+        assert [box.model_combo.itemText(i) for i in range(2)] == ["qwen2.5-0.5b", "smollm2-135m-instruct"]
+        assert box.status_label.text() == "The server serves 2 models."
+        box.model_combo.setCurrentText("smollm2-135m-instruct")
+        dialog.show()
+        dialog.test_key()  # one real request: the server refuses json_schema, takes json_object
+        qtbot.waitUntil(lambda: dialog.test_label.text().startswith("OK"), timeout=15_000)
+        assert "JSON mode with a schema (json_object)" in dialog.test_label.text()
+        assert [r.status for r in server.chat_requests(None)] == [500, 200]
+        dialog.grab().save(str(tmp_path / "settings-local-model.png"))
+        with qtbot.waitSignal(dialog.saved, timeout=2_000):
+            dialog.save()
+    saved = load_settings()
+    assert saved.llm_provider == "local" and saved.local_base_url == server.base_url
+    assert saved.local_model == "smollm2-135m-instruct"
+    assert secrets.get_openai_key() is None
+
+
+def test_local_model_server_that_is_not_running_is_one_sentence(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings(llm_provider="local", local_base_url="http://127.0.0.1:9/v1"))
+    qtbot.addWidget(dialog)
+    box = dialog.provider_box
+    box.read_models()
+    qtbot.waitUntil(lambda: box.models_button.isEnabled(), timeout=10_000)
+    assert box.status_label.text() == "The model server at 127.0.0.1:9 could not be reached; is it running?"
+    dialog.save()  # no model chosen yet
+    assert dialog.error_label.text() == "Choose the local model (Read models lists what the server serves)."
+
+
+def test_opening_workbook_b_then_saving_settings_keeps_b_as_the_last_source(
+    qtbot: QtBot, demo_copy: Path, open_window: Callable[[str | Path], MainWindow]
+) -> None:
+    workbook_b = demo_copy.with_name("workbook-b.xlsx")
+    shutil.copyfile(demo_copy, workbook_b)
+    window = open_window(demo_copy)
+    wait_idle(qtbot, window)
+    assert load_settings().last_source == str(demo_copy)
+    window.open_source(str(workbook_b))
+    wait_idle(qtbot, window)
+    assert load_settings().last_source == str(workbook_b)
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    dialog.workers_spin.setValue(5)
+    with qtbot.waitSignal(dialog.saved, timeout=2_000):
+        dialog.save()
+    saved = load_settings()
+    assert saved.last_source == str(workbook_b) and saved.workers == 5
+    assert window.context.settings.last_source == str(workbook_b) and window.context.settings.workers == 5

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import CellChange
-from desktop.gui.change_preview import ChangePlan, ChangePreviewDialog
-from desktop.gui.main_window import MainWindow
-from desktop.gui.settings_dialog import SettingsDialog
-from desktop.gui.welcome import WelcomeDialog
+from desktop.gui.dialogs.settings_dialog import SettingsDialog
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.rows.change_preview import ChangePlan, ChangePreviewDialog
 from desktop.journal import RunKind
 from tests.gui.conftest import wait_idle
 
@@ -90,7 +90,8 @@ def test_settings(qtbot: QtBot, demo_copy: Path, open_window: Callable[[str | Pa
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    inputs = [dialog.key_edit, dialog.test_button, dialog.endpoint_edit, dialog.model_edit,
+    inputs = [dialog.provider_box.openai_radio,
+              dialog.key_edit, dialog.test_button, dialog.endpoint_edit, dialog.model_edit,
               dialog.workers_spin, dialog.rpm_spin, dialog.tpm_spin, dialog.tab_edit, dialog.overwrite_check,
               dialog.prices, dialog.google_button]
     assert_tab_order(qtbot, dialog, inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -10,7 +11,7 @@ from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from desktop.errors import CancelledError, InputError
-from desktop.gui.tasks import CancelToken, local_pool, run_task
+from desktop.gui.qt.workers import CancelToken, TaskContext, local_pool, run_task
 
 
 class Recorder:
@@ -53,7 +54,7 @@ def test_result_arrives_on_gui_thread_and_work_runs_elsewhere(qtbot: QtBot, gui_
         worker_threads.append(threading.get_ident())
         return a + b
 
-    handle = run_task(work, 2, 3, on_result=rec.on_result, on_error=rec.on_error)
+    handle = run_task(lambda _ctx: work(2, 3), on_result=rec.on_result, on_error=rec.on_error)
     qtbot.waitUntil(lambda: not handle.running, timeout=5000)
     assert rec.results == [5]
     assert rec.errors == []
@@ -64,7 +65,7 @@ def test_result_arrives_on_gui_thread_and_work_runs_elsewhere(qtbot: QtBot, gui_
 def test_exception_becomes_error_callback_on_gui_thread(qtbot: QtBot, gui_thread: QThread) -> None:
     rec = Recorder()
 
-    def work() -> None:
+    def work(_ctx: TaskContext) -> None:
         raise InputError("The file scenarios.xlsx does not exist.")
 
     handle = run_task(work, on_result=rec.on_result, on_error=rec.on_error)
@@ -78,7 +79,7 @@ def test_exception_becomes_error_callback_on_gui_thread(qtbot: QtBot, gui_thread
 
 def test_unexpected_exception_is_caught_too(qtbot: QtBot) -> None:
     rec = Recorder()
-    handle = run_task(lambda: 1 / 0, on_result=rec.on_result, on_error=rec.on_error)
+    handle = run_task(lambda _ctx: 1 / 0, on_result=rec.on_result, on_error=rec.on_error)
     qtbot.waitUntil(lambda: not handle.running, timeout=5000)
     assert [type(e) for e in rec.errors] == [ZeroDivisionError]
 
@@ -87,9 +88,9 @@ def test_progress_is_delivered_in_order_before_the_result(qtbot: QtBot, gui_thre
     rec = Recorder()
     order: list[str] = []
 
-    def work(total: int, progress: Any) -> str:
+    def work(ctx: TaskContext, total: int) -> str:
         for done in range(1, total + 1):
-            progress((done, total))
+            ctx.progress(done, total)
         return "done"
 
     def on_progress(value: Any) -> None:
@@ -100,7 +101,8 @@ def test_progress_is_delivered_in_order_before_the_result(qtbot: QtBot, gui_thre
         order.append("result")
         rec.on_result(value)
 
-    handle = run_task(work, 4, on_result=on_result, on_error=rec.on_error, on_progress=on_progress)
+    handle = run_task(lambda ctx: work(ctx, 4), on_result=on_result, on_error=rec.on_error,
+                      on_progress=on_progress)
     qtbot.waitUntil(lambda: not handle.running, timeout=5000)
     assert rec.progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert order == ["progress"] * 4 + ["result"]
@@ -112,10 +114,10 @@ def test_cancel_stops_the_worker_and_drops_the_outcome(qtbot: QtBot, gui_thread:
     started = threading.Event()
     steps: list[int] = []
 
-    def work(cancel_token: CancelToken) -> str:
+    def work(ctx: TaskContext) -> str:
         started.set()
         for step in range(10_000):
-            cancel_token.raise_if_cancelled()
+            ctx.raise_if_cancelled()
             steps.append(step)
             threading.Event().wait(0.001)
         return "finished"
@@ -147,8 +149,9 @@ def test_an_outcome_for_a_widget_deleted_meanwhile_is_dropped(qtbot: QtBot) -> N
     label = QLabel("waiting")
     release = threading.Event()
     recorder = Recorder()
-    handle = run_task(lambda: release.wait(5) and "done", on_result=label.setText, on_error=recorder.on_error)
-    other = run_task(lambda: release.wait(5) and "kept", on_result=recorder.on_result,
+    handle = run_task(lambda _ctx: "done" if release.wait(5) else "", on_result=label.setText,
+                      on_error=recorder.on_error)
+    other = run_task(lambda _ctx: release.wait(5) and "kept", on_result=recorder.on_result,
                      on_error=recorder.on_error, owner=label)
     shiboken6.delete(label)  # the panel closed while the work ran
     release.set()
@@ -165,7 +168,7 @@ def test_local_work_takes_turns_on_one_thread(qtbot: QtBot) -> None:
     peak: list[int] = [0]
     done: list[int] = []
 
-    def work(number: int) -> int:
+    def work(number: int, _ctx: TaskContext) -> int:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -175,7 +178,8 @@ def test_local_work_takes_turns_on_one_thread(qtbot: QtBot) -> None:
         return number
 
     for number in range(4):
-        run_task(work, number, on_result=done.append, on_error=lambda _e: None, pool=local_pool())
+        run_task(functools.partial(work, number), on_result=done.append, on_error=lambda _e: None,
+                 pool=local_pool())
     qtbot.waitUntil(lambda: len(done) == 4, timeout=5_000)
     assert peak[0] == 1 and done == [0, 1, 2, 3]
     assert local_pool() is local_pool() and local_pool().maxThreadCount() == 1

@@ -9,8 +9,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.main_window import MainWindow
-from desktop.gui.settings_dialog import SettingsDialog
+from desktop.gui.dialogs.settings_dialog import SettingsDialog
+from desktop.gui.mainwindow.window import MainWindow
 from tests.gui.conftest import wait_idle
 
 

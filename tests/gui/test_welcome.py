@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window, create_main_window_with_welcome, first_start
-from desktop.gui.main_window import MainWindow
-from desktop.gui.welcome import WelcomeDialog
+from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.window import MainWindow
 from desktop.paths import demo_workbook
 from desktop.settings import load_settings
 from tests.fakes.sheets_server import FakeSheets

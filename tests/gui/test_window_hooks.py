@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from pytestqt.qtbot import QtBot
 
-from desktop.gui.about import AboutDialog
-from desktop.gui.main_window import MainWindow
+from desktop.gui.dialogs.about import AboutDialog
+from desktop.gui.mainwindow.actions import Action
+from desktop.gui.mainwindow.window import MainWindow
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.run_helpers import fake_fixture  # noqa: F401
@@ -23,9 +24,9 @@ def test_f1_opens_about_and_ctrl_digits_switch_tabs(
 ) -> None:
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
-    assert QKeySequence("F1") in window.about_action.shortcuts()
+    assert QKeySequence("F1") in window.action_map[Action.ABOUT].shortcuts()
     assert "&Help" in [a.text() for a in window.menuBar().actions()]
-    window.about_action.trigger()
+    window.action_map[Action.ABOUT].trigger()
     assert isinstance(window.about_dialog, AboutDialog) and window.about_dialog.isVisible()
     window.about_dialog.close()
     names = [window.tabs.tabText(i) for i in range(window.tabs.count())]
@@ -36,7 +37,7 @@ def test_f1_opens_about_and_ctrl_digits_switch_tabs(
         assert window.tabs.currentIndex() == index
     # no two actions or buttons of the window share a shortcut (an ambiguous one fires neither)
     side = window.run_side
-    keys = [s.toString() for a in window.findChildren(type(window.about_action)) for s in a.shortcuts()]
+    keys = [s.toString() for a in window.findChildren(QAction) for s in a.shortcuts()]
     keys += [b.shortcut().toString() for b in (side.run_panel.start_button, side.run_panel.pause_button,
                                                 side.run_panel.resume_button, side.run_panel.cancel_button,
                                                 side.batches_panel.refresh_button)]

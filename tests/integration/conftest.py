@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import webbrowser
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from desktop.services import auth
 from desktop.services.workbook import XlsxSource
+from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 
 
 @pytest.fixture
@@ -21,3 +25,21 @@ def write_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(XlsxSource, "write_cells", counting_write)
     return batches
+
+
+@pytest.fixture
+def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
+    """The loopback fake of Google's OAuth endpoints, with no sign-in cached before or after."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    auth.forget_credentials()
+    with FakeOAuth() as fake:
+        yield fake
+    auth.forget_credentials()
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> FakeBrowser:
+    """Stands in for the user's browser and follows the sign-in link to the fake."""
+    fake_browser = FakeBrowser()
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: fake_browser)
+    return fake_browser

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-import webbrowser
 import wsgiref.simple_server
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +15,6 @@ from desktop.services import auth, secrets
 from desktop.settings import load_settings
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeBrowser, FakeOAuth
 from tests.memory_keyring import MemoryKeyring
-
-
-@pytest.fixture
-def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    auth.forget_credentials()
-    with FakeOAuth() as fake:
-        yield fake
-    auth.forget_credentials()
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> FakeBrowser:
-    fake_browser = FakeBrowser()
-    monkeypatch.setattr(webbrowser, "get", lambda using=None: fake_browser)
-    return fake_browser
 
 
 @pytest.fixture
@@ -167,9 +149,11 @@ def test_logout_and_no_keyring(
 def test_loopback_endpoint_needs_no_sign_in() -> None:
     from google.auth.credentials import AnonymousCredentials
 
-    assert isinstance(auth.sheets_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
+    from desktop.services.sheets import default_credentials
+
+    assert isinstance(default_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
     with pytest.raises(AuthError, match="not signed in"):
-        auth.sheets_credentials("https://sheets.googleapis.com/")
+        default_credentials("https://sheets.googleapis.com/")
 
 
 def test_logout_withdraws_the_access_at_google(

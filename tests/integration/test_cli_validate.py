@@ -398,10 +398,22 @@ def test_demo_auto_fix_fixes_only_what_is_fixable(
         assert any(f["field"].endswith("." + name) for f in fixes), (row, fixes)
         remaining = {(i["code"], i["field"]) for i in by_row[row]["issues"] if i["severity"] != "info"}
         assert not {c for c, _ in remaining} & {"noncanonical_waveform", "placeholder_value", "out_of_range"}
-    for row in (19, 30, 37, 43, 50):  # nothing to guess: reported, not changed
+    for row in (19, 37, 43):  # nothing to guess: reported, not changed
         assert by_row[row]["fixes"] == []
     assert "out_of_range" in {i["code"] for i in by_row[19]["issues"]}
-    assert "invalid_json" in {i["code"] for i in by_row[30]["issues"]}
+    # Broken JSON syntax is repaired without changing a value (missing brace; unquoted keys and values).
+    for row, column in ((30, "Initial_Vitals"), (50, "State1_Vitals")):
+        repair = by_row[row]["fixes"][0]
+        written = {value for (_, r, _), value in before.items() if r == row}
+        assert repair["field"] == column and repair["old"] in written
+        assert "invalid_json" not in {i["code"] for i in by_row[row]["issues"]}
+    assert json.loads(by_row[30]["fixes"][0]["new"]) == {
+        "HR": 150, "BP": "95/60", "SpO2": 93, "RR": 40, "Temp": 38.1, "waveform": "sinus_tachycardia_ecg"
+    }  # fmt: skip
+    assert json.loads(by_row[50]["fixes"][0]["new"]) == {
+        "HR": 126, "BP": "118/72", "SpO2": 97, "RR": 34, "Temp": 38.2, "EtCO2": 20,
+        "waveform": "sinus_tachycardia_ecg",
+    }  # fmt: skip
 
     # Cell by cell, on every sheet: only vitals cells of rows with fixes changed, as the output says.
     after = all_cells(demo_copy)

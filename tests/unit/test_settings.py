@@ -115,6 +115,9 @@ def test_fields_are_exactly_the_documented_ones_and_hold_no_secret() -> None:
         "scenario_tab",
         "model",
         "openai_base_url",
+        "llm_provider",  # "openai" or "local"
+        "local_base_url",
+        "local_model",
         "workers",
         "requests_per_minute",
         "tokens_per_minute",

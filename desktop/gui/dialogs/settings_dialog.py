@@ -1,0 +1,350 @@
+"""Settings: the model provider (OpenAI, or a local OpenAI-compatible server), the OpenAI key (keyring
+only, masked, with a Test), endpoint, model, prices, workers and rate limits, tab names, overwrite
+policy, and the Google account. Secrets never go into settings.json."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.pricing import PriceTable
+from desktop.errors import SimBatchError, first_line
+from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
+from desktop.gui.dialogs.provider_box import ProviderBox
+from desktop.gui.qt.workers import run_task
+from desktop.org_config import load_org_layer
+from desktop.services import auth, secrets
+from desktop.settings import PriceOverride, Settings
+from desktop.settings_store import SettingsStore, changed_fields
+
+
+def check_provider(settings: Settings) -> str:
+    """Send one real request with the saved key and settings (worker thread); "OK …" or raises."""
+    from desktop.services.local_llm import test_connection
+
+    return test_connection(settings)
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; Save writes the fields the user changed through ``store`` (and
+    the key to the keyring), so values another writer saved meanwhile are kept."""
+
+    saved = Signal()
+
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, store: SettingsStore | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings.model_copy(deep=True)
+        self.store = store if store is not None else SettingsStore(settings)
+        self.provider_box = ProviderBox(self.settings)  # first: it comes first in the Tab order
+        self.provider_box.local_chosen.connect(self._local_chosen)
+
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText(
+            "sk-… (kept in the system keyring)"
+            if not secrets.get_openai_key()
+            else "A key is stored; type a new one to replace it"
+        )
+        self.key_edit.setToolTip("Your OpenAI API key. It is kept in the system keyring, never in a file.")
+        self.test_button = QPushButton("&Test")
+        self.test_button.setToolTip("Send one real request to the chosen provider to check it")
+        self.test_button.clicked.connect(self.test_key)
+        self.test_label = QLabel("")
+        self.test_label.setWordWrap(True)
+        status = secrets.keyring_status()
+        self.keyring_label = QLabel("" if status.usable else status.message)
+        self.keyring_label.setWordWrap(True)
+        self.keyring_label.setVisible(not status.usable)
+
+        self.endpoint_edit = QLineEdit(self.settings.openai_base_url or "")
+        self.endpoint_edit.setPlaceholderText("https://api.openai.com/v1")
+        self.endpoint_edit.setToolTip("Leave empty for OpenAI; set it for an OpenAI-compatible server")
+        self.model_edit = QLineEdit(self.settings.model)
+        self.model_edit.setToolTip("The model that generates the vitals")
+        self.workers_spin = self._spin(1, 64, self.settings.workers, "Requests sent at the same time")
+        self.rpm_spin = self._spin(
+            1, 1_000_000, self.settings.requests_per_minute, "Requests per minute at most"
+        )
+        self.tpm_spin = self._spin(
+            1, 100_000_000, self.settings.tokens_per_minute, "Tokens per minute at most"
+        )
+        self.tab_edit = QLineEdit(self.settings.scenario_tab)
+        self.tab_edit.setToolTip("The tab of the workbook or sheet that holds the scenario rows")
+        self.overwrite_check = QCheckBox("Overwrite vitals cells that are already valid")
+        self.overwrite_check.setChecked(self.settings.overwrite_valid)
+        self.overwrite_check.setToolTip("Off: only empty or invalid cells are generated")
+
+        self.prices = QTableWidget(0, 4)
+        self.prices.setHorizontalHeaderLabels(["Model", "Input $/M", "Cached input $/M", "Output $/M"])
+        self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.prices.verticalHeader().setVisible(False)
+        self.prices.setTabKeyNavigation(False)  # Tab moves on through the form; arrows move between cells
+        self.prices.setToolTip(
+            "US dollars per million tokens. Edit a line or add one for another model; "
+            "Batch API prices are half of these."
+        )
+        self._shipped = PriceTable.load()
+        effective = PriceTable.load(self.settings.price_overrides)
+        for model in effective.models():
+            known = effective.price(model)
+            self._add_price_row(model, PriceOverride(input=known.input, cached_input=known.cached_input,
+                                                     output=known.output))
+        add_price = QPushButton("Add price")
+        add_price.setToolTip("Add a line for a model's price")
+        add_price.clicked.connect(lambda: self._add_price_row("", None))
+        remove_price = QPushButton("Remove price")
+        remove_price.setToolTip("Remove the selected price line")
+        remove_price.clicked.connect(lambda: self.prices.removeRow(self.prices.currentRow()))
+
+        self.google_label = QLabel("")
+        #: What the last sign-out did (withdrawn at Google, or where to withdraw it by hand).
+        self.google_note = QLabel("")
+        self.google_note.setWordWrap(True)
+        self.google_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.google_note.setVisible(False)
+        self.google_button = QPushButton("")
+        self.google_button.clicked.connect(self._google_clicked)
+        self._refresh_google()
+
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.test_button)
+        price_buttons = QHBoxLayout()
+        price_buttons.addWidget(add_price)
+        price_buttons.addWidget(remove_price)
+        price_buttons.addStretch(1)
+        google_row = QHBoxLayout()
+        google_row.addWidget(self.google_label, 1)
+        google_row.addWidget(self.google_button)
+        form = QFormLayout()
+        form.addRow(self.provider_box)
+        key_label = QLabel("OpenAI &key:")
+        key_label.setBuddy(self.key_edit)  # the field is a row of two widgets: name the one Alt+K reaches
+        form.addRow(key_label, key_row)
+        form.addRow("", self.test_label)
+        form.addRow("", self.keyring_label)
+        form.addRow("&Endpoint URL:", self.endpoint_edit)
+        form.addRow("OpenAI &model:", self.model_edit)
+        form.addRow("&Workers:", self.workers_spin)
+        form.addRow("Requests per minute:", self.rpm_spin)
+        form.addRow("Tokens per minute:", self.tpm_spin)
+        form.addRow("Scenario &tab:", self.tab_edit)
+        form.addRow("", self.overwrite_check)
+        form.addRow("Prices:", self.prices)
+        form.addRow("", price_buttons)
+        form.addRow("Google account:", google_row)
+        form.addRow("", self.google_note)
+
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        #: Settings whose value is the organisation's: {name: locked} (empty without an organisation file).
+        self.organisation_fields: dict[str, bool] = {}
+        layer = load_org_layer()
+        if layer is not None:
+            self.org_banner = QLabel(banner_text(layer))
+            self.org_banner.setWordWrap(True)
+            layout.addWidget(self.org_banner)
+            fields: dict[str, Sequence[QWidget]] = {
+                "openai_base_url": [self.endpoint_edit],
+                "model": [self.model_edit],
+                "workers": [self.workers_spin],
+                "requests_per_minute": [self.rpm_spin],
+                "tokens_per_minute": [self.tpm_spin],
+                "scenario_tab": [self.tab_edit],
+                "price_overrides": [self.prices, add_price, remove_price],
+            }
+            current = self.settings.model_dump(mode="json")
+            self.organisation_fields = mark_organisation_fields(form, fields, layer, current)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self._local_chosen(self.provider_box.is_local)
+        self.resize(640, 760)
+
+    @staticmethod
+    def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.setGroupSeparatorShown(True)
+        return spin
+
+    def _add_price_row(self, model: str, price: PriceOverride | None) -> None:
+        row = self.prices.rowCount()
+        self.prices.insertRow(row)
+        cached = "" if price is None or price.cached_input is None else f"{price.cached_input:g}"
+        values = (
+            model,
+            "" if price is None else f"{price.input:g}",
+            cached,
+            "" if price is None else f"{price.output:g}",
+        )
+        for j, text in enumerate(values):
+            self.prices.setItem(row, j, QTableWidgetItem(text))
+
+    def _price_overrides(self) -> dict[str, PriceOverride]:
+        """The lines that differ from the shipped price table (only those are saved)."""
+        result: dict[str, PriceOverride] = {}
+        for i in range(self.prices.rowCount()):
+            items = [self.prices.item(i, j) for j in range(4)]
+            texts = [item.text().strip() if item is not None else "" for item in items]
+            if not texts[0]:
+                continue
+            try:
+                result[texts[0]] = PriceOverride(
+                    input=float(texts[1] or 0),
+                    output=float(texts[3] or 0),
+                    cached_input=float(texts[2]) if texts[2] else None,
+                )
+            except ValueError as exc:
+                raise ValueError(f"The price of {texts[0]} must be numbers of zero or more.") from exc
+        return {model: price for model, price in result.items() if not self._is_shipped(model, price)}
+
+    def _is_shipped(self, model: str, price: PriceOverride) -> bool:
+        if model not in self._shipped.models():
+            return False
+        shipped = self._shipped.price(model)
+        cached = shipped.cached_input if price.cached_input is None else price.cached_input
+        return (price.input, cached, price.output) == (shipped.input, shipped.cached_input, shipped.output)
+
+    def collect(self) -> Settings:
+        """The settings as edited (raises ValueError with a sentence for a bad entry)."""
+        updated = self.settings.model_copy(deep=True)
+        updated.openai_base_url = self.endpoint_edit.text().strip() or None
+        updated.model = self.model_edit.text().strip() or updated.model
+        updated.workers = self.workers_spin.value()
+        updated.requests_per_minute = self.rpm_spin.value()
+        updated.tokens_per_minute = self.tpm_spin.value()
+        updated.scenario_tab = self.tab_edit.text().strip() or updated.scenario_tab
+        updated.overwrite_valid = self.overwrite_check.isChecked()
+        updated.price_overrides = self._price_overrides()
+        self.provider_box.apply(updated)
+        return updated
+
+    def _local_chosen(self, local: bool) -> None:
+        """The OpenAI key, endpoint and model do not apply to a local model server (a value the
+        organisation locks stays greyed out either way)."""
+        fields = (("", self.key_edit), ("openai_base_url", self.endpoint_edit), ("model", self.model_edit))
+        for name, widget in fields:
+            widget.setEnabled(not local and not self.organisation_fields.get(name, False))
+
+    def _store_key(self) -> None:
+        key = self.key_edit.text().strip()
+        if key:
+            secrets.set_openai_key(key)
+            self.key_edit.clear()
+            self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
+
+    def _collect_storing_key(self, problem_label: QLabel) -> Settings | None:
+        """The settings as edited, with the typed key stored; None after saying on ``problem_label``
+        what is wrong with an entry (nothing is stored then)."""
+        try:
+            updated = self.collect()
+        except ValueError as exc:
+            problem_label.setText(first_line(exc))
+            return None
+        self._store_key()
+        return updated
+
+    def save(self) -> None:
+        """Store the key in the keyring and the rest in settings.json, then close."""
+        updated = self._collect_storing_key(self.error_label)
+        if updated is None:
+            return
+        self.settings = self.store.update(**changed_fields(self.settings, updated))
+        self.saved.emit()
+        self.accept()
+
+    def test_key(self) -> None:
+        """Store the typed key, then check it with one request off the GUI thread."""
+        settings = self._collect_storing_key(self.test_label)
+        if settings is None:
+            return
+        self.test_button.setEnabled(False)
+        self.test_label.setText("Testing…")
+        run_task(lambda _ctx: check_provider(settings), on_result=self._tested, on_error=self._test_failed)
+
+    def _tested(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_label.setText(message)
+
+    def _test_failed(self, error: BaseException) -> None:
+        self.test_button.setEnabled(True)
+        text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
+        self.test_label.setText(first_line(text, "The test failed."))
+
+    # --- Google -----------------------------------------------------------------------------------
+
+    def _refresh_google(self) -> None:
+        account = auth.signed_in_account() if auth.is_signed_in() else None
+        signed_in = bool(account) or auth.is_signed_in()
+        self.google_label.setText(
+            f"Signed in as {account}" if account else "Signed in" if signed_in else "Not signed in"
+        )
+        self.google_button.setText("Sign &out" if signed_in else "Sign &in with Google")
+        self.google_button.setToolTip(
+            "Forget the Google sign-in" if signed_in else "Open the browser to sign in to Google Sheets"
+        )
+
+    def _google_clicked(self) -> None:
+        if auth.is_signed_in():
+            self._sign_out()
+            return
+        self.google_button.setEnabled(False)
+        self.google_label.setText("Waiting for the browser sign-in…")
+        client = self.settings.google_client_secrets
+
+        def done(_value: object) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+
+        def failed(error: BaseException) -> None:
+            self.google_button.setEnabled(True)
+            self.google_label.setText(first_line(error, "Sign-in failed."))
+
+        run_task(lambda _ctx: auth.login(client), on_result=done, on_error=failed, owner=self)
+
+    def _sign_out(self) -> None:
+        """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
+        self.google_button.setEnabled(False)
+        self.google_label.setText("Signing out…")
+
+        def done(result: auth.SignOut) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+            self.google_note.setText(result.message)
+            self.google_note.setVisible(True)
+
+        def failed(error: BaseException) -> None:
+            self.google_button.setEnabled(True)
+            self._refresh_google()
+            self.google_label.setText(first_line(error, "Sign-out failed."))
+
+        run_task(lambda _ctx: auth.logout(), on_result=done, on_error=failed, owner=self)

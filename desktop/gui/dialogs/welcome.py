@@ -1,0 +1,103 @@
+"""First start: open the bundled demo workbook, an .xlsx file, or a Google Sheet from its link."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import InputError, first_line
+from desktop.paths import demo_workbook
+
+
+class WelcomeDialog(QDialog):
+    """Three ways to start; ``choice`` holds the source text once the dialog is accepted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to SimBatch")
+        self.choice: str | None = None
+        intro = QLabel(
+            "SimBatch checks the vitals of your simulation scenarios, fills gaps and writes the results "
+            "back. Choose where your scenario rows live:"
+        )
+        intro.setWordWrap(True)
+        self.demo_button = QPushButton("Open the &demo workbook")
+        self.demo_button.setToolTip("A small workbook of example scenarios, to try things safely")
+        self.demo_button.clicked.connect(lambda: self.choose(str(demo_workbook())))
+        self.file_button = QPushButton("Open an Excel &workbook (.xlsx)…")
+        self.file_button.setToolTip("Pick a workbook on this computer")
+        self.file_button.clicked.connect(self.choose_file)
+        self.link_edit = QLineEdit()
+        self.link_edit.setPlaceholderText("https://docs.google.com/spreadsheets/d/…")
+        self.link_edit.setToolTip("Paste the link of your Google Sheet")
+        self.link_edit.returnPressed.connect(self.choose_link)
+        self.link_button = QPushButton("Open &sheet")
+        self.link_button.setToolTip("Open the Google Sheet whose link you pasted")
+        self.link_button.clicked.connect(self.choose_link)
+        self.sign_in_button = QPushButton("Sign &in with Google…")
+        self.sign_in_button.setToolTip("Let SimBatch read and write your Google Sheets")
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        link_row = QHBoxLayout()
+        link_row.addWidget(self.link_edit, 1)
+        link_row.addWidget(self.link_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.demo_button)
+        layout.addWidget(self.file_button)
+        layout.addWidget(QLabel("Or a Google Sheet:"))
+        layout.addLayout(link_row)
+        layout.addWidget(self.sign_in_button)
+        layout.addWidget(self.message)
+        self.resize(560, 300)
+
+    def choose(self, text: str) -> None:
+        """Accept the dialog with this source."""
+        self.choice = text
+        self.accept()
+
+    def choose_file(self) -> None:
+        """Ask for an .xlsx file."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open workbook", "", "Excel workbooks (*.xlsx)")
+        if path:
+            self.choose(path)
+
+    def choose_link(self) -> None:
+        """Open the pasted Google Sheet link (checked for its form first)."""
+        from desktop.services.open_source import parse_locator
+
+        text = self.link_edit.text().strip()
+        try:
+            parse_locator(text)
+        except InputError as exc:
+            self.message.setText(str(exc))
+            return
+        self.choose(text)
+
+    def sign_in(self) -> None:
+        """Run the Google sign-in off the GUI thread."""
+        from desktop.gui.qt.workers import run_task
+        from desktop.services import auth
+
+        self.sign_in_button.setEnabled(False)
+        self.message.setText("Waiting for the browser sign-in…")
+
+        def done(_value: object) -> None:
+            self.sign_in_button.setEnabled(True)
+            account = auth.signed_in_account()
+            self.message.setText(f"Signed in as {account}." if account else "Signed in.")
+
+        def failed(error: BaseException) -> None:
+            self.sign_in_button.setEnabled(True)
+            self.message.setText(first_line(error, "Sign-in failed."))
+
+        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)

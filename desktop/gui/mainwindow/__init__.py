@@ -1,0 +1,1 @@
+"""The main window: its widgets, actions, and the flows behind its menus."""

@@ -1,0 +1,1 @@
+"""Qt plumbing: background workers and the garbage-collection guard."""

@@ -1,0 +1,296 @@
+"""The Run tab: mode, model and workers; an estimate before starting; Start, Pause, Resume, Cancel."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.app.runs import (
+    PreparedLive,
+    RunEstimate,
+    estimate_run,
+    known_models,
+    prepare_live_run,
+    submit_batch_run,
+)
+from desktop.cli_output import format_duration, format_rows
+from desktop.gui.context import AppContext
+from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
+from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
+from desktop.jobs.batch import BatchOutcome
+from desktop.journal import RowStatus
+
+LIVE = "live"
+BATCH = "batch"
+TITLE = "SimBatch"
+
+
+def estimate_lines(estimate: RunEstimate) -> dict[str, str]:
+    """The estimate as the texts of the form's value labels."""
+    seconds = math.ceil(estimate.live_minutes * 60)
+    return {
+        "requests": f"{estimate.requests:,} of {estimate.rows:,} rows need the LLM",
+        "tokens": f"{estimate.input_tokens:,} in (about {estimate.cached_tokens:,} cached) · "
+        f"{estimate.output_tokens:,} out",
+        "live": f"${estimate.live_usd:.4f} · about {format_duration(seconds) if seconds else '0s'}",
+        "batch": f"${estimate.batch_usd:.4f} · results within {estimate.batch_hours_max} hours",
+    }
+
+
+class RunPanel(QWidget):
+    """Starts and steers enrichment runs over the selected rows (all rows when none is selected)."""
+
+    #: A batch run was submitted (its outcome); the Batch jobs tab polls it from then on.
+    batch_submitted = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.controller: RunController = controller_for(context)
+        self.estimate: RunEstimate | None = None
+        self._estimate_task: TaskHandle | None = None
+        self._preparing = False
+
+        self.mode = QComboBox()
+        self.mode.addItem("Live — results in minutes", LIVE)
+        self.mode.addItem("Batch API — half price, results within 24 hours", BATCH)
+        self.mode.setToolTip("Live sends one request per row now; Batch API costs half and may take hours.")
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItem(context.settings.model)
+        self.model.setToolTip("The model that generates the vitals (prices come from Settings).")
+        self.workers = QSpinBox()
+        self.workers.setRange(1, 64)
+        self.workers.setValue(context.settings.workers)
+        self.workers.setToolTip("How many rows are sent at the same time in live mode.")
+        self.rows_label = QLabel()
+        self.rows_label.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("&Mode:", self.mode)
+        form.addRow("M&odel:", self.model)
+        form.addRow("&Workers:", self.workers)
+        form.addRow("Rows:", self.rows_label)
+
+        self.values: dict[str, QLabel] = {}
+        estimate_form = QFormLayout()
+        for key, title in (("requests", "Requests:"), ("tokens", "Tokens:"), ("live", "Live cost and time:"),
+                           ("batch", "Batch cost and time:")):
+            label = QLabel("—")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[key] = label
+            estimate_form.addRow(title, label)
+        self.estimate_box = QGroupBox("Estimate before starting")
+        self.estimate_box.setLayout(estimate_form)
+
+        self.start_button = self._button("&Start", "Ctrl+Return", "Start the run over the rows shown above")
+        self.pause_button = self._button("&Pause", "Ctrl+P", "Let rows in flight finish, then wait")
+        self.resume_button = self._button("&Resume", "Ctrl+Shift+R", "Carry on after a pause")
+        self.cancel_button = self._button("&Cancel run", "Ctrl+Shift+X",
+                                          "Stop the run; finished rows are kept and written")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.controller.pause)
+        self.resume_button.clicked.connect(self.controller.resume)
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.resume_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.estimate_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        order: list[QWidget] = [self.mode, self.model, self.workers, self.start_button, self.pause_button,
+                                self.resume_button, self.cancel_button]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh_estimate)
+        self.mode.currentIndexChanged.connect(self._inputs_changed)
+        self.model.currentTextChanged.connect(self._inputs_changed)
+        context.rows_changed.connect(self._inputs_changed)
+        context.selection_changed.connect(self._inputs_changed)
+        context.source_changed.connect(self._inputs_changed)
+        self.controller.state_changed.connect(self._update_buttons)
+        self.controller.failed.connect(self._show_failure)
+        self.controller.finished.connect(self._run_finished)
+        self.controller.row_changed.connect(self.context.set_row_status)
+        settings = context.settings
+        run_task(lambda _ctx: known_models(settings), on_result=self._fill_models, on_error=lambda _e: None)
+        self._inputs_changed()
+
+    def _button(self, text: str, shortcut: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setShortcut(QKeySequence(shortcut))
+        native = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+        button.setToolTip(f"{tip} ({native})")
+        return button
+
+    # -- inputs ------------------------------------------------------------------------------------
+
+    @property
+    def chosen_mode(self) -> str:
+        """``live`` or ``batch``."""
+        return str(self.mode.currentData())
+
+    def target_rows(self) -> list[int]:
+        """The selected rows, or every loaded row when none is selected."""
+        return self.context.selected_rows() or [s.row for s in self.context.scenarios]
+
+    def _fill_models(self, models: list[str]) -> None:
+        current = self.model.currentText()
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItems(models if current in models else [current, *models])
+        self.model.setCurrentText(current)
+        self.model.blockSignals(False)
+
+    def _inputs_changed(self, *_args: Any) -> None:
+        selected = self.context.selected_rows()
+        rows = selected or [s.row for s in self.context.scenarios]
+        if not rows:
+            self.rows_label.setText("No rows loaded yet: open a workbook or a Google Sheet first.")
+        elif selected:
+            self.rows_label.setText(f"{len(rows):,} selected rows ({format_rows(rows)})")
+        else:
+            self.rows_label.setText(f"All {len(rows):,} rows (select rows in the table to run fewer)")
+        self._debounce.start()
+        self._update_buttons()
+
+    def refresh_estimate(self) -> None:
+        """Estimate the run over the target rows in the background."""
+        if self._estimate_task is not None:
+            self._estimate_task.cancel()
+        wanted = set(self.target_rows())
+        scenarios = [s for s in self.context.scenarios if s.row in wanted]
+        if not scenarios:
+            self._show_estimate(None)
+            return
+        settings = self.context.settings.model_copy()
+        model = self.model.currentText().strip()
+        self._estimate_task = run_task(
+            lambda _ctx: estimate_run(scenarios, settings, model),
+            on_result=self._show_estimate, on_error=self._estimate_failed, pool=local_pool(),
+        )
+
+    def _show_estimate(self, estimate: RunEstimate | None) -> None:
+        self._estimate_task = None
+        self.estimate = estimate
+        if estimate is None:
+            for label in self.values.values():
+                label.setText("—")
+            return
+        for key, text in estimate_lines(estimate).items():
+            self.values[key].setText(text)
+        live, batch = self.values["live"].font(), self.values["batch"].font()
+        live.setBold(self.chosen_mode == LIVE)
+        batch.setBold(self.chosen_mode == BATCH)
+        self.values["live"].setFont(live)
+        self.values["batch"].setFont(batch)
+
+    def _estimate_failed(self, error: BaseException) -> None:
+        self._estimate_task = None
+        self.estimate = None
+        for label in self.values.values():
+            label.setText("—")
+        self.values["requests"].setText(what_to_do(error))
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def _update_buttons(self, *_args: Any) -> None:
+        state = self.controller.state
+        busy = self.controller.active or self._preparing
+        # loaded rows are what a run targets (the selected ones, else all): no need to read the selection
+        can_start = not busy and self.context.can_write and bool(self.context.scenarios)
+        live = self.controller.live_run is not None
+        self.start_button.setEnabled(can_start)
+        self.pause_button.setEnabled(live and state is RunState.RUNNING)
+        self.resume_button.setEnabled(live and state is RunState.PAUSED)
+        self.cancel_button.setEnabled(live and state in (RunState.RUNNING, RunState.PAUSED))
+        for widget in (self.mode, self.model, self.workers):
+            widget.setEnabled(not busy)
+
+    def start(self) -> None:
+        """Journal a run over the target rows and start it (live) or submit it (batch)."""
+        source = self.context.source
+        rows = self.target_rows()
+        if self.controller.active or self._preparing or source is None or not rows:
+            return
+        if self.context.offline:
+            self._tell("The source cannot be reached right now; runs start once it is back online.")
+            return
+        settings = self.context.settings.model_copy()
+        settings.model = self.model.currentText().strip() or settings.model
+        journal = self.context.journal
+        self._preparing = True
+        self._update_buttons()
+        if self.chosen_mode == BATCH:
+            self.status.setText(f"Submitting {len(rows):,} rows to the Batch API…")
+            self._preparing = False
+            say = self.controller.say
+            self.controller.start_job(None, lambda: submit_batch_run(journal, source, rows, settings, say))
+            return
+        self.status.setText(f"Preparing a live run over {len(rows):,} rows…")
+        workers = self.workers.value()
+        run_task(lambda _ctx: prepare_live_run(journal, source, rows, settings, workers),
+                 on_result=self._prepared, on_error=self._prepare_failed)
+
+    def _prepared(self, prepared: PreparedLive) -> None:
+        self._preparing = False
+        source = self.context.source
+        if source is None:
+            self._tell("The source was closed before the run could start.")
+            return
+        for row in prepared.rows:
+            self.context.set_row_status(row, RowStatus.PENDING.value)
+        self.status.setText(f"Run {prepared.run_id} started.")
+        self.controller.start_live(self.context.journal, source, prepared.run_id, prepared.client.generate,
+                                   self.workers.value())
+
+    def _prepare_failed(self, error: BaseException) -> None:
+        self._preparing = False
+        self._update_buttons()
+        self._show_failure(what_to_do(error))
+
+    def _run_finished(self, outcome: object) -> None:
+        if isinstance(outcome, BatchOutcome):
+            self.status.setText(
+                f"Run {outcome.run_id} submitted to the Batch API; the Batch jobs tab follows it."
+            )
+            self.batch_submitted.emit(outcome)
+        else:
+            self.status.setText(f"Run {self.controller.run_id} ended.")
+        self._update_buttons()
+
+    def _show_failure(self, text: str) -> None:
+        self.status.setText(text)
+        self._tell(text)
+
+    def _tell(self, text: str) -> None:
+        QMessageBox.warning(self, TITLE, text)

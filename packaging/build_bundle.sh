@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build the one-folder app with PyInstaller from packaging/simbatch.spec: dist/simbatch/ on every
+# system (plus dist/SimBatch.app on macOS), then check that it holds the programs and report its size.
+# Usage: packaging/build_bundle.sh          (from anywhere; PYTHON defaults to the repository's .venv)
+# Runs on Linux, macOS and Windows (Git Bash), locally and in .github/workflows/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MAX_MB="${SIMBATCH_MAX_BUNDLE_MB:-250}"
+case "$(uname -s)" in
+    MINGW* | MSYS* | CYGWIN*) EXE=".exe" PY="${PYTHON:-$ROOT/.venv/Scripts/python.exe}" ;;
+    *) EXE="" PY="${PYTHON:-$ROOT/.venv/bin/python}" ;;
+esac
+cd "$ROOT"
+
+if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
+    echo "PyInstaller is missing: run '$PY -m pip install -e .[bundle]' first." >&2
+    exit 2
+fi
+
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" packaging/simbatch.spec
+
+BUNDLE="$ROOT/dist/simbatch"
+test -x "$BUNDLE/simbatch$EXE" || { echo "The bundle has no simbatch$EXE program." >&2; exit 1; }
+if [ -n "$EXE" ] || [ "$(uname -s)" = Darwin ]; then
+    test -x "$BUNDLE/simbatch-gui$EXE" || { echo "The bundle has no simbatch-gui$EXE program." >&2; exit 1; }
+fi
+if [ "$(uname -s)" = Darwin ]; then
+    test -x "$ROOT/dist/SimBatch.app/Contents/MacOS/simbatch-gui" \
+        || { echo "PyInstaller did not produce dist/SimBatch.app." >&2; exit 1; }
+fi
+size_mb=$(du -sm "$BUNDLE" | cut -f1)
+echo "Bundle: $BUNDLE"
+echo "Bundle size: ${size_mb} MB (target under ${MAX_MB} MB)"
+if ((size_mb >= MAX_MB)); then
+    echo "The bundle is over the ${MAX_MB} MB target." >&2
+    exit 1
+fi
