@@ -91,7 +91,7 @@ def submit_batch_run(
     table = source.read_scenarios(list(rows))
     run_id = create_enrichment_run(
         journal, source, table, format_row_spec(rows), kind=RunKind.BATCH, model=settings.model,
-        overwrite=settings.overwrite_valid, settings={"mode": "batch"},
+        overwrite=settings.overwrite_valid, settings={"mode": "batch", "base_url": service.base_url},
     )
     return batch_runner(journal, source, run_id, settings, say, service).run(wait=False)
 

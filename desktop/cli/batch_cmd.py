@@ -228,7 +228,7 @@ def run_submit(args: argparse.Namespace) -> int:
     with _journal() as ctx, open_selection(args) as selection:
         service = batch_client_from_settings(ctx.settings.openai_base_url)  # no key: no run is journaled
         model = args.model or ctx.settings.model
-        run_settings: dict[str, object] = {"mode": "batch"}
+        run_settings: dict[str, object] = {"mode": "batch", "base_url": service.base_url}
         if args.batch_id:
             run_settings["batch_name"] = args.batch_id
         run_id = create_enrichment_run(

@@ -22,6 +22,7 @@ from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchErro
 from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, summary_line
+from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected
@@ -108,6 +109,7 @@ class LiveRun:
         writeback_batch: int = WRITEBACK_BATCH_ROWS,
         mirror_interval: float = 3.0,
         tick: float = 0.2,
+        shared: SharedRows | None = None,
     ) -> None:
         self.journal = journal
         self.source = source
@@ -117,7 +119,10 @@ class LiveRun:
         self._executor = executor or ThreadExecutor()
         self._listener = listener
         self._say = RunReporter(journal, run_id, listener.message if listener is not None else None, log)
-        self._writeback = WriteBack(journal, source, run_id)
+        self._shared = shared
+        if shared is not None:
+            shared.attach(self._say)
+        self._writeback = WriteBack(journal, source, run_id, shared)
         self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
         self._writeback_interval = writeback_interval
         self._writeback_batch = writeback_batch
@@ -183,6 +188,7 @@ class LiveRun:
         run = self.journal.get_run(self.run_id)
         if run is None:
             raise SimBatchError(f"There is no run {self.run_id} in the journal.")
+        self.source.hold_for_writing()  # another SimBatch on the same workbook: say so, pay nothing
         requeued = self.journal.reset_interrupted(self.run_id)
         cancelled = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.CANCELLED])]
         if cancelled:
@@ -191,14 +197,20 @@ class LiveRun:
             self._say(f"Resuming: {requeued + len(cancelled)} unfinished rows go back in the queue.")
         self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
         self._started = time.monotonic()
+        if self._shared is not None:
+            self._shared.start()  # before writing: only blocks still ours are written
         self._flush_writeback()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
-        self._queue.extend(pending)
+        if self._shared is None:
+            self._queue.extend(pending)
+        else:
+            self._feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
         group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
         last_writeback = time.monotonic()
         try:
-            while not group.join(self._tick):
+            while True:
+                finished = group.join(self._tick)
                 now = time.monotonic()
                 if (
                     now - last_writeback >= self._writeback_interval
@@ -208,10 +220,41 @@ class LiveRun:
                     last_writeback = now
                 self.mirror.maybe_flush()
                 self._report_progress()
+                if self._shared is not None and not self._stop.is_set():
+                    self._shared_step()
+                    if finished and (self._queue or self._shared.waiting):
+                        if self._queue:
+                            group = self._executor.start_workers(self.workers, self._work)
+                        else:
+                            self._stop.wait(self._tick)  # waiting for a colleague's rows
+                        continue
+                if finished:
+                    break
         except KeyboardInterrupt:
             self.interrupt()
             group.join(None)
         return self._finish()
+
+    def _shared_step(self) -> None:
+        """Heartbeat, look at colleagues' claims, claim more rows when the queue runs low."""
+        assert self._shared is not None
+        try:
+            self._shared.tick()
+            self._feed()
+        except SimBatchError as exc:  # the sheet could not be reached: claims wait, results are safe
+            self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
+
+    def _feed(self) -> None:
+        """Claim blocks until the queue holds work for every worker, or nothing can be claimed now."""
+        assert self._shared is not None
+        while len(self._queue) < 2 * self.workers:
+            tasks = self._shared.claim_next()
+            if tasks is None:
+                return
+            with self._queue_lock:
+                self._queue.extend(tasks)
+            for task in tasks:
+                self.mirror.enqueue(task)
 
     def _finish(self) -> RunOutcome:
         if self._cancel_requested:
@@ -220,6 +263,15 @@ class LiveRun:
             for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
                 self.mirror.enqueue(task)
         self._flush_writeback()
+        if self._shared is not None:
+            self._shared.finish()
+            if self._shared.handed_over:
+                self._say(
+                    f"{self._shared.handed_over} rows were done by colleagues and were not requested here.",
+                    "info",
+                )
+            for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
+                self.mirror.enqueue(task)
         self.mirror.flush()
         if self._fatal is None and self._writeback.last_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
@@ -406,6 +458,11 @@ class LiveRun:
         self._conflicts.update(outcome.conflicts)
         for row in outcome.rows:
             self.mirror.enqueue(self.journal.get_task(self.run_id, row))
+        if self._shared is not None:
+            try:
+                self._shared.settle()
+            except SimBatchError as exc:
+                self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
 
     def _row_changed(self, row: int) -> None:
         task = self.journal.get_task(self.run_id, row)

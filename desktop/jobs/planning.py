@@ -137,7 +137,10 @@ def create_enrichment_run(
 
     Each row records its field plan (the cells and, within each, the fields to generate) and the cells
     as read, so write-back can tell whether someone changed them in the meantime. Returns the run id.
+    A source known to refuse writes (a read-only or installed workbook) raises ``InputError`` here,
+    before anything is paid for.
     """
+    source.check_writable()
     scenarios = table.scenarios
     vitals_columns = list(table.layout.vitals)
     plans = {s.row: plan_row(s, vitals_columns, overwrite=overwrite) for s in scenarios}

@@ -163,7 +163,23 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
 
 
 def _v3_to_v4(conn: sqlite3.Connection) -> None:
-    """Version 3 → 4: field-level generation and review flags.
+    """Version 3 → 4: claims on blocks of rows of a shared Google Sheet, journaled before each step."""
+    conn.execute(
+        """CREATE TABLE claims (
+            run_id TEXT NOT NULL REFERENCES runs (run_id),
+            block INTEGER NOT NULL,
+            session TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            rows TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, block)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Version 4 → 5: field-level generation and review flags.
 
     ``fields_requested``: per column, the vitals fields to generate (``{}`` in older runs: whole cells);
     ``generated``: per column, the fields the model wrote; ``flags``: the warnings of the written vitals
@@ -179,6 +195,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

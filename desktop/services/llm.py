@@ -324,6 +324,11 @@ class LLMClient:
             return ServiceError(f"The LLM service at {self.host} could not be reached.")
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
+            if status in (401, 403) and self._api_key == LOCAL_KEY:
+                return AuthError(
+                    f"The server at {self.host} asks for an API key; enter it in Settings "
+                    "or set OPENAI_API_KEY."
+                )
             if status in (401, 403):
                 return AuthError(KEY_REFUSED)
             if status == 429 or status >= 500:

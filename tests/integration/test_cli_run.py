@@ -120,6 +120,17 @@ def test_no_key_is_an_auth_error(
     assert fake.chat_requests(None) == []
 
 
+def test_a_local_server_that_wants_a_key_says_so(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
+) -> None:
+    settings = {"version": 2, "requests_per_minute": 100_000, "tokens_per_minute": 100_000_000,
+                "llm_provider": "local", "local_base_url": fake.base_url, "local_model": "gpt-4o-mini"}
+    (simbatch_home / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    assert main(["run", "--source", str(demo_copy), "--rows", "3-5", "--overwrite"]) == 3
+    assert "asks for an API key" in capsys.readouterr().err
+    assert {r.status for r in fake.chat_requests(None)} == {401}
+
+
 def test_successful_run_leaves_no_secret(
     fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
 ) -> None:

@@ -14,7 +14,8 @@ from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
-from desktop.gui.rows.model import RunInfo
+from desktop.gui.mainwindow.demo_actions import show_demo_note
+from desktop.gui.rows.model import RowEntry, RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class SourceLoading(WindowBase):
         self.setWindowTitle(f"{APP_TITLE} — {name}")
         self.source_label.setText(name)
         self.source_label.setToolTip(loaded.locator)
+        show_demo_note(self.source_label, self.statusBar(), loaded.locator)
         if loaded.offline:
             self.banner.show_offline(loaded)
         else:
@@ -123,14 +125,18 @@ class SourceLoading(WindowBase):
         self.work.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
     def _show_rows(
-        self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None, *, reread: bool = False
+        self,
+        scenarios: Sequence[Scenario],
+        reports: dict[int, RowReport] | None,
+        *,
+        reread: bool = False,
+        entries: Sequence[RowEntry] | None = None,
     ) -> None:
-        """Show freshly read rows; ``reread`` when they are the open source's rows read again."""
+        """Show freshly read rows; ``reread`` when they are the open source's rows read again, and
+        ``entries`` their table entries when already made (off the GUI thread)."""
         self.scenarios = {s.row: s for s in scenarios}
         self.reports = reports
-        self.model.set_scenarios(scenarios, keep_run_info=reread)
-        if reports is not None:
-            self.model.set_reports(reports.values())
+        self.model.set_scenarios(scenarios, keep_run_info=reread, reports=reports, entries=entries)
         self.context.set_rows(scenarios, reports)
         self._refresh_summary()
         self._refresh_detail()

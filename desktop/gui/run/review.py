@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -79,6 +78,8 @@ class ReviewPanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.tasks: dict[int, RowTask] = {}
+        #: The sheet row of each line of the rows list, in its order.
+        self._list_rows: list[int] = []
         self.runs: list[RunRecord] = []
 
         self.run_box = QComboBox()
@@ -210,13 +211,16 @@ class ReviewPanel(QWidget):
         flagged_only = self.filter_box.currentData() == FLAGGED_ROWS
         shown = [t for t in self.tasks.values() if t.flagged or not flagged_only]
         self.rows_list.clear()
-        for task in shown:
-            mark = ("✓ " if task.checkpoint == REVIEWED else "") + (FLAG_MARK if task.flagged else "")
-            item = QListWidgetItem(f"{mark}Row {task.row} · {task.case_id}")
-            item.setData(Qt.ItemDataRole.UserRole, task.row)
+        # One call with every line: a thousand addItem calls were a stall at the end of a long run.
+        self._list_rows = [task.row for task in shown]
+        self.rows_list.addItems([
+            ("✓ " if task.checkpoint == REVIEWED else "") + (FLAG_MARK if task.flagged else "")
+            + f"Row {task.row} · {task.case_id}"
+            for task in shown
+        ])  # fmt: skip
+        for index, task in enumerate(shown):
             if task.flagged:
-                item.setToolTip("Flagged for review:\n" + flag_text(task))
-            self.rows_list.addItem(item)
+                self.rows_list.item(index).setToolTip("Flagged for review:\n" + flag_text(task))
         flagged = sum(1 for t in self.tasks.values() if t.flagged)
         if shown:
             self.status_label.setText(f"{len(self.tasks)} rows to review, {flagged} flagged for review.")
@@ -238,16 +242,13 @@ class ReviewPanel(QWidget):
 
     def current_row(self) -> int | None:
         """The sheet row being reviewed."""
-        item = self.rows_list.currentItem()
-        value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        return value if isinstance(value, int) else None
+        index = self.rows_list.currentRow()
+        return self._list_rows[index] if 0 <= index < len(self._list_rows) else None
 
     def select_row(self, row: int) -> None:
         """Review this sheet row of the current run."""
-        for i in range(self.rows_list.count()):
-            if self.rows_list.item(i).data(Qt.ItemDataRole.UserRole) == row:
-                self.rows_list.setCurrentRow(i)
-                return
+        if row in self._list_rows:
+            self.rows_list.setCurrentRow(self._list_rows.index(row))
 
     def _row_chosen(self, _index: int) -> None:
         row = self.current_row()
