@@ -465,3 +465,13 @@ def colleague_claims(source: object, own_run_ids: Collection[str] = ()) -> dict[
         for case_id in state.case_ids:
             claims[case_id] = claim
     return claims
+
+
+def claims_text(source: object) -> dict[str, str]:
+    """``{case_id: "in progress by Dana's PC, since 10:42"}`` for rows colleagues hold (for tables);
+    empty when the claims cannot be read (they are advisory here: runs check them again)."""
+    try:
+        return {case: claim.describe() for case, claim in colleague_claims(source).items()}
+    except SimBatchError as exc:
+        log.info("Colleagues' claims not shown: %s", exc)
+        return {}

@@ -13,9 +13,10 @@ from desktop.services.claims import ClaimBoard, ClaimLost, sheet_id_for
 from desktop.services.sheets import SheetsGateway
 from tests.conftest import REPO_ROOT
 from tests.fakes.sheets_server import FakeSheets
-from tests.torture.helpers import TAB, scenario_rows
+from tests.torture.helpers import TAB, full_run, scenario_rows
 
-ROUNDS = 200
+#: Claims each of the three contenders goes for (every one contested); more under ``make torture``.
+ROUNDS = 500 if full_run() else 150
 
 
 def board_for(fake: FakeSheets, name: str) -> ClaimBoard:

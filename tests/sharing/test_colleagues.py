@@ -34,6 +34,7 @@ def run_colleagues(names: list[str], sheets: FakeSheets, llm: FakeOpenAI, tmp_pa
     return homes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("names", [["Dana", "Sam"], ["Dana", "Sam", "Kim"]], ids=["two", "three"])
 def test_colleagues_process_every_row_exactly_once(
     names: list[str], sheets: FakeSheets, llm: FakeOpenAI, tmp_path: Path

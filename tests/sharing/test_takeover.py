@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from desktop.journal import RowStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sheets_server import FakeSheets
@@ -61,6 +63,7 @@ def in_flight(home: Path) -> int:
     )
 
 
+@pytest.mark.slow
 def test_a_killed_colleagues_rows_are_taken_over_and_its_resume_writes_nothing_stale(
     sheets: FakeSheets, llm: FakeOpenAI, tmp_path: Path
 ) -> None:
@@ -89,6 +92,7 @@ def test_a_killed_colleagues_rows_are_taken_over_and_its_resume_writes_nothing_s
     assert claim_tabs(sheets) == []
 
 
+@pytest.mark.slow
 def test_a_colleague_paused_past_its_lease_has_its_stale_commit_refused(
     sheets: FakeSheets, llm: FakeOpenAI, tmp_path: Path
 ) -> None:

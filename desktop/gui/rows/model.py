@@ -83,6 +83,7 @@ class RowEntry(NamedTuple):
     cost: float | None = None
     last_run: str = ""  # time of the latest run that touched the row (journal ISO text)
     codes: frozenset[str] = frozenset()
+    claimed_by: str = ""  # "in progress by Dana's PC, since 10:42": a colleague holds the row
 
 
 class RunInfo(NamedTuple):
@@ -237,6 +238,17 @@ class RowsModel(QAbstractTableModel):
                 changed.append(pos)
         self._announce(changed, COL_STATUS, COL_LAST_RUN)
 
+    def set_claims(self, claims: Mapping[str, str]) -> None:
+        """Show which rows colleagues hold, by case ID (``{case_id: "in progress by …, since …"}``);
+        rows not named are nobody else's."""
+        changed: list[int] = []
+        for pos, entry in enumerate(self._entries):
+            new = entry._replace(claimed_by=claims.get(entry.case_id, ""))
+            if new != entry:
+                self._entries[pos] = new
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_STATUS)
+
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
         never run before costs $0 so far).
@@ -352,6 +364,8 @@ def _display(entry: RowEntry, column: int) -> str:
         return "" if entry.cost is None else cost_text(entry.cost)
     if column == COL_LAST_RUN:
         return compact_time(entry.last_run)
+    if entry.claimed_by and entry.status in (NOT_RUN, "PENDING", "CANCELLED"):
+        return entry.claimed_by[0].upper() + entry.claimed_by[1:]
     return NEEDS_REVIEW_TEXT if entry.status == NEEDS_REVIEW else entry.status
 
 
@@ -425,6 +439,8 @@ def _tooltip(entry: RowEntry, column: int) -> str:
         return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
     if entry.status == NEEDS_REVIEW:
         return "Completed and written, but the written vitals have warnings: check them in Review"
+    if entry.claimed_by:
+        return f"A colleague's SimBatch holds this row: {entry.claimed_by}. Runs here leave it to them."
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
 
 
