@@ -72,6 +72,8 @@ BENCHES: dict[str, list[Figure]] = {
                "< 50 ms", lambda r: r["longest_stall_ms"] < 50),
         Figure("GUI event-loop stall, 99th percentile (worst run)",
                lambda r: f"{r['p99_stall_ms']:.0f} ms", "< 16 ms", lambda r: r["p99_stall_ms"] < 16),
+        Figure("GUI-thread CPU time within one stall, longest (p99)",
+               lambda r: f"{r['longest_gui_cpu_ms']:.0f} ms ({r['p99_gui_cpu_ms']:.0f} ms)", "—", None),
     ],
     "journal_scale": [
         Figure("`simbatch runs` with 100,000 row tasks (wall time)",

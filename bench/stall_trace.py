@@ -31,6 +31,7 @@ class Stall:
 
     start: float
     end: float
+    cpu: float = 0.0  # GUI-thread CPU seconds within the gap
     where: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -63,15 +64,20 @@ class StallTracer:
         self._sample_s = sample_s
         self._samples: list[tuple[float, str]] = []
         self._ticks: list[float] = []
+        self._cpu: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="stall-sampler", daemon=True)
         self._timer = QTimer()
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(lambda: self._ticks.append(time.perf_counter()))
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self._ticks.append(time.perf_counter())
+        self._cpu.append(time.thread_time())
 
     def start(self) -> None:
         """Start sampling and ticking (call on the GUI thread)."""
-        self._ticks.append(time.perf_counter())
+        self._tick()
         self._timer.start()
         self._thread.start()
 
@@ -89,11 +95,8 @@ class StallTracer:
 
     def stalls(self, threshold_ms: float = 30.0) -> list[Stall]:
         """Every gap between ticks longer than ``threshold_ms``, with what was sampled inside it."""
-        found = [
-            Stall(a, b)
-            for a, b in zip(self._ticks, self._ticks[1:], strict=False)
-            if (b - a) * 1000 > threshold_ms
-        ]
+        pairs = zip(self._ticks, self._ticks[1:], self._cpu, self._cpu[1:], strict=False)
+        found = [Stall(a, b, cpu_b - cpu_a) for a, b, cpu_a, cpu_b in pairs if (b - a) * 1000 > threshold_ms]
         index = 0
         for stall in found:
             while index < len(self._samples) and self._samples[index][0] < stall.start:
@@ -105,12 +108,14 @@ class StallTracer:
         return found
 
     def report(self, threshold_ms: float = 30.0, top: int = 4) -> str:
-        """The stalls over ``threshold_ms``, longest first, each with its most sampled code."""
+        """The 25 stalls over ``threshold_ms`` in which the GUI thread used the most CPU, each with its
+        most sampled code."""
         lines = []
         run_start = self._ticks[0] if self._ticks else 0.0
-        for stall in sorted(self.stalls(threshold_ms), key=lambda s: -s.ms):
+        for stall in sorted(self.stalls(threshold_ms), key=lambda s: -s.cpu)[:25]:
             total = sum(stall.where.values()) or 1
-            lines.append(f"{stall.ms:6.1f} ms at t={stall.start - run_start:6.2f} s ({total} samples)")
+            lines.append(f"{stall.ms:6.1f} ms ({stall.cpu * 1000:5.1f} ms GUI-thread CPU) at "
+                         f"t={stall.start - run_start:6.2f} s ({total} samples)")
             for where, count in stall.where.most_common(top):
                 lines.append(f"        {count * 100 // total:3d} %  {where}")
         return "\n".join(lines) if lines else f"no stall over {threshold_ms:g} ms"

@@ -45,6 +45,7 @@ from desktop.services.source import (
     ScenarioTable,
     Source,
 )
+from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
@@ -75,6 +76,7 @@ class XlsxSource(Source):
         self.display_name = self.path.name
         self.scenario_tab = scenario_tab
         self.last_row = 0
+        self._lock: WorkbookLock | None = None
 
     # ----------------------------------------------------------------------------- reading
 
@@ -221,17 +223,37 @@ class XlsxSource(Source):
             )
         return wb[tab]
 
+    def hold_for_writing(self) -> None:
+        """Take the workbook's lock file (``WorkbookInUse`` names the SimBatch that holds it); it is
+        held until ``close``."""
+        if self._lock is None:
+            from desktop.settings import display_name, load_settings
+
+            self._lock = WorkbookLock(self.path, display_name(load_settings()))
+        self._lock.acquire()
+
+    def close(self) -> None:
+        """Give the lock file up."""
+        if self._lock is not None:
+            self._lock.release()
+
     def _modify(self, change: Callable[[Workbook], object]) -> None:
         """Load the full workbook, apply ``change`` and save it atomically."""
         self.check_writable()
-        with self._file_errors():
-            wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+        for_this_save = self._lock is None or not self._lock.held  # outside a run: held for one save
+        self.hold_for_writing()
         try:
-            change(wb)
-            self._save_atomic(wb)
+            with self._file_errors():
+                wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+            try:
+                change(wb)
+                self._save_atomic(wb)
+            finally:
+                wb.close()
+                _release_cells(wb)
         finally:
-            wb.close()
-            _release_cells(wb)
+            if for_this_save:
+                self.close()
 
     def _save_atomic(self, wb: Workbook) -> None:
         folder = self.path.parent

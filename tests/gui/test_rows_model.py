@@ -186,55 +186,35 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
     assert entry is not None and entry.status == "COMPLETED"
 
 
-def test_a_painted_cell_is_one_call_into_python_and_looks_the_same(qapp: Any, qtbot: QtBot) -> None:
-    from collections import Counter
+def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
+    from desktop.gui.rows.model import COL_STATUS, RunInfo
+    from desktop.gui.rows.view import RowFilterProxy
+    from desktop.journal import NEEDS_REVIEW, Journal
 
-    from PySide6.QtCore import QSortFilterProxyModel
-    from PySide6.QtWidgets import QTableView
-
-    from desktop.gui.rows.view import RowsView
-
-    class Counting(RowsModel):
-        def __init__(self) -> None:
-            super().__init__()
-            self.calls: Counter[str] = Counter()
-
-        def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-            self.calls["data"] += 1
-            return super().data(index, role)
-
-        def multiData(self, index: Any, roleDataSpan: Any) -> None:
-            self.calls["multiData"] += 1
-            super().multiData(index, roleDataSpan)
-
-    model = Counting()
-    model.set_scenarios(_scenarios(200))
-    model.set_reports([_report(s.row, 90, Severity.WARNING) for s in _scenarios(200)[::3]])
-    view = RowsView(model)
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    model.calls.clear()
-    shown = view.table.viewport().grab().toImage()
-    cells = model.calls["multiData"]
-    assert cells > 50  # the visible cells, each asked once for all its roles
-    assert model.calls["data"] < cells  # not the seven calls per cell a plain proxy makes
-
-    plain = QTableView()  # the same rows through Qt's own proxy, role by role
-    qtbot.addWidget(plain)
-    proxy = QSortFilterProxyModel(plain)
+    flag = {"severity": "warning", "code": "atypical_value", "field": "Initial_Vitals.SpO2", "message": "m"}
+    with Journal.open() as journal:
+        run_id = journal.create_run(
+            kind="live", source="book.xlsx", scenario_tab="T", row_spec="3-5", model="m", settings={},
+            rows=[(3, "A"), (4, "B"), (5, "C")], columns={3: ["Initial_Vitals"], 4: ["Initial_Vitals"]},
+        )  # fmt: skip
+        for row, flags in ((3, [flag]), (4, [])):
+            journal.mark_processing(run_id, row)
+            journal.mark_completed(
+                run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0, cost_usd=0.0,
+                vitals_added=0, warnings=[], flags=flags,
+            )  # fmt: skip
+        info = journal.latest_row_runs("book.xlsx")
+    assert info[3][0] == NEEDS_REVIEW and info[4][0] == "COMPLETED" and info[5][0] == "PENDING"
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+    status = model.index(0, COL_STATUS)
+    assert model.data(status) == "Needs review"
+    assert model.data(status, Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.DecorationRole) is None
+    proxy = RowFilterProxy()
     proxy.setSourceModel(model)
-    plain.setModel(proxy)
-    for column in range(model.columnCount()):
-        plain.setColumnWidth(column, view.table.columnWidth(column))
-    plain.verticalHeader().setVisible(False)
-    plain.verticalHeader().setDefaultSectionSize(view.table.verticalHeader().defaultSectionSize())
-    plain.setAlternatingRowColors(True)
-    plain.setWordWrap(False)
-    plain.resize(view.table.size())
-    plain.show()
-    qtbot.waitExposed(plain)
-    model.calls.clear()
-    assert plain.viewport().grab().toImage() == shown
-    assert model.calls["data"] > 5 * cells and model.calls["multiData"] == 0
+    proxy.set_status_filter(NEEDS_REVIEW)
+    assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"
+
+

@@ -16,6 +16,7 @@ from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
 from desktop.gui.mainwindow.demo_actions import show_demo_note
 from desktop.gui.rows.model import RowEntry, RunInfo
+from desktop.jobs.sharing import claims_text
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,9 @@ class SourceLoading(WindowBase):
 
     def _run_info_loaded(self, info: dict[int, tuple[str, float, str]]) -> None:
         self.model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+        source = self.context.source
+        if source is not None:
+            self.work.side(lambda _ctx: claims_text(source), on_result=self.model.set_claims)
 
     def _remember_source(self, locator: str) -> None:
         """Store the last opened source in the settings (only that field: other writers' values stay)."""

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -25,6 +23,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.app.text import format_count
 from desktop.domain.models import RowReport, Scenario, Severity
+from desktop.journal import NEEDS_REVIEW
 
 COLUMNS: tuple[str, ...] = (
     "Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status", "Cost", "Last run"
@@ -43,6 +42,8 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NOT_VALIDATED = "—"
 NOT_RUN = "Not run"
+#: How the Status column names a completed row flagged for review (shown with a flag badge).
+NEEDS_REVIEW_TEXT = "Needs review"
 OK = "ok"
 
 _SEVERITY_RANK = {
@@ -82,6 +83,7 @@ class RowEntry(NamedTuple):
     cost: float | None = None
     last_run: str = ""  # time of the latest run that touched the row (journal ISO text)
     codes: frozenset[str] = frozenset()
+    claimed_by: str = ""  # "in progress by Dana's PC, since 10:42": a colleague holds the row
 
 
 class RunInfo(NamedTuple):
@@ -90,13 +92,6 @@ class RunInfo(NamedTuple):
     status: str
     cost: float
     when: str
-
-def role_data_of(span: QModelRoleDataSpan | QModelRoleData) -> Iterable[QModelRoleData]:
-    """The roles asked for in a ``multiData`` call (a span, or one role)."""
-    if isinstance(span, QModelRoleData):
-        return (span,)
-    return cast("Iterable[QModelRoleData]", span)  # iterable at run time; the stubs do not say so
-
 
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted positions as (first, last) blocks of adjacent numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
@@ -243,6 +238,17 @@ class RowsModel(QAbstractTableModel):
                 changed.append(pos)
         self._announce(changed, COL_STATUS, COL_LAST_RUN)
 
+    def set_claims(self, claims: Mapping[str, str]) -> None:
+        """Show which rows colleagues hold, by case ID (``{case_id: "in progress by …, since …"}``);
+        rows not named are nobody else's."""
+        changed: list[int] = []
+        for pos, entry in enumerate(self._entries):
+            new = entry._replace(claimed_by=claims.get(entry.case_id, ""))
+            if new != entry:
+                self._entries[pos] = new
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_STATUS)
+
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
         never run before costs $0 so far).
@@ -318,23 +324,6 @@ class RowsModel(QAbstractTableModel):
             return None
         return self._value(self._entries[index.row()], index.column(), role)
 
-    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
-        """Every role the view asks for one cell, in one call.
-
-        A painted cell asks for about seven roles; answered one by one, that is seven calls from Qt
-        into Python, and each waits for the interpreter while a worker thread runs Python (a run's
-        end, a validation). The table's delegate asks through here (see ``RowFilterProxy``).
-        """
-        wanted = role_data_of(roleDataSpan)
-        if not index.isValid():
-            for role_data in wanted:
-                role_data.clearData()
-            return
-        entry = self._entries[index.row()]
-        column = index.column()
-        for role_data in wanted:
-            role_data.setData(self._value(entry, column, role_data.role()))
-
     @staticmethod
     def _value(entry: RowEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -351,6 +340,8 @@ class RowsModel(QAbstractTableModel):
             return entry.status
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
             return severity_icon(entry.severity)
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS and entry.status == NEEDS_REVIEW:
+            return severity_icon(Severity.WARNING.value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -373,7 +364,9 @@ def _display(entry: RowEntry, column: int) -> str:
         return "" if entry.cost is None else cost_text(entry.cost)
     if column == COL_LAST_RUN:
         return compact_time(entry.last_run)
-    return entry.status
+    if entry.claimed_by and entry.status in (NOT_RUN, "PENDING", "CANCELLED"):
+        return entry.claimed_by[0].upper() + entry.claimed_by[1:]
+    return NEEDS_REVIEW_TEXT if entry.status == NEEDS_REVIEW else entry.status
 
 
 #: The widest text the Last run column shows (its width is measured on it).
@@ -444,6 +437,10 @@ def _tooltip(entry: RowEntry, column: int) -> str:
         return "Cost of the latest run for this row" if entry.cost is not None else "Not run yet"
     if column == COL_LAST_RUN:
         return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
+    if entry.status == NEEDS_REVIEW:
+        return "Completed and written, but the written vitals have warnings: check them in Review"
+    if entry.claimed_by:
+        return f"A colleague's SimBatch holds this row: {entry.claimed_by}. Runs here leave it to them."
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
 
 

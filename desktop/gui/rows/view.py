@@ -10,8 +10,6 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -43,6 +41,7 @@ from desktop.gui.rows.model import (
     STATUS_ROLE,
     RowsModel,
 )
+from desktop.journal import NEEDS_REVIEW
 
 ANY = ""
 #: Status filter choices: (label, value); the value is matched against the row's run status.
@@ -53,6 +52,7 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("Processing", "PROCESSING"),
     ("Submitted", "SUBMITTED"),
     ("Completed", "COMPLETED"),
+    ("Needs review", NEEDS_REVIEW),
     ("Failed", "FAILED"),
     ("Cancelled", "CANCELLED"),
 )
@@ -87,17 +87,6 @@ class RowFilterProxy(QSortFilterProxyModel):
         self.beginFilterChange()
         self._issue = code
         self.endFilterChange()
-
-    def multiData(
-        self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData
-    ) -> None:
-        """Hand the view's request for all of a cell's roles to the rows model in one call (Qt's proxy
-        would ask it role by role)."""
-        source = self.sourceModel()
-        if isinstance(source, RowsModel):
-            source.multiData(self.mapToSource(index), roleDataSpan)
-        else:
-            super().multiData(index, roleDataSpan)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         """Whether a row passes both filters."""

@@ -62,17 +62,30 @@ def chart_points(finished: list[tuple[str, float]]) -> list[tuple[float, int, fl
     return points
 
 
-#: A run's chart: its (minutes, rows done, cost) points and the two series' points made from them.
-_Chart = tuple[list[tuple[float, int, float]], list[QPointF], list[QPointF]]
+#: One chart point: minutes since the first row finished, rows done, cost so far.
+_Point = tuple[float, int, float]
+#: A run's chart: its points and the two series' points made from them.
+_Chart = tuple[list[_Point], list[QPointF], list[QPointF]]
+#: The most points a past run's chart draws.
+CHART_MOST_POINTS = 300
 
 
 def _history_with_chart(journal: Journal, run_id: str) -> tuple[RunHistory | None, _Chart]:
     """A run's history and its chart points (worker thread: a 1,000-row run has a thousand points)."""
     history = run_history(journal, run_id)
-    points = chart_points(history.finished) if history is not None else []
+    points = thin(chart_points(history.finished)) if history is not None else []
     done = [QPointF(m, d) for m, d, _c in points]
     cost = [QPointF(m, c) for m, _d, c in points]
     return history, (points, done, cost)
+
+
+def thin(points: list[_Point], most: int = CHART_MOST_POINTS) -> list[_Point]:
+    """At most ``most`` of the points, evenly spread, the first and the last kept (a chart a few
+    hundred pixels wide shows no more, and each point costs drawing time)."""
+    if len(points) <= most:
+        return points
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(i * step)] for i in range(most)]
 
 
 class ProgressPanel(QWidget):
@@ -272,8 +285,10 @@ class ProgressPanel(QWidget):
         self.eta.setText(history.run.status.value.lower())
         counts = {s.value: getattr(totals, s.value.lower()) for s, _word in COUNT_ORDER}
         self.counts.setText(counts_text(counts))
-        self.log.setPlainText("\n".join(history.events))
-        self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
+        if self.snapshot is None or self.snapshot.run_id != history.run.run_id:
+            # the run that just ran here has its log shown already, line by line as it happened
+            self.log.setPlainText("\n".join(history.events))
+            self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
 
     def _read_failed(self, error: BaseException) -> None:
         self.add_message(f"The journal could not be read: {error}", "warning")
