@@ -25,6 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "artifacts" / "bench"
 SCRIPT_TIMEOUT_SEC = 300
+#: Scripts that take longer than that by design (ten whole-window runs).
+LONG_SCRIPTS = {"gui_latency": 900}
 
 Result = dict[str, Any]
 
@@ -63,11 +65,15 @@ BENCHES: dict[str, list[Figure]] = {
                "≤ 1 write per few s", lambda r: (r["shortest_progress_gap_s"] or 99) >= 2.0),
     ],
     "gui_latency": [
-        Figure("GUI event-loop stall during a 1,000-row run, longest",
-               lambda r: f"{r['longest_stall_ms']:.0f} ms",
-               "≤ 100 ms", lambda r: r["longest_stall_ms"] <= 100),
-        Figure("GUI event-loop stall, 99th percentile",
-               lambda r: f"{r['p99_stall_ms']:.0f} ms", "—", None),
+        Figure("GUI event-loop stall during a 1,000-row run, longest of ten runs",
+               lambda r: (f"{r['longest_stall_ms']:.0f} ms (per run: "
+                          f"{', '.join(f'{v:.0f}' for v in r['longest_stall_per_run_ms'])}; "
+                          f"load {r['load_average']:g})"),
+               "< 50 ms", lambda r: r["longest_stall_ms"] < 50),
+        Figure("GUI event-loop stall, 99th percentile (worst run)",
+               lambda r: f"{r['p99_stall_ms']:.0f} ms", "< 16 ms", lambda r: r["p99_stall_ms"] < 16),
+        Figure("GUI-thread CPU time within one stall, longest (p99)",
+               lambda r: f"{r['longest_gui_cpu_ms']:.0f} ms ({r['p99_gui_cpu_ms']:.0f} ms)", "—", None),
     ],
     "journal_scale": [
         Figure("`simbatch runs` with 100,000 row tasks (wall time)",
@@ -121,7 +127,8 @@ def run_script(name: str) -> tuple[Result | None, float, str]:
     started = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py")], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=SCRIPT_TIMEOUT_SEC)
+                              capture_output=True, text=True,
+                              timeout=LONG_SCRIPTS.get(name, SCRIPT_TIMEOUT_SEC))
         output = done.stdout + done.stderr
     except subprocess.TimeoutExpired as exc:
         return None, time.perf_counter() - started, f"timed out after {exc.timeout:.0f} s"

@@ -25,21 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.pricing import PriceTable
-from desktop.errors import SimBatchError, first_line
+from desktop.errors import first_line
 from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text, mark_organisation_fields
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
+from desktop.gui.widgets.connection_test import start_connection_test
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings
 from desktop.settings_store import SettingsStore, changed_fields
-
-
-def check_provider(settings: Settings) -> str:
-    """Send one real request with the saved key and settings (worker thread); "OK …" or raises."""
-    from desktop.services.local_llm import test_connection
-
-    return test_connection(settings)
 
 
 class SettingsDialog(QDialog):
@@ -293,18 +287,8 @@ class SettingsDialog(QDialog):
         settings = self._collect_storing_key(self.test_label)
         if settings is None:
             return
-        self.test_button.setEnabled(False)
-        self.test_label.setText("Testing…")
-        run_task(lambda _ctx: check_provider(settings), on_result=self._tested, on_error=self._test_failed)
+        start_connection_test(settings, self.test_button, self.test_label)
 
-    def _tested(self, message: str) -> None:
-        self.test_button.setEnabled(True)
-        self.test_label.setText(message)
-
-    def _test_failed(self, error: BaseException) -> None:
-        self.test_button.setEnabled(True)
-        text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
-        self.test_label.setText(first_line(text, "The test failed."))
 
     # --- Google -----------------------------------------------------------------------------------
 
