@@ -87,6 +87,18 @@ BENCHES: dict[str, list[Figure]] = {
                lambda r: f"{r['resume_first_request_s']:.2f} s",
                "< 2 s", lambda r: r["resume_first_request_s"] < 2.0),
     ],
+    "imperfect_model": [
+        Figure("Imperfect model (20 % warnings, 5 % unusable), live: requests per row",
+               lambda r: f"{r['live']['requests_per_row']:.3f} "
+               f"({r['live']['requests']} for {r['live']['rows']} rows)",
+               "≤ 1.1", lambda r: r["live"]["requests_per_row"] <= 1.1),
+        Figure("Imperfect model, live: cost per completed row; completed / flagged / failed",
+               lambda r: f"${r['live']['cost_per_completed_row']:.6f}; {r['live']['completed']} / "
+               f"{r['live']['flagged']} / {r['live']['failed']}", "—", None),
+        Figure("Imperfect model, Batch API: cost per completed row; completed / flagged / failed",
+               lambda r: f"${r['batch']['cost_per_completed_row']:.6f}; {r['batch']['completed']} / "
+               f"{r['batch']['flagged']} / {r['batch']['failed']}", "—", None),
+    ],
     "batch_scale": [
         Figure("Batch JSONL build, 50,000 rows",
                lambda r: f"{r['build_s']:.1f} s, peak {r['build_peak_mb']:.0f} MB",

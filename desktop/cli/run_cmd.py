@@ -6,10 +6,11 @@ import argparse
 from typing import Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import ProgressBar, format_rows, note, print_json
+from desktop.cli_output import ProgressBar, format_rows, note, print_json, render_flagged
 from desktop.errors import UsageError
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
+from desktop.jobs.report import flagged_rows, summary_line
 from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus
 from desktop.services.source import Source
@@ -144,6 +145,7 @@ def outcome_document(journal: Journal, outcome: RunOutcome) -> dict[str, Any]:
     run = journal.get_run(outcome.run_id)
     totals = run.totals if run else None
     tasks = journal.tasks(outcome.run_id, [RowStatus.FAILED])
+    flagged = flagged_rows(journal, outcome.run_id)
     conflicted = [t for t in journal.tasks(outcome.run_id) if t.conflict]
     return {
         "run_id": outcome.run_id,
@@ -157,6 +159,10 @@ def outcome_document(journal: Journal, outcome: RunOutcome) -> dict[str, Any]:
         },
         "conflicts": [{"row": t.row, "columns": list(t.conflict)} for t in conflicted],
         "failed": [{"row": t.row, "case_id": t.case_id, "error": t.error or ""} for t in tasks],
+        "flagged": flagged,
+        "summary": summary_line(
+            outcome.counts.get(RowStatus.COMPLETED.value, 0), len(flagged), len(tasks)
+        ),
         "error": outcome.error,
     }
 
@@ -171,8 +177,10 @@ def render_outcome(document: dict[str, Any]) -> str:
         f"Cost ${document['cost_usd']:.4f} ({tokens['input']} input tokens of which {tokens['cached']} "
         f"cached, {tokens['output']} output tokens).",
     ]
+    lines.append(f"{document['summary']}.")
     for failed in document["failed"]:
         lines.append(f"  row {failed['row']} ({failed['case_id']}) failed: {failed['error']}")
+    lines.extend(render_flagged(document["flagged"]))
     if document["conflicts"]:
         rows = [c["row"] for c in document["conflicts"]]
         lines.append(

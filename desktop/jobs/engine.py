@@ -21,7 +21,7 @@ from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
 from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, summary_line
 from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
@@ -40,8 +40,8 @@ WRITEBACK_INTERVAL_SEC = 30.0
 #: gave up) goes back in the queue; this many such rows in a row stop the run with one message.
 SERVICE_FAILURES_TO_STOP = 3
 
-#: Generates the given vitals columns for one scenario (the live LLM client's ``generate``).
-Generator = Callable[[Scenario, Sequence[str], threading.Event], Generation]
+#: Generates a field plan (column → fields) for one scenario (the live LLM client's ``generate``).
+Generator = Callable[[Scenario, Mapping[str, Sequence[str]], threading.Event], Generation]
 
 
 class RunListener(Protocol):
@@ -291,7 +291,7 @@ class LiveRun:
             status = RunStatus.COMPLETED
         self.journal.set_run_status(self.run_id, status, error)
         self._report_progress()
-        self._say(_ending_sentence(status, counts, totals.cost_usd, error))
+        self._say(_ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
             self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
         )
@@ -330,8 +330,8 @@ class LiveRun:
 
     def _process(self, task: RowTask) -> None:
         row = task.row
-        columns = list(task.columns_requested)
-        if not columns:
+        plan = task.plan
+        if not plan:
             self.journal.mark_processing(self.run_id, row)
             self.journal.mark_completed(
                 self.run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
@@ -342,18 +342,18 @@ class LiveRun:
         if not self._wait_for_first_reply():
             return  # stopped while waiting: the row is still PENDING
         try:
-            self._send(task, columns)
+            self._send(task, plan)
         finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
             self._first_reply.set()
 
-    def _send(self, task: RowTask, columns: list[str]) -> None:
+    def _send(self, task: RowTask, plan: dict[str, list[str]]) -> None:
         row = task.row
         if not self._begin(row):
             return  # stopped before it started: the row is still PENDING in the journal
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
         try:
-            generation = self._generate(scenario, columns, self._stop)
+            generation = self._generate(scenario, plan, self._stop)
         except ReplyRejected as exc:
             self._service_answered()
             self.journal.mark_failed(
@@ -387,7 +387,8 @@ class LiveRun:
             self.run_id, row, result=generation.values,
             input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
             output_tokens=generation.usage.output_tokens, cost_usd=generation.cost_usd,
-            vitals_added=fields_added(generation.values), warnings=generation.warnings,
+            vitals_added=fields_added(generation.generated), warnings=generation.warnings,
+            generated=generation.generated, flags=[issue.to_json() for issue in generation.flags],
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
@@ -485,10 +486,12 @@ class LiveRun:
             self._listener.progress(self.snapshot())
 
 
-def _ending_sentence(status: RunStatus, counts: Mapping[str, int], cost: float, error: str | None) -> str:
+def _ending_sentence(
+    status: RunStatus, counts: Mapping[str, int], flagged: int, cost: float, error: str | None
+) -> str:
     done = counts.get(RowStatus.COMPLETED.value, 0)
     failed = counts.get(RowStatus.FAILED.value, 0)
-    base = f"{done} rows completed, {failed} failed, cost ${cost:.4f}"
+    base = f"{summary_line(done, flagged, failed)}, cost ${cost:.4f}"
     if status is RunStatus.INTERRUPTED:
         why = f" ({error})" if error else ""
         return f"Run stopped{why}: {base}; resume it to continue."

@@ -13,6 +13,9 @@ from desktop.journal import Journal
 from desktop.services.workbook import XlsxSource
 from desktop.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
+from tests.integration.live_helpers import make_workbook
+
+__all__ = ["make_workbook"]
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -60,22 +63,6 @@ def journal_fixture() -> Iterator[Journal]:
     """A journal in the test's data folder."""
     with Journal.open() as j:
         yield j
-
-
-def make_workbook(demo: Path, target: Path, rows: int) -> Path:
-    """The demo rows repeated until there are ``rows`` scenarios, with unique case ids."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(demo)
-    sheet = book["Master Scenario Convert"]
-    template = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row)]
-    for index in range(len(template), rows):
-        values = list(template[index % len(template)])
-        values[0] = f"{values[0]}-X{index}"
-        sheet.append(values)
-    book.save(target)
-    book.close()
-    return target
 
 
 class StallMeter:

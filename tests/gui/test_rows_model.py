@@ -185,3 +185,36 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
     entry = model.entry_for_row(5)  # a lookup sees the news at once
     assert entry is not None and entry.status == "COMPLETED"
 
+
+def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
+    from desktop.gui.rows.model import COL_STATUS, RunInfo
+    from desktop.gui.rows.view import RowFilterProxy
+    from desktop.journal import NEEDS_REVIEW, Journal
+
+    flag = {"severity": "warning", "code": "atypical_value", "field": "Initial_Vitals.SpO2", "message": "m"}
+    with Journal.open() as journal:
+        run_id = journal.create_run(
+            kind="live", source="book.xlsx", scenario_tab="T", row_spec="3-5", model="m", settings={},
+            rows=[(3, "A"), (4, "B"), (5, "C")], columns={3: ["Initial_Vitals"], 4: ["Initial_Vitals"]},
+        )  # fmt: skip
+        for row, flags in ((3, [flag]), (4, [])):
+            journal.mark_processing(run_id, row)
+            journal.mark_completed(
+                run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0, cost_usd=0.0,
+                vitals_added=0, warnings=[], flags=flags,
+            )  # fmt: skip
+        info = journal.latest_row_runs("book.xlsx")
+    assert info[3][0] == NEEDS_REVIEW and info[4][0] == "COMPLETED" and info[5][0] == "PENDING"
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+    status = model.index(0, COL_STATUS)
+    assert model.data(status) == "Needs review"
+    assert model.data(status, Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.DecorationRole) is None
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_status_filter(NEEDS_REVIEW)
+    assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"
+
+

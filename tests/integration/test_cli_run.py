@@ -65,6 +65,27 @@ def test_failed_rows_exit_1_with_reasons(
     assert "Row 7" in err
 
 
+def test_flagged_rows_are_listed_with_their_warnings_and_exit_0(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.faults.imperfect_model(warnings=1.0, criticals=0.0)  # every reply usable but imperfect
+    code, doc, err = run_json(capsys, "run", "--source", str(demo_copy), "--rows", "3-12", "--json")
+    assert code == 0, err
+    flagged = doc["flagged"]
+    assert isinstance(flagged, list) and flagged
+    with Journal.open() as journal:
+        tasks = {t.row: t for t in journal.tasks(str(doc["run_id"]))}
+    assert {f["row"] for f in flagged} == {r for r, t in tasks.items() if t.flagged}
+    first = flagged[0]
+    assert first["case_id"] == tasks[first["row"]].case_id and first["warnings"]
+    assert all(": " in w for w in first["warnings"])
+    completed = doc["counts"]["COMPLETED"]  # type: ignore[index]
+    assert doc["summary"] == f"{completed} completed, {len(flagged)} flagged for review, 0 failed"
+    assert main(["resume", str(doc["run_id"])]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(flagged)} flagged for review" in out and "Flagged for review" in out
+
+
 def test_wrong_key_exit_3_after_one_request_and_no_secret_anywhere(
     fake: FakeOpenAI,
     demo_copy: Path,

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario, Severity
+from desktop.journal import NEEDS_REVIEW
 
 COLUMNS: tuple[str, ...] = (
     "Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status", "Cost", "Last run"
@@ -41,6 +42,8 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NOT_VALIDATED = "—"
 NOT_RUN = "Not run"
+#: How the Status column names a completed row flagged for review (shown with a flag badge).
+NEEDS_REVIEW_TEXT = "Needs review"
 OK = "ok"
 
 _SEVERITY_RANK = {
@@ -337,6 +340,8 @@ class RowsModel(QAbstractTableModel):
             return entry.status
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
             return severity_icon(entry.severity)
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS and entry.status == NEEDS_REVIEW:
+            return severity_icon(Severity.WARNING.value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -361,7 +366,7 @@ def _display(entry: RowEntry, column: int) -> str:
         return compact_time(entry.last_run)
     if entry.claimed_by and entry.status in (NOT_RUN, "PENDING", "CANCELLED"):
         return entry.claimed_by[0].upper() + entry.claimed_by[1:]
-    return entry.status
+    return NEEDS_REVIEW_TEXT if entry.status == NEEDS_REVIEW else entry.status
 
 
 #: The widest text the Last run column shows (its width is measured on it).
@@ -432,6 +437,8 @@ def _tooltip(entry: RowEntry, column: int) -> str:
         return "Cost of the latest run for this row" if entry.cost is not None else "Not run yet"
     if column == COL_LAST_RUN:
         return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
+    if entry.status == NEEDS_REVIEW:
+        return "Completed and written, but the written vitals have warnings: check them in Review"
     if entry.claimed_by:
         return f"A colleague's SimBatch holds this row: {entry.claimed_by}. Runs here leave it to them."
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status

@@ -41,6 +41,7 @@ from desktop.gui.rows.model import (
     STATUS_ROLE,
     RowsModel,
 )
+from desktop.journal import NEEDS_REVIEW
 
 ANY = ""
 #: Status filter choices: (label, value); the value is matched against the row's run status.
@@ -51,6 +52,7 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("Processing", "PROCESSING"),
     ("Submitted", "SUBMITTED"),
     ("Completed", "COMPLETED"),
+    ("Needs review", NEEDS_REVIEW),
     ("Failed", "FAILED"),
     ("Cancelled", "CANCELLED"),
 )

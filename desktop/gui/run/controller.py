@@ -103,7 +103,7 @@ class _Listener:
         self._controller = controller
 
     def row_changed(self, task: RowTask) -> None:
-        self._controller.row_changed.emit(task.row, task.status.value)
+        self._controller.row_changed.emit(task.row, task.shown_status)
 
     def progress(self, snapshot: ProgressSnapshot) -> None:
         self._controller.progress.emit(snapshot)
