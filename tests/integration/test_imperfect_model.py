@@ -123,6 +123,11 @@ def test_live_run_completes_and_flags(
     tasks = journal.tasks(run_id)
     replies = live_replies(fake)
     check_outcome(tasks, replies, before, workbook)
+    progress = {r[1]: r for r in XlsxSource(workbook).read_progress() if r[0] == run_id}
+    for task in tasks:  # the Warnings column of Batch_Progress names each flag of a flagged row
+        if task.flagged:
+            assert progress[task.row][3] == "COMPLETED"
+            assert all(str(f["message"]) in str(progress[task.row][12]) for f in task.flags)
     requests = sum(len(kinds) for kinds in replies.values())
     asked = sum(1 for t in tasks if t.columns_requested)
     if criticals <= 0.05:
