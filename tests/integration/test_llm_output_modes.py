@@ -266,3 +266,18 @@ def test_cli_run_against_a_llama_cpp_style_local_server(
     with Journal.open() as journal:
         run = journal.get_run(document["run_id"])
     assert run is not None and run.model == MODEL
+
+
+def test_batch_mode_refuses_to_send_data_off_site_when_a_local_model_is_chosen(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+    from desktop.journal import Journal
+    from desktop.settings import Settings, save_settings
+
+    save_settings(Settings(llm_provider="local", local_base_url="http://127.0.0.1:9/v1", local_model=MODEL))
+    code = main(["batch", "submit", "--source", str(demo_copy), "--rows", "3-7"])
+    err = capsys.readouterr().err
+    assert code == 2 and "a local model is chosen in Settings" in err
+    with Journal.open() as journal:
+        assert journal.list_runs() == []
