@@ -55,7 +55,6 @@ METADATA_PACKAGES: tuple[str, ...] = (
     "shiboken6",
     "pydantic",
     "pydantic-core",
-    "sqlite-utils",
     "tenacity",
     "openpyxl",
     "platformdirs",

@@ -167,6 +167,7 @@ def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = Fals
 def shoot_all(out_dir: Path) -> int:
     """Every screen, with the demo workbook, a finished live run and a finished batch run."""
     from desktop.gui.app import ensure_application
+    from desktop.gui.dialogs.connect_model import ConnectModelDialog
     from desktop.gui.dialogs.settings_dialog import SettingsDialog
     from desktop.gui.dialogs.welcome import WelcomeDialog
     from tests.fakes.openai_server import FakeOpenAI
@@ -195,6 +196,11 @@ def shoot_all(out_dir: Path) -> int:
         dialog.show()
         save(dialog, out_dir, "settings")
         dialog.close()
+
+        connect = ConnectModelDialog(window.context.store, window)  # what the first Run asks
+        connect.show()
+        save(connect, out_dir, "connect_model")
+        connect.close()
 
         side = window.run_side
         window.rows_view.select_rows([])
@@ -239,6 +245,7 @@ def shoot_all(out_dir: Path) -> int:
         wait_for(lambda: window.review.rows_list.count() > 0, what="the reviewed rows")
         window.review.rows_list.setCurrentRow(min(2, window.review.rows_list.count() - 1))
         save(window, out_dir, "review")
+        _save_report(window, out_dir)
 
         window.action_map[Action.ABOUT].trigger()
         assert window.about_dialog is not None
@@ -248,6 +255,41 @@ def shoot_all(out_dir: Path) -> int:
         for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
             os.environ.pop(name, None)
     return 0
+
+
+def _save_report(window: MainWindow, out_dir: Path) -> None:
+    """Export the reviewed run's report from the Review tab, shoot the tab, and the report's first page
+    (the HTML in headless Chromium, the PDF through pdftoppm) when those programs are installed."""
+    export = window.review.report_export
+    folder = out_dir / "report"
+    folder.mkdir(exist_ok=True)
+    for name in ("run-report.pdf", "run-report.html"):
+        export.export(folder / name)
+        wait_for(lambda: not export.busy, what=f"the {name} export")
+        assert export.written == folder / name, export.status.text()
+    save(window, out_dir, "review_report_exported")
+    browsers = ("chromium", "chromium-browser", "google-chrome")
+    chromium = next((p for p in map(shutil.which, browsers) if p), None)
+    if chromium:
+        with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--hide-scrollbars",
+                            f"--user-data-dir={profile}", "--window-size=1280,1000",
+                            f"--screenshot={out_dir / 'report_html_first_screen.png'}",
+                            (folder / "run-report.html").resolve().as_uri()],
+                           capture_output=True, timeout=120, check=True)  # fmt: skip
+        print(f"  {out_dir / 'report_html_first_screen.png'}")
+    else:
+        print("  (chromium is not installed: no picture of the HTML report)")
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        subprocess.run([pdftoppm, "-r", "110", "-png", "-f", "1", "-l", "1", "-singlefile",
+                        str(folder / "run-report.pdf"), str(out_dir / "report_pdf_page1")],
+                       check=True)  # fmt: skip
+        print(f"  {out_dir / 'report_pdf_page1.png'}")
+    else:
+        print("  (pdftoppm is not installed: no picture of the PDF report)")
 
 
 def main(argv: list[str]) -> int:

@@ -91,7 +91,7 @@ def submit_batch_run(
     table = source.read_scenarios(list(rows))
     run_id = create_enrichment_run(
         journal, source, table, format_row_spec(rows), kind=RunKind.BATCH, model=settings.model,
-        overwrite=settings.overwrite_valid, settings={"mode": "batch"},
+        overwrite=settings.overwrite_valid, settings={"mode": "batch", "base_url": service.base_url},
     )
     return batch_runner(journal, source, run_id, settings, say, service).run(wait=False)
 
@@ -138,7 +138,7 @@ def sweep_batches(
         except SimBatchError as exc:
             sweep.problem = str(exc)
             break
-        sweep.row_status[run_id] = {t.row: t.status.value for t in journal.tasks(run_id)}
+        sweep.row_status[run_id] = {t.row: t.shown_status for t in journal.tasks(run_id)}
         if not outcome.in_flight:
             sweep.finished_runs.append(outcome)
     sweep.jobs = journal.batch_jobs()
@@ -171,7 +171,7 @@ def run_history(journal: Journal, run_id: str) -> RunHistory | None:
 
 def recent_runs(journal: Journal, limit: int | None = 30) -> list[RunRecord]:
     """The newest enrichment runs (live and batch); every one of them when ``limit`` is None."""
-    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE.value, RunKind.BATCH.value)]
+    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE, RunKind.BATCH)]
 
 
 def level_prefix(level: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import format_table, note, print_json
+from desktop.cli_output import format_table, note, print_json, render_flagged
 from desktop.domain.pricing import PriceTable
 from desktop.errors import UsageError
 from desktop.jobs.planning import create_enrichment_run
@@ -155,7 +155,7 @@ def _resolve_run(journal: Journal, ident: str) -> RunRecord:
     """The run of a run id or a batch id; ``UsageError`` when neither is known."""
     run = journal.get_run(ident)
     if run is not None:
-        if run.kind != RunKind.BATCH.value:
+        if run.kind is not RunKind.BATCH:
             raise UsageError(f"Run {ident} is a {run.kind} run, not a Batch API run.")
         return run
     job = journal.find_batch_job(ident)
@@ -207,6 +207,8 @@ def render_outcome(outcome: BatchOutcome) -> str:
     parts.append(
         f"Run {outcome.run_id} ({outcome.status.value.lower()}): {counts}; cost ${outcome.cost_usd:.4f}."
     )
+    parts.append(f"{outcome.summary}.")
+    parts.extend(render_flagged(outcome.flagged))
     if outcome.in_flight:
         parts.append(f"Batches are still running; check later with 'simbatch batch status {outcome.run_id}'.")
     elif outcome.counts.get(RowStatus.PENDING.value):
@@ -228,7 +230,7 @@ def run_submit(args: argparse.Namespace) -> int:
             ctx.settings.openai_base_url, provider=ctx.settings.llm_provider
         )
         model = args.model or ctx.settings.model
-        run_settings: dict[str, object] = {"mode": "batch"}
+        run_settings: dict[str, object] = {"mode": "batch", "base_url": service.base_url}
         if args.batch_id:
             run_settings["batch_name"] = args.batch_id
         run_id = create_enrichment_run(

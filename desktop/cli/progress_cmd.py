@@ -67,7 +67,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
         run = require_run(journal, args.run_id)
         with run_source(run) as source:
             mirror = ProgressMirror(journal, source, interval=0.0)
-            if run.kind == RunKind.BATCH.value:
+            if run.kind is RunKind.BATCH:
                 count = _rebuild_batch_rows(journal, mirror, run.run_id)
             else:
                 count = mirror.rebuild(run.run_id)

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from desktop.app.reports import write_run_report
 from desktop.cli_output import note
 from desktop.domain.pricing import PriceTable
-from desktop.errors import InputError, UsageError
 from desktop.jobs.resume import require_run
 from desktop.journal import Journal
 from desktop.report.data import build_report
@@ -34,37 +34,21 @@ def register(subparsers: Any) -> None:
     report.set_defaults(handler=report_run)
 
 
-def _check_target(path: Path | None, suffix: str) -> None:
-    if path is None:
-        return
-    if path.exists() and path.is_dir():
-        raise UsageError(f"{path} is a folder; give a file name ending in {suffix}.")
-    if not path.parent.exists():
-        raise InputError(f"The folder {path.parent} does not exist.")
-
-
 def _prices() -> PriceTable:
     return PriceTable.load(load_settings().price_overrides)
 
 
 def report_run(args: argparse.Namespace) -> int:
     """Print the summary, or write the HTML and/or PDF report of a run."""
-    _check_target(args.html, ".html")
-    _check_target(args.pdf, ".pdf")
     with Journal.open() as journal:
         require_run(journal, args.run_id)
         if args.html is None and args.pdf is None:
             print("\n".join(_text_report(journal, args.run_id)))
             return 0
-        from desktop.report.export import ensure_gui_application, export_report
+        from desktop.report.export import ensure_gui_application
 
         ensure_gui_application()
-        try:
-            done = export_report(
-                journal, args.run_id, html_path=args.html, pdf_path=args.pdf, prices=_prices()
-            )
-        except OSError as exc:
-            raise InputError(f"The report could not be written ({exc.strerror or exc}).") from exc
+        done = write_run_report(journal, args.run_id, load_settings(), html=args.html, pdf=args.pdf)
     if args.html is not None:
         note(f"Wrote {args.html}.")
     if args.pdf is not None:

@@ -117,7 +117,7 @@ def score_chart(before: Sequence[int], after: Sequence[int], width: int = 760, h
     """Grouped bars: rows per quality-score band before and after the run."""
     avg_b = sum(before) / len(before) if before else 0.0
     avg_a = sum(after) / len(after) if after else 0.0
-    canvas = _Canvas(width, height, f"Quality score per row: average {avg_b:.0f} before → {avg_a:.0f} after")
+    canvas = _Canvas(width, height, f"Rows per quality score: average {avg_b:.0f} before → {avg_a:.0f} after")
     canvas.legend([("Before", BEFORE), ("After", AFTER)], 8)
     bins_b, bins_a = score_bins(before), score_bins(after)
     plot = QRectF(70, 40, width - 90, height - 80)
@@ -138,7 +138,6 @@ def score_chart(before: Sequence[int], after: Sequence[int], width: int = 760, h
         Qt.AlignmentFlag.AlignHCenter,
         "Quality score (bands of ten points: 0 is 0–9, 130 is the maximum)",
     )
-    canvas.text(QRectF(8, plot.top() - 12, 56, 16), Qt.AlignmentFlag.AlignRight, "Rows")
     return canvas.done()
 
 
@@ -170,7 +169,7 @@ def _duration(seconds: float) -> str:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
         return f"{seconds / 60:.0f} min" if seconds >= 600 else f"{seconds / 60:.1f} min"
-    return f"{seconds:.0f} s"
+    return f"{seconds:.0f} s" if seconds >= 10 or seconds == 0 else f"{seconds:.1f} s"
 
 
 def progress_chart(points: Sequence[tuple[float, int, float]], width: int = 760, height: int = 280) -> QImage:
@@ -178,7 +177,7 @@ def progress_chart(points: Sequence[tuple[float, int, float]], width: int = 760,
     canvas = _Canvas(width, height, "Rows finished and cost over time")
     canvas.legend([("Rows finished", AFTER), ("Cost (USD)", COST)], 8)
     plot = QRectF(70, 40, width - 150, height - 80)
-    end_time = max([p[0] for p in points] + [1.0])
+    end_time = max([p[0] for p in points] + [0.1])
     rows_top = canvas.y_axis(plot, max([p[1] for p in points] + [1]), _count)
     cost_top = canvas.y_axis(plot, max([p[2] for p in points] + [0.0]) or 0.01, lambda v: f"${v:.4g}",
                              right=True, grid=False)  # fmt: skip

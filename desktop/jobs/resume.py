@@ -12,7 +12,7 @@ from desktop.services.open_source import open_source
 from desktop.services.source import Source
 
 #: Run kinds that ``simbatch resume`` carries on with.
-RESUMABLE_KINDS = (RunKind.LIVE.value, RunKind.BATCH.value)
+RESUMABLE_KINDS = (RunKind.LIVE, RunKind.BATCH)
 
 
 def require_run(journal: Journal, run_id: str) -> RunRecord:

@@ -21,7 +21,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 import tenacity
 
 from desktop.errors import InputError
@@ -202,7 +201,6 @@ class Store:
         self.conn = conn
         self.path = path
         self.lock = threading.RLock()
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._sidecars_checked = False
 
     @contextmanager

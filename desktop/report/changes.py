@@ -149,9 +149,36 @@ def parse_warning(text: str, columns: Iterable[str], issues: Sequence[Issue]) ->
     return RowWarning(column, key, _kind(code, key), message)
 
 
+def journal_generated(task: RowTask) -> dict[str, list[str]] | None:
+    """The fields the model wrote per column, when the journal records them (runs since field-level
+    generation); None for older runs, whose generated fields are told from the values."""
+    generated = getattr(task, "generated", None)
+    return (
+        {str(c): list(f) for c, f in generated.items()}
+        if isinstance(generated, Mapping) and generated
+        else None
+    )
+
+
+def _flag_warning(flag: Mapping[str, object]) -> RowWarning | None:
+    where, message = str(flag.get("field") or ""), str(flag.get("message") or "")
+    if not message:
+        return None
+    column, _, key = where.partition(".")
+    try:
+        code: IssueCode | None = IssueCode(str(flag.get("code")))
+    except ValueError:
+        code = None
+    return RowWarning(column, key, _kind(code, key), message)
+
+
 def warnings_of(task: RowTask, states: Sequence[StateChange], issues: Sequence[Issue]) -> list[RowWarning]:
-    """The row's journaled warnings about its vitals, each with its kind (from ``issues``, the
+    """The row's journaled warnings about its vitals, each with its kind: the issue objects the journal
+    keeps for flagged rows when it has them, else its warning lines matched against ``issues`` (the
     validation of the row after the run)."""
+    flags = getattr(task, "flags", None)
+    if flags:
+        return [w for w in (_flag_warning(f) for f in flags if isinstance(f, Mapping)) if w is not None]
     columns = [s.column for s in states] + list(task.columns_requested)
     found = (parse_warning(text, columns, issues) for text in task.warnings)
     return [w for w in found if w is not None]

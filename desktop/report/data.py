@@ -22,6 +22,7 @@ from desktop.report.changes import (
     RowWarning,
     StateChange,
     cell_object,
+    journal_generated,
     state_changes,
     warnings_of,
     with_warnings,
@@ -209,7 +210,9 @@ ENRICHMENT_KINDS = (RunKind.LIVE.value, RunKind.BATCH.value)
 
 def _row_entry(task: RowTask, writes: Sequence[WriteRecord], kind: str) -> RowEntry:
     before_cells, after_cells = _cells(task, writes)
-    states = state_changes(before_cells, after_cells, enrichment=kind in ENRICHMENT_KINDS)
+    states = state_changes(
+        before_cells, after_cells, enrichment=kind in ENRICHMENT_KINDS, generated=journal_generated(task)
+    )
     has_row = task.original.get("row") is not None or bool(writes)
     score_before = validate_scenario(_scenario_with(task, {})).score if has_row else None
     score_after = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from desktop.report.changes import StateChange
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, RunReport, Summary
 from desktop.report.html_style import PRINT_STYLE, STYLE
 from desktop.report.wording import REASONS, duration, headline, source_name, tokens, usd, value, what_to_check
@@ -95,6 +96,8 @@ def _charts(report: RunReport, images: Mapping[str, str]) -> str:
     ):
         if name in images:
             parts.append(f'<p class="chart"><img src="{images[name]}" width="760" alt="{escape(alt)}"></p>')
+        elif name == WARNINGS_CHART and not report.warnings_by_kind:
+            parts.append('<p class="ok">No result has a warning.</p>')
     return "".join(parts)
 
 
@@ -107,15 +110,21 @@ def _cell(before: object, after: object, generated: bool, whole_new: bool) -> st
     return f'<span class="old">{escape(value(before))}</span> → {new}'
 
 
-def _row_changes(entry: RowEntry, images: Mapping[str, str]) -> str:
-    """A changed row: one line per state, one column per field (before → after), warnings below."""
-    states = [s for s in entry.states if s.after is not None or s.changed]
+def _changed_fields(states: list[StateChange]) -> list[str]:
     fields: list[str] = []
     for state in states:
         for f in state.fields:
             if (f.changed or f.warnings) and f.field not in fields:
                 fields.append(f.field)
-    header = "".join(f"<th>{escape(name)}</th>" for name in fields)
+    return fields
+
+
+def _state_label(state: StateChange) -> str:
+    return escape(state.column) + (" <small>(new)</small>" if state.was_empty else "")
+
+
+def _changes_table(states: list[StateChange], fields: list[str]) -> str:
+    """One line per state, one column per field."""
     body = []
     for state in states:
         by_name = {f.field: f for f in state.fields}
@@ -129,8 +138,36 @@ def _row_changes(entry: RowEntry, images: Mapping[str, str]) -> str:
             cells.append(
                 f"<td{mark}>{_cell(found.before, found.after, found.generated, state.was_empty)}</td>"
             )
-        label = escape(state.column) + (" <small>(new)</small>" if state.was_empty else "")
-        body.append(f'<tr><th class="field">{label}</th>{"".join(cells)}</tr>')
+        body.append(f'<tr><th class="field">{_state_label(state)}</th>{"".join(cells)}</tr>')
+    header = "".join(f"<th>{escape(name)}</th>" for name in fields)
+    return (
+        '<table class="grid changes" cellspacing="0" cellpadding="3">'
+        f"<thead><tr><th>State</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _changes_lines(states: list[StateChange], fields: list[str]) -> str:
+    """One paragraph per state, its changed fields in a row (for print: far quicker for Qt to lay out)."""
+    lines = []
+    for state in states:
+        by_name = {f.field: f for f in state.fields}
+        items = []
+        for name in fields:
+            found = by_name.get(name)
+            if found is not None and (found.changed or found.warnings):
+                value = _cell(found.before, found.after, found.generated, state.was_empty)
+                mark = ' class="warned"' if found.warnings else ""
+                items.append(f"<span{mark}>{escape(name)} {value}</span>")
+        lines.append(f'<p class="state"><b>{_state_label(state)}</b>: {" · ".join(items)}</p>')
+    return "".join(lines)
+
+
+def _row_changes(entry: RowEntry, images: Mapping[str, str], compact: bool = False) -> str:
+    """A changed row: per state, each changed field before → after (a table, or lines when
+    ``compact``), then its warnings and, for a flagged row, its monitor strip."""
+    states = [s for s in entry.states if s.after is not None or s.changed]
+    fields = _changed_fields(states)
+    changes = _changes_lines(states, fields) if compact else _changes_table(states, fields)
     notes = "".join(f"<li>{escape(w.text)}</li>" for w in entry.warnings)
     extra = f'<ul class="warn">{notes}</ul>' if notes else ""
     broken = "".join(
@@ -149,21 +186,24 @@ def _row_changes(entry: RowEntry, images: Mapping[str, str]) -> str:
     return (
         f'<div class="rowcard" id="row-{entry.row}"><h3><a name="row-{entry.row}"></a>Row {entry.row} · '
         f"{escape(entry.case_id or '—')} <small>{escape(entry.title)}{scores}</small> {_badges(entry)}</h3>"
-        '<table class="grid changes" cellspacing="0" cellpadding="3">'
-        f"<thead><tr><th>State</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"{extra}{broken}{strip}</div>"
+        f"{changes}{extra}{broken}{strip}</div>"
     )
 
 
-def _changed_heading(count: int) -> str:
+def _changed_heading(count: int, compact: bool = False) -> str:
     if not count:
         return "<h2>Every changed row</h2><p>The run changed no row.</p>"
+    layout = (
+        "one line per state with the fields it changed"
+        if compact
+        else ("one line per state, one column per field the run changed")
+    )
     return (
         f'<h2 class="newpage">Every changed row <small>({count:,})</small></h2>'
-        '<p class="legend">One line per state, one column per field the run changed: the value before '
+        f'<p class="legend">For each row, {layout}: the value before '
         '<span class="old">struck through</span>, then the value after. '
         '<b class="gen">Highlighted</b> values were generated by the model; fields with a warning are '
-        '<span class="warned">marked</span> and the warnings follow the table. '
+        '<span class="warned">marked</span> and the warnings follow. '
         "Unchanged fields are left out.</p>"
     )
 
@@ -214,9 +254,10 @@ def render_parts(report: RunReport, images: Mapping[str, str], rows_per_part: in
     ``rows_per_part`` changed rows each, the first with everything before them: Qt lays out many small
     documents much faster than one large one."""
     changed = report.changed
-    parts = [_front(report, images) + _changed_heading(len(changed))]
+    parts = [_front(report, images) + _changed_heading(len(changed), compact=True)]
     for start in range(0, len(changed), rows_per_part):
-        cards = "".join(_row_changes(entry, images) for entry in changed[start : start + rows_per_part])
+        chunk = changed[start : start + rows_per_part]
+        cards = "".join(_row_changes(entry, images, compact=True) for entry in chunk)
         if start == 0:
             parts[0] += cards
         else:

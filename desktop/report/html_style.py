@@ -92,6 +92,7 @@ th { background-color: #f0f4f8; font-weight: bold; }
 .same { color: #7b8794; }
 .gen { background-color: #dcfce7; color: #14532d; }
 .warned { background-color: #fff1d6; }
+.state { font-size: 11px; margin-top: 1px; margin-bottom: 1px; }
 .note { color: #52606d; font-size: 11px; }
 .legend { color: #52606d; font-size: 11px; }
 .footer { color: #9aa5b1; font-size: 10px; }

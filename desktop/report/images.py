@@ -82,18 +82,18 @@ def monitor_strip(vitals: Mapping[str, object], title: str) -> QImage:
 
 
 def chart_images(report: RunReport) -> dict[str, QImage]:
-    """The three charts, by name (see ``desktop.report.html``)."""
-    return {
-        SCORE_CHART: score_chart(report.scores_before, report.scores_after),
-        WARNINGS_CHART: warnings_chart(report.warnings_by_kind),
-        PROGRESS_CHART: progress_chart(report.timeline),
-    }
+    """The charts, by name (see ``desktop.report.html``); no warnings chart when there is no warning."""
+    charts = {SCORE_CHART: score_chart(report.scores_before, report.scores_after)}
+    if report.warnings_by_kind:
+        charts[WARNINGS_CHART] = warnings_chart(report.warnings_by_kind)
+    charts[PROGRESS_CHART] = progress_chart(report.timeline)
+    return charts
 
 
 def report_pngs(report: RunReport, progress: Progress | None = None) -> dict[str, bytes]:
     """Every picture of the HTML report as PNG bytes, by name: the charts and the monitor strips."""
     strips = monitor_strips(report)
-    total = 3 + len(strips)
+    total = 3 + len(strips)  # the charts count as three steps
     tell = progress or (lambda _done, _total, _what: None)
     tell(0, total, "Drawing the charts")
     pngs = {name: png_bytes(image) for name, image in chart_images(report).items()}

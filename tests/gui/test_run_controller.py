@@ -8,7 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from desktop.app.runs import prepare_live_run
-from desktop.gui.run.controller import IDLE, PAUSED, RUNNING, STOPPING, RunController, controller_for
+from desktop.gui.run.controller import RunController, RunState, controller_for
 from desktop.jobs.engine import ProgressSnapshot, RunOutcome
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
@@ -48,7 +48,7 @@ def test_engine_news_arrives_on_the_gui_thread_and_the_run_completes(
 
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS) as finished:
         run_id = _start(qtbot, controller, journal, demo_copy, workers=4)
-        assert controller.active and controller.state == RUNNING
+        assert controller.active and controller.state == RunState.RUNNING
     outcome = finished.args[0]
 
     assert isinstance(outcome, RunOutcome) and outcome.run_id == run_id
@@ -57,7 +57,7 @@ def test_engine_news_arrives_on_the_gui_thread_and_the_run_completes(
     assert {status for _row, status in rows} >= {"PROCESSING", "COMPLETED"}
     assert snapshots and snapshots[-1].done == snapshots[-1].total
     assert any("rows to process" in m for m in messages)
-    assert states == [RUNNING, IDLE]
+    assert states == [RunState.RUNNING, RunState.IDLE]
     assert not controller.active
 
 
@@ -74,7 +74,7 @@ def test_pause_holds_new_requests_resume_continues_and_cancel_ends_the_run(
     qtbot.waitUntil(lambda: len(completed) >= 2, timeout=TIMEOUT_MS)
 
     controller.pause()
-    assert controller.state == PAUSED
+    assert controller.state == RunState.PAUSED
     qtbot.waitUntil(lambda: journal.get_run(run_id).status is RunStatus.PAUSED, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: not journal.tasks(run_id, [RowStatus.PROCESSING]), timeout=TIMEOUT_MS)
     held = len(fake.chat_requests(None))
@@ -83,19 +83,19 @@ def test_pause_holds_new_requests_resume_continues_and_cancel_ends_the_run(
     assert controller.active
 
     controller.resume()
-    assert controller.state == RUNNING
+    assert controller.state == RunState.RUNNING
     qtbot.waitUntil(lambda: len(fake.chat_requests(None)) > held, timeout=TIMEOUT_MS)
 
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT_MS) as finished:
         controller.cancel()
-        assert controller.state == STOPPING
+        assert controller.state == RunState.STOPPING
     outcome = finished.args[0]
     assert outcome.status is RunStatus.CANCELLED
     statuses = {t.status for t in journal.tasks(run_id)}
     assert RowStatus.CANCELLED in statuses
     assert RowStatus.PROCESSING not in statuses and RowStatus.PENDING not in statuses
     assert journal.get_run(run_id).status is RunStatus.CANCELLED
-    assert controller.state == IDLE
+    assert controller.state == RunState.IDLE
 
 
 def test_one_controller_per_context(journal: Journal, demo_copy: Path) -> None:

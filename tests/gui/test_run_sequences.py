@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.workers import run_task
-from desktop.gui.run.controller import IDLE
+from desktop.gui.run.controller import RunState
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
@@ -44,7 +44,7 @@ def _start(qtbot: QtBot, window: MainWindow, mode: str) -> None:
 def _live_run(qtbot: QtBot, window: MainWindow) -> object:
     with qtbot.waitSignal(window.run_side.controller.finished, timeout=TIMEOUT_MS) as finished:
         _start(qtbot, window, "live")
-    qtbot.waitUntil(lambda: window.run_side.controller.state == IDLE, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.run_side.controller.state == RunState.IDLE, timeout=TIMEOUT_MS)
     return finished.args[0]
 
 
@@ -61,7 +61,7 @@ def test_live_run_then_batch_run_both_complete(
     with qtbot.waitSignal(side.run_panel.batch_submitted, timeout=TIMEOUT_MS) as submitted:
         _start(qtbot, window, "batch")
     outcome = submitted.args[0]
-    assert isinstance(outcome, BatchOutcome) and side.controller.state == IDLE
+    assert isinstance(outcome, BatchOutcome) and side.controller.state == RunState.IDLE
     assert "submitted" in side.run_panel.status.text()
     with qtbot.waitSignal(side.batches_panel.run_finished, timeout=TIMEOUT_MS) as ended:
         pass
@@ -100,7 +100,7 @@ def test_cancelled_live_run_then_another_run(
         assert side.run_panel.cancel_button.isEnabled()
         side.run_panel.cancel_button.click()
     assert finished.args[0].status is RunStatus.CANCELLED
-    qtbot.waitUntil(lambda: side.controller.state == IDLE, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: side.controller.state == RunState.IDLE, timeout=TIMEOUT_MS)
     fake.latency = 0.0
     window.rows_view.select_rows([3, 4, 5])
     second = _live_run(qtbot, window)
@@ -124,7 +124,7 @@ def test_a_run_starts_while_the_shared_pool_is_full(
         side = window.run_side
         with qtbot.waitSignal(side.run_panel.batch_submitted, timeout=TIMEOUT_MS):
             _start(qtbot, window, "batch")
-        assert side.controller.state == IDLE
+        assert side.controller.state == RunState.IDLE
     finally:
         release.set()
         for handle in blockers:

@@ -125,6 +125,8 @@ def test_status_and_download_collect_results_later(fake: FakeOpenAI, demo_copy: 
     again = simbatch(fake, "batch", "download", run_id, "--json")
     assert json.loads(again.stdout)["counts"] == {"COMPLETED": 3}
     assert fake.batches_created == 1
+    summary = simbatch(fake, "report", run_id)  # a batch run's report names the endpoint it used
+    assert summary.returncode == 0 and "127.0.0.1" in summary.stdout and "Batch API" in summary.stdout
 
     unknown = simbatch(fake, "batch", "status", "batch_nope")
     assert unknown.returncode == 2 and "batch_nope" in unknown.stderr and "Traceback" not in unknown.stderr

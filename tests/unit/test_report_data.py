@@ -158,3 +158,33 @@ def test_report_data_needs_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_journaled_issue_objects_and_generated_fields_are_used_when_present() -> None:
+    from types import SimpleNamespace
+
+    from desktop.report.changes import journal_generated, state_changes, warnings_of
+
+    # what the journal keeps for a flagged row once warnings are stored as issue objects
+    task = SimpleNamespace(
+        warnings=["Initial_Vitals.HR: text kept for the progress sheet"],
+        columns_requested=["Initial_Vitals"],
+        flags=[{"severity": "warning", "code": "inconsistent_state", "field": "Initial_Vitals.HR",
+                "message": "Normal sinus rhythm usually has a heart rate of 60–100 bpm, but it is 106 bpm."}],
+        generated={"Initial_Vitals": ["HR"]},
+    )  # fmt: skip
+    states = state_changes(
+        {"Initial_Vitals": '{"HR": 90, "BP": "120/80"}'},
+        {"Initial_Vitals": {"HR": 106, "BP": "118/76"}},
+        enrichment=True,
+        generated=journal_generated(task),  # type: ignore[arg-type]
+    )
+    marks = {f.field: f.generated for f in states[0].fields}
+    assert marks == {"HR": True, "BP": False}  # BP changed but was not generated (the author's fix)
+    (warning,) = warnings_of(task, states, [])  # type: ignore[arg-type]
+    assert (warning.column, warning.field) == ("Initial_Vitals", "HR")
+    assert warning.kind == "Heart rate: inconsistent with rhythm or earlier state"
+    assert warning.message.endswith("106 bpm.")
+    older = SimpleNamespace(warnings=task.warnings, columns_requested=["Initial_Vitals"])
+    assert journal_generated(older) is None  # type: ignore[arg-type]
+    assert [w.message for w in warnings_of(older, states, [])] == ["text kept for the progress sheet"]  # type: ignore[arg-type]

@@ -40,7 +40,6 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("google-auth-oauthlib", "Google Auth OAuthlib", "Apache-2.0"),
     ("httplib2", "httplib2", "MIT"),
     ("pydantic", "Pydantic", "MIT"),
-    ("sqlite-utils", "sqlite-utils", "Apache-2.0"),
     ("tenacity", "Tenacity", "Apache-2.0"),
     ("keyring", "keyring", "MIT"),
     ("openpyxl", "openpyxl", "MIT"),

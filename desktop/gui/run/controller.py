@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -20,6 +21,7 @@ from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
+from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 
@@ -27,10 +29,15 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-IDLE = "idle"
-RUNNING = "running"
-PAUSED = "paused"
-STOPPING = "stopping"
+
+
+class RunState(StrEnum):
+    """What the run controller is doing."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
 
 
 class _Worker(QRunnable):
@@ -96,7 +103,7 @@ class _Listener:
         self._controller = controller
 
     def row_changed(self, task: RowTask) -> None:
-        self._controller.row_changed.emit(task.row, task.status.value)
+        self._controller.row_changed.emit(task.row, task.shown_status)
 
     def progress(self, snapshot: ProgressSnapshot) -> None:
         self._controller.progress.emit(snapshot)
@@ -130,7 +137,7 @@ class RunController(QObject):
     #: The job could not run or stopped on an error: one sentence with what to do.
     failed = Signal(str)
     #: ``idle``, ``running``, ``paused`` or ``stopping``.
-    state_changed = Signal(str)
+    state_changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -139,7 +146,9 @@ class RunController(QObject):
         self._live: LiveRun | None = None
         self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
-        self.state = IDLE
+        self.state = RunState.IDLE
+        #: Shared Google Sheet: take over rows of a colleague whose claim went stale (the user agreed).
+        self.take_over = False
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -153,7 +162,7 @@ class RunController(QObject):
         """The live run being executed, if any."""
         return self._live
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         self.state = state
         self.state_changed.emit(state)
 
@@ -166,16 +175,21 @@ class RunController(QObject):
         """Execute (or resume) the journaled live run ``run_id`` on worker threads."""
         if self.active:
             raise RuntimeError("a run is already active")
+        # On a Google Sheet the rows are claimed through the sheet, so colleagues never do them twice
+        # (the source's tabs and layout are known from loading it: no request on this thread).
+        shared = shared_rows_for(journal, source, run_id, take_over=self.take_over)
+        if shared is not None:
+            engine_options.setdefault("mirror_interval", SHARED_MIRROR_INTERVAL_SEC)
         live = LiveRun(
             journal, source, run_id, generate, workers=workers, executor=PoolExecutor(self.pool),
-            listener=_Listener(self), **engine_options,
+            listener=_Listener(self), shared=shared, **engine_options,
         )
         self._live = live
         self.run_id = run_id
         self._handle = self._run(
             lambda _ctx: live.execute(), on_result=self._live_done, on_error=self._job_failed
         )
-        self._set_state(RUNNING)
+        self._set_state(RunState.RUNNING)
 
     def start_job(self, run_id: str | None, job: Callable[[], object]) -> None:
         """Run any other run step (a batch submit or poll) off the GUI thread; ``finished`` gets its value."""
@@ -184,7 +198,7 @@ class RunController(QObject):
         self._live = None
         self.run_id = run_id
         self._handle = self._run(lambda _ctx: job(), on_result=self._job_done, on_error=self._job_failed)
-        self._set_state(RUNNING)
+        self._set_state(RunState.RUNNING)
 
     def _run(self, fn: Callable[[TaskContext], R], *, on_result: Callable[[R], None],
              on_error: Callable[[BaseException], None]) -> TaskHandle[R]:
@@ -205,30 +219,30 @@ class RunController(QObject):
     def pause(self) -> None:
         """Let rows in flight finish, then wait (the journal call runs on a worker thread)."""
         live = self._live
-        if live is None or self.state != RUNNING:
+        if live is None or self.state != RunState.RUNNING:
             return
-        self._set_state(PAUSED)
+        self._set_state(RunState.PAUSED)
         self._run(lambda _ctx: live.pause(), on_result=lambda _v: None, on_error=self._control_failed)
 
     def resume(self) -> None:
         """Continue after ``pause``."""
         live = self._live
-        if live is None or self.state != PAUSED:
+        if live is None or self.state != RunState.PAUSED:
             return
-        self._set_state(RUNNING)
+        self._set_state(RunState.RUNNING)
         self._run(lambda _ctx: live.resume_work(), on_result=lambda _v: None, on_error=self._control_failed)
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the others become CANCELLED; results are written."""
         if self._live is not None and self.active:
             self._live.cancel()
-            self._set_state(STOPPING)
+            self._set_state(RunState.STOPPING)
 
     def interrupt(self) -> None:
         """Stop so that the run can be resumed later (used when the app closes)."""
         if self._live is not None and self.active:
             self._live.interrupt()
-            self._set_state(STOPPING)
+            self._set_state(RunState.STOPPING)
 
     def wait(self, timeout: float) -> bool:
         """Block until the job's worker has returned (for closing the app); True when it did."""
@@ -238,20 +252,20 @@ class RunController(QObject):
 
     def _live_done(self, outcome: RunOutcome) -> None:
         self._handle = None
-        self._set_state(IDLE)
+        self._set_state(RunState.IDLE)
         self.finished.emit(outcome)
         if outcome.exit_error is not None:
             self.failed.emit(what_to_do(outcome.exit_error))
 
     def _job_done(self, value: object) -> None:
         self._handle = None
-        self._set_state(IDLE)
+        self._set_state(RunState.IDLE)
         self.finished.emit(value)
 
     def _job_failed(self, error: BaseException) -> None:
         self._handle = None
         self._live = None
-        self._set_state(IDLE)
+        self._set_state(RunState.IDLE)
         if not isinstance(error, SimBatchError):
             log.error("A run failed unexpectedly", exc_info=error)
         self.failed.emit(what_to_do(error))

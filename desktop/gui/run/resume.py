@@ -36,7 +36,7 @@ def unfinished_work(journal: Journal) -> list[RunRecord]:
     open_batches = {j.run_id for j in journal.batch_jobs() if j.finished_at is None}
     found: list[RunRecord] = []
     for run in journal.unfinished_runs():
-        if run.kind == RunKind.LIVE.value or (run.kind == RunKind.BATCH.value and run.run_id in open_batches):
+        if run.kind is RunKind.LIVE or (run.kind is RunKind.BATCH and run.run_id in open_batches):
             found.append(run)
     return found
 
@@ -44,7 +44,7 @@ def unfinished_work(journal: Journal) -> list[RunRecord]:
 def describe(run: RunRecord) -> str:
     """One line for the resume list."""
     totals = run.totals
-    what = "Live run" if run.kind == RunKind.LIVE.value else "Batch API run"
+    what = "Live run" if run.kind is RunKind.LIVE else "Batch API run"
     return (f"{what} {run.run_id} ({run.status.value.lower()}): {totals.completed:,} of {totals.rows:,} rows "
             f"done, ${totals.cost_usd:.4f} — {run.source}")
 
@@ -116,8 +116,8 @@ def _resume_batches(journal: Journal, run: RunRecord, open_now: Source | None, s
 def resume_runs(context: AppContext, runs: list[RunRecord]) -> None:
     """Continue ``runs``: batch runs one after another in the background, then the newest live run."""
     controller = controller_for(context)
-    live = [r for r in runs if r.kind == RunKind.LIVE.value]
-    batches = [r for r in runs if r.kind == RunKind.BATCH.value]
+    live = [r for r in runs if r.kind is RunKind.LIVE]
+    batches = [r for r in runs if r.kind is RunKind.BATCH]
     settings = context.settings.model_copy()
 
     def start_live() -> None:

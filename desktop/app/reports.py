@@ -1,0 +1,46 @@
+"""Writing a run's report, the one use case behind ``simbatch report`` and the GUI's "Export report…"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop.domain.pricing import PriceTable
+from desktop.errors import InputError, UsageError
+from desktop.journal import Journal
+from desktop.report.export import ExportedReport, export_report
+from desktop.report.images import Progress
+from desktop.settings import Settings
+
+#: The file kinds a report is written as, by suffix.
+SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def check_target(path: Path, kind: str) -> None:
+    """A ``UsageError``/``InputError`` in one sentence when ``path`` cannot take a ``kind`` report."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name ending in .{kind}.")
+    if not path.parent.is_dir():
+        raise InputError(f"The folder {path.parent} does not exist.")
+
+
+def write_run_report(
+    journal: Journal,
+    run_id: str,
+    settings: Settings,
+    *,
+    html: Path | None = None,
+    pdf: Path | None = None,
+    progress: Progress | None = None,
+) -> ExportedReport:
+    """Write the HTML and/or PDF report of ``run_id`` from the journal (the user's prices compare modes).
+
+    Needs a ``QGuiApplication`` (the app has one; the command line makes a headless one).
+    """
+    for path, kind in ((html, "html"), (pdf, "pdf")):
+        if path is not None:
+            check_target(path, kind)
+    prices = PriceTable.load(settings.price_overrides)
+    try:
+        return export_report(journal, run_id, html_path=html, pdf_path=pdf, prices=prices, progress=progress)
+    except OSError as exc:
+        raise InputError(f"The report could not be written ({exc.strerror or exc}).") from exc
