@@ -55,7 +55,7 @@ $(VENV)/.bundle-installed: $(STAMP)
 bundle: $(VENV)/.bundle-installed
 	PYTHON=$(abspath $(BIN)/python) packaging/build_bundle.sh
 	PYTHON=$(abspath $(BIN)/python) packaging/make_deb.sh
-	@echo "Start-up check from the bundle (target: main window shown in under 3 s):"
+	@echo "Start-up check from the bundle (target: main window shown in under 2 s):"
 	QT_QPA_PLATFORM=offscreen dist/simbatch/simbatch --self-test
 
 # Build, unpack the .deb into a scratch root and run the installed program there.

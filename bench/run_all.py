@@ -25,6 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "artifacts" / "bench"
 SCRIPT_TIMEOUT_SEC = 300
+#: Scripts that take longer than that by design (ten whole-window runs).
+LONG_SCRIPTS = {"gui_latency": 900}
 
 Result = dict[str, Any]
 
@@ -63,11 +65,15 @@ BENCHES: dict[str, list[Figure]] = {
                "≤ 1 write per few s", lambda r: (r["shortest_progress_gap_s"] or 99) >= 2.0),
     ],
     "gui_latency": [
-        Figure("GUI event-loop stall during a 1,000-row run, longest",
-               lambda r: f"{r['longest_stall_ms']:.0f} ms",
-               "≤ 100 ms", lambda r: r["longest_stall_ms"] <= 100),
-        Figure("GUI event-loop stall, 99th percentile",
-               lambda r: f"{r['p99_stall_ms']:.0f} ms", "—", None),
+        Figure("GUI event-loop stall during a 1,000-row run, longest of ten runs",
+               lambda r: (f"{r['longest_stall_ms']:.0f} ms (per run: "
+                          f"{', '.join(f'{v:.0f}' for v in r['longest_stall_per_run_ms'])}; "
+                          f"load {r['load_average']:g})"),
+               "< 50 ms", lambda r: r["longest_stall_ms"] < 50),
+        Figure("GUI event-loop stall, 99th percentile (worst run)",
+               lambda r: f"{r['p99_stall_ms']:.0f} ms", "< 16 ms", lambda r: r["p99_stall_ms"] < 16),
+        Figure("GUI-thread CPU time within one stall, longest (p99)",
+               lambda r: f"{r['longest_gui_cpu_ms']:.0f} ms ({r['p99_gui_cpu_ms']:.0f} ms)", "—", None),
     ],
     "journal_scale": [
         Figure("`simbatch runs` with 100,000 row tasks (wall time)",
@@ -81,6 +87,18 @@ BENCHES: dict[str, list[Figure]] = {
                lambda r: f"{r['resume_first_request_s']:.2f} s",
                "< 2 s", lambda r: r["resume_first_request_s"] < 2.0),
     ],
+    "imperfect_model": [
+        Figure("Imperfect model (20 % warnings, 5 % unusable), live: requests per row",
+               lambda r: f"{r['live']['requests_per_row']:.3f} "
+               f"({r['live']['requests']} for {r['live']['rows']} rows)",
+               "≤ 1.1", lambda r: r["live"]["requests_per_row"] <= 1.1),
+        Figure("Imperfect model, live: cost per completed row; completed / flagged / failed",
+               lambda r: f"${r['live']['cost_per_completed_row']:.6f}; {r['live']['completed']} / "
+               f"{r['live']['flagged']} / {r['live']['failed']}", "—", None),
+        Figure("Imperfect model, Batch API: cost per completed row; completed / flagged / failed",
+               lambda r: f"${r['batch']['cost_per_completed_row']:.6f}; {r['batch']['completed']} / "
+               f"{r['batch']['flagged']} / {r['batch']['failed']}", "—", None),
+    ],
     "batch_scale": [
         Figure("Batch JSONL build, 50,000 rows",
                lambda r: f"{r['build_s']:.1f} s, peak {r['build_peak_mb']:.0f} MB",
@@ -88,6 +106,15 @@ BENCHES: dict[str, list[Figure]] = {
         Figure("Batch output ingest, 50,000 rows",
                lambda r: f"{r['ingest_s']:.1f} s, peak {r['ingest_peak_mb']:.0f} MB",
                "< 10 s, < 500 MB", lambda r: r["ingest_s"] < 10 and r["ingest_peak_mb"] < 500),
+    ],
+    "bundle_startup": [
+        Figure("Linux bundle size (make bundle)",
+               lambda r: f"{r['size_mb']} MB (.deb {r['deb_mb']} MB)" if r["bundle"] else "not built",
+               "< 250 MB", lambda r: not r["bundle"] or r["size_mb"] < 250),
+        Figure("Bundle launch → main window shown, median",
+               lambda r: (f"{r['median_s']:.2f} s ({r['min_s']:.2f}–{r['max_s']:.2f} s, load {r['load_avg']})"
+                          if r["bundle"] else "not built"),
+               "< 2 s", lambda r: not r["bundle"] or r["median_s"] < 2.0),
     ],
     "report_build": [
         Figure("Run report of a 1,000-row run (all changed, ~200 flagged with monitor strips), HTML",
@@ -112,7 +139,8 @@ def run_script(name: str) -> tuple[Result | None, float, str]:
     started = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py")], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=SCRIPT_TIMEOUT_SEC)
+                              capture_output=True, text=True,
+                              timeout=LONG_SCRIPTS.get(name, SCRIPT_TIMEOUT_SEC))
         output = done.stdout + done.stderr
     except subprocess.TimeoutExpired as exc:
         return None, time.perf_counter() - started, f"timed out after {exc.timeout:.0f} s"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, TextIO
 
 from desktop.domain.rowspec import format_row_spec
@@ -66,6 +66,20 @@ def format_count(n: int, noun: str, plural: str | None = None) -> str:
     ``plural`` is for nouns that do not just add an ``s`` (``"fix"``, ``"fixes"``).
     """
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
+def render_flagged(flagged: Sequence[Mapping[str, object]], limit: int = 20) -> list[str]:
+    """Lines naming the rows flagged for review and their warnings (the first ``limit`` rows)."""
+    if not flagged:
+        return []
+    lines = [f"Flagged for review (completed and written; please check): {len(flagged)} rows."]
+    for item in flagged[:limit]:
+        warnings = item.get("warnings") or []
+        text = "; ".join(str(w) for w in warnings) if isinstance(warnings, list) else str(warnings)
+        lines.append(f"  row {item['row']} ({item['case_id']}): {text}")
+    if len(flagged) > limit:
+        lines.append(f"  … and {len(flagged) - limit} more (see the Warnings column of Batch_Progress).")
+    return lines
 
 
 def format_duration(seconds: float) -> str:

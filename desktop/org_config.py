@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,8 +28,10 @@ ENV_VAR = "SIMBATCH_ORG_CONFIG"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
-#: Dotted keys of the file that it may lock, and the user setting each one governs.
+#: Dotted keys of the file that it may lock, and the user setting each one governs (``llm.base_url``
+#: and ``llm.model`` govern the local server's settings when ``llm.provider`` is "local").
 LOCKABLE: dict[str, str] = {
+    "llm.provider": "llm_provider",
     "llm.base_url": "openai_base_url",
     "llm.model": "model",
     "prices": "price_overrides",
@@ -74,10 +76,18 @@ class OAuthClient(_Strict):
 
 
 class LLM(_Strict):
-    """The LLM endpoint (any OpenAI-compatible server, a local one included) and the model."""
+    """The LLM endpoint (any OpenAI-compatible server) and the model. ``provider`` "local" is a
+    server that needs no API key and costs nothing (llama.cpp, Ollama, vLLM on the premises)."""
 
+    provider: Literal["openai", "local"] = "openai"
     base_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     model: str | None = Field(default=None, min_length=1)
+
+    def setting_names(self) -> dict[str, str]:
+        """The user settings that ``base_url`` and ``model`` set for this provider."""
+        if self.provider == "local":
+            return {"base_url": "local_base_url", "model": "local_model"}
+        return {"base_url": "openai_base_url", "model": "model"}
 
 
 class Limits(_Strict):
@@ -120,10 +130,12 @@ class OrgConfig(_Strict):
         """The user settings this file sets, by settings field name."""
         values: dict[str, Any] = {}
         if self.llm is not None:
+            names = self.llm.setting_names()
+            values["llm_provider"] = self.llm.provider
             if self.llm.base_url is not None:
-                values["openai_base_url"] = self.llm.base_url
+                values[names["base_url"]] = self.llm.base_url
             if self.llm.model is not None:
-                values["model"] = self.llm.model
+                values[names["model"]] = self.llm.model
         if self.limits is not None:
             values.update(self.limits.model_dump(exclude_none=True))
         if self.prices is not None:
@@ -133,10 +145,18 @@ class OrgConfig(_Strict):
         return values
 
     def locked_settings(self) -> frozenset[str]:
-        """The settings field names users may not change."""
-        fields = {LOCKABLE[key] for key in self.locked if key in LOCKABLE}
+        """The settings field names users may not change. Locking the endpoint or the model also
+        locks the provider, so switching to a local server cannot get round the lock."""
+        keys = {key for key in self.locked if key in LOCKABLE}
         for section in _SECTIONS.intersection(self.locked):
-            fields.update(f for key, f in LOCKABLE.items() if key.startswith(section + "."))
+            keys.update(key for key in LOCKABLE if key.startswith(section + "."))
+        names = (self.llm or LLM()).setting_names()
+        fields = set()
+        for key in keys:
+            if key in ("llm.base_url", "llm.model"):
+                fields.update({names[key.removeprefix("llm.")], "llm_provider"})
+            else:
+                fields.add(LOCKABLE[key])
         return frozenset(fields)
 
 

@@ -29,6 +29,20 @@ def demo_workbook() -> Path:
     return resource("demo", "scenarios.xlsx")
 
 
+def is_installed_file(path: str | Path) -> bool:
+    """True when ``path`` lies inside the shipped resources folder, which SimBatch never changes
+    (read-only when installed under /opt or Program Files, signed inside a macOS .app)."""
+    try:
+        return Path(path).expanduser().resolve().is_relative_to(resources_dir().resolve())
+    except OSError:
+        return False
+
+
+def demo_copy_path() -> Path:
+    """The user's copy of the demo workbook in the data folder, which runs write to (see app/demo.py)."""
+    return data_home() / "demo" / demo_workbook().name
+
+
 def data_home() -> Path:
     """The folder for the journal, cache and logs: ``SIMBATCH_HOME`` or the platform's data folder."""
     override = os.environ.get("SIMBATCH_HOME")

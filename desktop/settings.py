@@ -65,6 +65,10 @@ class Settings(BaseModel):
     poll_interval_sec: float = Field(default=30.0, gt=0)
     enqueued_token_cap: int = Field(default=2_000_000, ge=1)
     price_overrides: dict[str, PriceOverride] = Field(default_factory=dict)
+    # Sharing one sheet: the name colleagues see on this computer's claims, and how long a claim may
+    # show no sign of life before others can take its rows over.
+    display_name: str | None = None
+    claim_lease_sec: float = Field(default=600.0, gt=0)
 
 
 def settings_path() -> Path:
@@ -193,3 +197,10 @@ def _backup_corrupt(path: Path) -> Path | None:
     except OSError:
         return None
     return backup
+
+
+def display_name(settings: Settings) -> str:
+    """How colleagues see this computer on shared sheets: the setting, else the host name."""
+    import socket
+
+    return (settings.display_name or "").strip() or socket.gethostname() or "another computer"

@@ -63,10 +63,19 @@ assert any(i["code"] == "out_of_range" for r in doc["rows"] for i in r["issues"]
 print(f"test-bundle: ok: simbatch validate: {summary['rows']} rows, {summary['critical']} critical")
 PY
 
-run env QT_QPA_PLATFORM=offscreen SIMBATCH_HOME="$HOME_DIR/selftest-data" "$APP" --self-test >"$SCRATCH/selftest.out" 2>"$SCRATCH/selftest.err" \
+run env QT_QPA_PLATFORM=offscreen SIMBATCH_HOME="$HOME_DIR/selftest-data" "$APP" --self-test \
+    --self-test-result "$SCRATCH/selftest.json" >"$SCRATCH/selftest.out" 2>"$SCRATCH/selftest.err" \
     || fail "simbatch --self-test: $(grep -h FAILED "$SCRATCH/selftest.err" || cat "$SCRATCH/selftest.err")"
 grep -q "launch to main window shown" "$SCRATCH/selftest.out" || fail "simbatch --self-test printed no timing"
 cat "$SCRATCH/selftest.out"
+"${PYTHON:-python3}" - "$SCRATCH/selftest.json" <<'PY' || fail "the self-test result file does not say every check passed"
+import json, sys
+report = json.load(open(sys.argv[1]))
+names = [check["name"] for check in report["checks"]]
+assert report["passed"] and report["frozen"], report
+assert all(check["passed"] for check in report["checks"]), report
+assert {"window", "qt_platform", "image_formats", "icons", "tls", "keyring", "sheets_discovery", "org_config"} <= set(names)
+PY
 [ -z "$(ls -A "$HOME_DIR/selftest-data" 2>/dev/null)" ] || fail "the self-test left files in the data folder"
 pass "simbatch --self-test from the installed files"
 echo "test-bundle: all checks passed for $(basename "$DEB")"

@@ -167,6 +167,7 @@ def shoot_scaled(out_dir: Path, name: str = "main_window_150", dark: bool = Fals
 def shoot_all(out_dir: Path) -> int:
     """Every screen, with the demo workbook, a finished live run and a finished batch run."""
     from desktop.gui.app import ensure_application
+    from desktop.gui.dialogs.connect_model import ConnectModelDialog
     from desktop.gui.dialogs.settings_dialog import SettingsDialog
     from desktop.gui.dialogs.welcome import WelcomeDialog
     from tests.fakes.openai_server import FakeOpenAI
@@ -195,6 +196,11 @@ def shoot_all(out_dir: Path) -> int:
         dialog.show()
         save(dialog, out_dir, "settings")
         dialog.close()
+
+        connect = ConnectModelDialog(window.context.store, window)  # what the first Run asks
+        connect.show()
+        save(connect, out_dir, "connect_model")
+        connect.close()
 
         side = window.run_side
         window.rows_view.select_rows([])

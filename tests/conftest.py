@@ -10,6 +10,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIMBATCH_SHEETS_ENDPOINT"):
     os.environ.pop(_name, None)
 
+import hashlib  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -17,7 +18,35 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_WORKBOOK = REPO_ROOT / "resources" / "demo" / "scenarios.xlsx"
+RESOURCES = REPO_ROOT / "resources"
+DEMO_WORKBOOK = RESOURCES / "demo" / "scenarios.xlsx"
+
+
+def resources_state() -> dict[str, tuple[int, str]]:
+    """Every file and folder under resources/ (and nothing else there): its mtime and SHA-256.
+
+    A folder's mtime changes when anything is created or removed in it, even a temporary file.
+    """
+    state: dict[str, tuple[int, str]] = {}
+    for path in [RESOURCES, *sorted(RESOURCES.rglob("*"))]:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+        state[str(path.relative_to(RESOURCES))] = (path.stat().st_mtime_ns, digest)
+    return state
+
+
+def resources_changes(before: dict[str, tuple[int, str]]) -> list[str]:
+    """The files under resources/ added, removed or changed since ``before``."""
+    after = resources_state()
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_resources_never_change() -> Iterator[None]:
+    """The shipped resources are the installation: no test (and so no run of the app) may touch them."""
+    before = resources_state()
+    yield
+    changed = resources_changes(before)
+    assert not changed, f"files under resources/ were changed during the tests: {changed}"
 
 
 @pytest.fixture(autouse=True)

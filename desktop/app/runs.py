@@ -138,7 +138,7 @@ def sweep_batches(
         except SimBatchError as exc:
             sweep.problem = str(exc)
             break
-        sweep.row_status[run_id] = {t.row: t.status.value for t in journal.tasks(run_id)}
+        sweep.row_status[run_id] = {t.row: t.shown_status for t in journal.tasks(run_id)}
         if not outcome.in_flight:
             sweep.finished_runs.append(outcome)
     sweep.jobs = journal.batch_jobs()

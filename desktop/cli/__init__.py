@@ -60,7 +60,9 @@ def build_parser() -> ArgumentParser:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="start the app on the demo workbook, validate it, print the start-up time and exit",
+        help="start the app on the demo workbook and validate it, check the Qt platform, style, images, "
+        "TLS, keyring, Sheets discovery document and organisation file, print the start-up time, "
+        "write a result file and exit",
     )
     parser.add_argument(
         "--self-test-result",

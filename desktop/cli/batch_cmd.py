@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import format_table, note, print_json
+from desktop.cli_output import format_table, note, print_json, render_flagged
 from desktop.domain.pricing import PriceTable
 from desktop.errors import UsageError
 from desktop.jobs.planning import create_enrichment_run
@@ -207,6 +207,8 @@ def render_outcome(outcome: BatchOutcome) -> str:
     parts.append(
         f"Run {outcome.run_id} ({outcome.status.value.lower()}): {counts}; cost ${outcome.cost_usd:.4f}."
     )
+    parts.append(f"{outcome.summary}.")
+    parts.extend(render_flagged(outcome.flagged))
     if outcome.in_flight:
         parts.append(f"Batches are still running; check later with 'simbatch batch status {outcome.run_id}'.")
     elif outcome.counts.get(RowStatus.PENDING.value):

@@ -7,9 +7,10 @@ import math
 from typing import Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import format_duration, format_table, print_json
+from desktop.cli_output import format_duration, format_rows, format_table, print_json
 from desktop.domain.pricing import PriceTable
 from desktop.jobs.planning import estimate_run
+from desktop.jobs.sharing import colleague_claims
 from desktop.settings import load_settings
 
 
@@ -38,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     prices = PriceTable.load(settings.price_overrides)
     prices.price(model)  # an unknown model is a usage error before the source is opened
     with open_selection(args) as selection:
+        claimed = colleague_claims(selection.source)
+        mine = [s for s in selection.scenarios if s.case_id not in claimed]
         estimate = estimate_run(
-            selection.scenarios, list(selection.table.layout.vitals), prices, model,
+            mine, list(selection.table.layout.vitals), prices, model,
             overwrite=args.overwrite, requests_per_minute=settings.requests_per_minute,
             tokens_per_minute=settings.tokens_per_minute,
         )
@@ -62,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
             "workers": settings.workers,
         },
         "skipped_rows": selection.past_end,
+        "claimed_by_others": [
+            {"row": s.row, "case_id": s.case_id, "by": claimed[s.case_id].holder,
+             "since": claimed[s.case_id].since, "batch": claimed[s.case_id].batch}
+            for s in selection.scenarios if s.case_id in claimed
+        ],
     }
     if args.json:
         print_json(document)
@@ -93,4 +101,10 @@ def render_estimate(document: dict[str, Any]) -> str:
         f"with {totals['workers']} workers",
         f"{batch_mark} batch: ${totals['batch_usd']:.4f}, results within {totals['batch_hours_max']} hours",
     ]
+    others = document.get("claimed_by_others") or []
+    by_holder: dict[str, list[int]] = {}
+    for claim in others:
+        by_holder.setdefault(f"{claim['by']}, since {claim['since']}", []).append(claim["row"])
+    for holder, held in by_holder.items():
+        lines.append(f"Rows {format_rows(held)} are in progress by {holder}: not counted above.")
     return "\n".join(lines)

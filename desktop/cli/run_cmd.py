@@ -6,10 +6,12 @@ import argparse
 from typing import Any
 
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import ProgressBar, format_rows, note, print_json
+from desktop.cli_output import ProgressBar, format_rows, note, print_json, render_flagged
 from desktop.errors import UsageError
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
+from desktop.jobs.report import flagged_rows, summary_line
+from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus
 from desktop.services.source import Source
 from desktop.settings import load_settings
@@ -30,8 +32,19 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="regenerate vitals cells that are already valid too"
     )
+    add_take_over_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     parser.set_defaults(handler=run)
+
+
+def add_take_over_argument(parser: argparse.ArgumentParser) -> None:
+    """``--take-over``: on a shared Google Sheet, do the rows of a colleague whose claim went stale."""
+    parser.add_argument(
+        "--take-over",
+        action="store_true",
+        help="shared Google Sheet: take over rows a colleague claimed but stopped working on "
+        "(no sign of life for the lease time, 10 minutes by default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.json:
             note(f"Run {run_id} started over {len(selection.scenarios)} rows; Ctrl+C stops it resumably.")
-        return execute_and_report(journal, selection.source, run_id, generator.generate, workers, args.json)
+        return execute_and_report(
+            journal, selection.source, run_id, generator.generate, workers, args.json,
+            take_over=bool(args.take_over),
+        )
 
 
 class CliListener:
@@ -86,12 +102,26 @@ class CliListener:
 
 
 def execute_and_report(
-    journal: Journal, source: Source, run_id: str, generate: Generator, workers: int, as_json: bool
+    journal: Journal,
+    source: Source,
+    run_id: str,
+    generate: Generator,
+    workers: int,
+    as_json: bool,
+    *,
+    take_over: bool = False,
 ) -> int:
-    """Execute (or resume) ``run_id`` with a CLI listener, print the summary, return the exit code."""
+    """Execute (or resume) ``run_id`` with a CLI listener, print the summary, return the exit code.
+
+    On a Google Sheet the rows are claimed block by block, so colleagues running at the same time
+    never process a row twice."""
     total = journal.get_run(run_id)
     listener = CliListener(total.totals.rows if total else 0, quiet_start=as_json)
-    live = LiveRun(journal, source, run_id, generate, workers=workers, listener=listener)
+    shared = shared_rows_for(journal, source, run_id, take_over=take_over)
+    live = LiveRun(
+        journal, source, run_id, generate, workers=workers, listener=listener, shared=shared,
+        mirror_interval=SHARED_MIRROR_INTERVAL_SEC if shared is not None else 3.0,
+    )
     try:
         outcome = live.execute()
     finally:
@@ -115,6 +145,7 @@ def outcome_document(journal: Journal, outcome: RunOutcome) -> dict[str, Any]:
     run = journal.get_run(outcome.run_id)
     totals = run.totals if run else None
     tasks = journal.tasks(outcome.run_id, [RowStatus.FAILED])
+    flagged = flagged_rows(journal, outcome.run_id)
     conflicted = [t for t in journal.tasks(outcome.run_id) if t.conflict]
     return {
         "run_id": outcome.run_id,
@@ -128,6 +159,10 @@ def outcome_document(journal: Journal, outcome: RunOutcome) -> dict[str, Any]:
         },
         "conflicts": [{"row": t.row, "columns": list(t.conflict)} for t in conflicted],
         "failed": [{"row": t.row, "case_id": t.case_id, "error": t.error or ""} for t in tasks],
+        "flagged": flagged,
+        "summary": summary_line(
+            outcome.counts.get(RowStatus.COMPLETED.value, 0), len(flagged), len(tasks)
+        ),
         "error": outcome.error,
     }
 
@@ -142,8 +177,10 @@ def render_outcome(document: dict[str, Any]) -> str:
         f"Cost ${document['cost_usd']:.4f} ({tokens['input']} input tokens of which {tokens['cached']} "
         f"cached, {tokens['output']} output tokens).",
     ]
+    lines.append(f"{document['summary']}.")
     for failed in document["failed"]:
         lines.append(f"  row {failed['row']} ({failed['case_id']}) failed: {failed['error']}")
+    lines.extend(render_flagged(document["flagged"]))
     if document["conflicts"]:
         rows = [c["row"] for c in document["conflicts"]]
         lines.append(

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli import batch_cmd
-from desktop.cli.run_cmd import execute_and_report
+from desktop.cli.run_cmd import add_take_over_argument, execute_and_report
 from desktop.cli_output import format_table, note, print_json
 from desktop.jobs.resume import find_run_to_resume, require_run, run_source
 from desktop.jobs.writeback import revert_run
@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="batch runs: seconds between status checks (default from settings)",
     )
+    add_take_over_argument(resume)
     resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     resume.set_defaults(handler=resume_run)
 
@@ -106,7 +107,10 @@ def resume_run(args: argparse.Namespace) -> int:
         with run_source(run) as source:
             if not args.json:
                 note(f"Resuming run {run.run_id} on {run.source}.")
-            return execute_and_report(journal, source, run.run_id, generator.generate, workers, args.json)
+            return execute_and_report(
+                journal, source, run.run_id, generator.generate, workers, args.json,
+                take_over=bool(args.take_over),
+            )
 
 
 def revert_cmd(args: argparse.Namespace) -> int:

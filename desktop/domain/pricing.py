@@ -133,7 +133,7 @@ class PriceTable:
         self,
         model: str,
         rows: Sequence[Scenario],
-        columns_per_row: Sequence[Sequence[str]],
+        columns_per_row: Sequence[Sequence[str] | Mapping[str, Sequence[str]]],
     ) -> CostEstimate:
         """Cost of generating ``columns_per_row[i]`` for ``rows[i]``, from the real prompt lengths."""
         if len(rows) != len(columns_per_row):

@@ -177,12 +177,13 @@ def _check_rhythm_agrees(out: CheckedVitals, column: str) -> None:
         return
     hr = out.numbers.get("HR")
     if not wave.perfusing:
+        # A pulse or a blood pressure in a pulseless rhythm is impossible, not just unusual.
         if hr is not None and hr > 0:
             message = f"{wave.label} has no pulse, so the heart rate should be 0, but it is {_num(hr)} bpm."
-            out.add(WARNING, IssueCode.INCONSISTENT_STATE, f"{column}.HR", message)
+            out.add(CRITICAL, IssueCode.INCONSISTENT_STATE, f"{column}.HR", message)
         if out.bp is not None and out.bp[0] > 0:
             message = f"{wave.label} has no pulse, but the blood pressure is {out.bp[0]}/{out.bp[1]}."
-            out.add(WARNING, IssueCode.INCONSISTENT_STATE, f"{column}.BP", message)
+            out.add(CRITICAL, IssueCode.INCONSISTENT_STATE, f"{column}.BP", message)
         return
     lo, hi = wave.hr_range
     if hr is not None and not lo <= hr <= hi:

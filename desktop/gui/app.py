@@ -10,31 +10,33 @@ from types import TracebackType
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop.app.demo import is_shipped_demo, open_demo_copy
 from desktop.gui.dialogs.welcome import WelcomeDialog
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
 from desktop.gui.run.resume import offer_resume
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
-from desktop.paths import APP_NAME, demo_workbook, resource
+from desktop.paths import APP_NAME, resource
 from desktop.settings import load_settings
 
 log = logging.getLogger(__name__)
 
 
 def initial_source(source: str | None) -> str:
-    """The source to open: the one given, else the last one used, else the bundled demo workbook.
+    """The source to open: the one given, else the last one used, else the user's copy of the demo
+    workbook (made from the shipped one at first).
 
     A remembered workbook that no longer exists falls back to the demo, so the app always starts.
     """
     if source:
         return source
     last = load_settings().last_source
-    if not last:
-        return str(demo_workbook())
+    if not last or is_shipped_demo(last):  # the shipped demo itself is never opened (older versions did)
+        return str(open_demo_copy())
     if last.lower().endswith(".xlsx") and not Path(last).expanduser().exists():
         log.info("The last workbook %s is gone; opening the demo workbook instead.", last)
-        return str(demo_workbook())
+        return str(open_demo_copy())
     return last
 
 
@@ -73,7 +75,7 @@ def first_start() -> bool:
 
 def create_main_window_with_welcome() -> MainWindow:
     """The main window with the welcome screen over it; the choice is opened when made, and closing
-    the welcome without a choice opens the bundled demo workbook (the window is never left empty)."""
+    the welcome without a choice opens the user's copy of the demo workbook (never an empty window)."""
     ensure_application()
     window = MainWindow()
     welcome = WelcomeDialog(window)
@@ -83,7 +85,7 @@ def create_main_window_with_welcome() -> MainWindow:
             window.open_source(welcome.choice, scenario_tab_setting())
 
     def dismissed() -> None:
-        window.open_source(str(demo_workbook()), scenario_tab_setting())
+        window.open_source(str(open_demo_copy()), scenario_tab_setting())
 
     welcome.accepted.connect(chosen)
     welcome.rejected.connect(dismissed)

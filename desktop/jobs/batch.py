@@ -35,7 +35,7 @@ from desktop.jobs.batch_jsonl import (
     write_chunks,
 )
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say, flagged_rows, summary_line
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind, RunStatus
 from desktop.journal.db import now_iso
@@ -83,6 +83,16 @@ class BatchOutcome:
     batches: list[dict[str, object]]
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    flagged: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """``118 completed, 12 flagged for review, 2 failed``."""
+        return summary_line(
+            self.counts.get(RowStatus.COMPLETED.value, 0),
+            len(self.flagged),
+            self.counts.get(RowStatus.FAILED.value, 0),
+        )
 
     @property
     def in_flight(self) -> bool:
@@ -99,6 +109,8 @@ class BatchOutcome:
             "batches": self.batches,
             "conflicts": {str(k): v for k, v in self.conflicts.items()},
             "problems": self.problems,
+            "summary": self.summary,
+            "flagged": self.flagged,
         }
 
 
@@ -186,7 +198,7 @@ class BatchRun:
         first = max((job.chunk for job in jobs), default=0) + 1
         chunks = write_chunks(
             LineBuilder(self.run_id, self.model),
-            ((scenario_from_dict(dict(t.original)), t.columns_requested) for t in work),
+            ((scenario_from_dict(dict(t.original)), t.plan) for t in work),
             batch_folder(self.run_id),
             first,
             self.options.limits,
@@ -260,7 +272,7 @@ class BatchRun:
         wanted = set(job.rows)
         for task in self.journal.tasks(self.run_id):
             if task.row in wanted:
-                yield builder.line(scenario_from_dict(dict(task.original)), task.columns_requested)
+                yield builder.line(scenario_from_dict(dict(task.original)), task.plan)
 
     def _create(self, job: BatchJobRecord) -> BatchJobRecord:
         metadata = self._metadata(job.chunk)
@@ -322,12 +334,13 @@ class BatchRun:
                 error = self.service.download(remote.error_file_id, target)
             except ServiceError as exc:
                 self._note_problem(f"Chunk {job.chunk}: the error file could not be downloaded ({exc}).")
-        columns = self.journal.columns_requested(self.run_id)
-        wanted = {row: columns.get(row, []) for row in job.rows}
+        rows = set(job.rows)
+        tasks = [t for t in self.journal.tasks(self.run_id) if t.row in rows]
+        wanted = {t.row: (scenario_from_dict(dict(t.original)), t.plan) for t in tasks}
         read = read_results(self.run_id, wanted, output, error)
         for problem in read.problems:
             self._note_problem(f"Chunk {job.chunk}: {problem}")
-        live = {t.row for t in self.journal.tasks(self.run_id, [RowStatus.SUBMITTED]) if t.row in wanted}
+        live = {t.row for t in tasks if t.status is RowStatus.SUBMITTED}
         finished: list[dict[str, object]] = []
         requeue: list[int] = []
         cancelled: list[int] = []
@@ -360,11 +373,12 @@ class BatchRun:
             error=remote.error_text() or None,
         )
         done = sum(1 for item in finished if item["status"] == "COMPLETED")
+        flagged = sum(1 for item in finished if item["status"] == "COMPLETED" and item.get("flags"))
         extra = f", {len(requeue)} queued again" if requeue else ""
         extra += f", {len(cancelled)} cancelled" if cancelled else ""
         self._say(
-            f"Batch {remote.id} {remote.status}: {done} rows completed, "
-            f"{len(finished) - done} failed{extra}, cost ${cost:.4f}."
+            f"Batch {remote.id} {remote.status}: {summary_line(done, flagged, len(finished) - done)}{extra}, "
+            f"cost ${cost:.4f}."
         )
         self._enqueue_rows(job.rows, remote.id)
 
@@ -386,7 +400,9 @@ class BatchRun:
                 status="COMPLETED",
                 result=result.values,
                 warnings=result.warnings,
-                vitals_added=fields_added(result.values),
+                generated=result.generated,
+                flags=result.flags,
+                vitals_added=fields_added(result.generated),
             )
         else:
             item.update(status="FAILED", error=result.error or "The batch returned no usable reply.")
@@ -445,6 +461,7 @@ class BatchRun:
             [job_summary(j) for j in jobs],
             dict(self._conflicts),
             list(self._problems),
+            flagged_rows(self.journal, self.run_id) if totals.flagged else [],
         )
 
     # -- loops -------------------------------------------------------------------------------------

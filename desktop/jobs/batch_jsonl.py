@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.domain.enrichment import FieldPlan, as_plan
 from desktop.domain.llm_schema import ReplyError, vitals_response_format
 from desktop.domain.models import Scenario
 from desktop.domain.prompts import (
     SYSTEM_PROMPT,
+    Columns,
     max_output_tokens,
     message_tokens,
     prompt_cache_key,
     user_message,
 )
+from desktop.domain.reply_policy import issue_text, judge_reply
 from desktop.services.batch_api import CHAT_ENDPOINT
-from desktop.services.llm import TEMPERATURE, check_reply
+from desktop.services.llm import TEMPERATURE
 
 log = logging.getLogger(__name__)
 
@@ -98,28 +101,32 @@ class LineBuilder:
             + '},{"role":"user","content":'
         )
         self._system_tokens = message_tokens(SYSTEM_PROMPT)
-        self._tails: dict[tuple[str, ...], tuple[str, int]] = {}
+        self._tails: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, int]] = {}
         self._cache_key = prompt_cache_key(model)
 
-    def _tail(self, columns: tuple[str, ...]) -> tuple[str, int]:
-        found = self._tails.get(columns)
+    def _tail(self, plan: FieldPlan) -> tuple[str, int]:
+        key = tuple(plan.items())
+        found = self._tails.get(key)
         if found is None:
-            max_out = max_output_tokens(columns)
+            max_out = max_output_tokens(plan)
             rest = {
-                "response_format": vitals_response_format(columns),
+                "response_format": vitals_response_format(plan),
                 "temperature": TEMPERATURE,
                 "max_completion_tokens": max_out,
                 "prompt_cache_key": self._cache_key,
             }
             found = ("}]," + json.dumps(rest, separators=(",", ":"))[1:] + "}\n", max_out)
-            self._tails[columns] = found
+            self._tails[key] = found
         return found
 
-    def line(self, scenario: Scenario, columns: Sequence[str]) -> tuple[bytes, int]:
-        """One JSONL line (with its newline) and its estimated enqueued tokens (prompt + output cap)."""
-        names = tuple(dict.fromkeys(columns))
-        message = user_message(scenario, names)
-        tail, max_out = self._tail(names)
+    def line(self, scenario: Scenario, columns: Columns) -> tuple[bytes, int]:
+        """One JSONL line (with its newline) and its estimated enqueued tokens (prompt + output cap).
+
+        ``columns`` is the row's field plan (or columns generated whole), as live mode sends it.
+        """
+        plan = as_plan(columns if isinstance(columns, Mapping) else list(dict.fromkeys(columns)))
+        message = user_message(scenario, plan)
+        tail, max_out = self._tail(plan)
         text = (
             '{"custom_id":'
             + json.dumps(custom_id(self.run_id, scenario.row))
@@ -144,7 +151,7 @@ class ChunkFile:
 
 def write_chunks(
     builder: LineBuilder,
-    items: Iterable[tuple[Scenario, Sequence[str]]],
+    items: Iterable[tuple[Scenario, Columns]],
     folder: Path,
     first_chunk: int,
     limits: ChunkLimits,
@@ -188,6 +195,8 @@ class LineResult:
     row: int
     values: dict[str, dict[str, object]] | None = None
     warnings: list[str] = field(default_factory=list)
+    generated: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None
     requeue: bool = False
     input_tokens: int = 0
@@ -240,7 +249,7 @@ def _error_text(item: Mapping[str, Any]) -> str:
     return f"{prefix}: {message}" if message else f"{prefix}."
 
 
-def _judge(row: int, item: Mapping[str, Any], columns: Sequence[str]) -> LineResult:
+def _judge(row: int, item: Mapping[str, Any], request: tuple[Scenario, Columns]) -> LineResult:
     response = item.get("response")
     error = item.get("error")
     if isinstance(error, Mapping) and str(error.get("code")) in REQUEUE_CODES:
@@ -250,6 +259,7 @@ def _judge(row: int, item: Mapping[str, Any], columns: Sequence[str]) -> LineRes
     body = response.get("body") or {}
     tokens = _usage(body)
     result = LineResult(row, input_tokens=tokens[0], cached_tokens=tokens[1], output_tokens=tokens[2])
+    scenario, columns = request
     choices = body.get("choices") or []
     if not choices or not columns:
         result.error = "The reply had no answer in it." if columns else "No vitals were asked for this row."
@@ -257,18 +267,28 @@ def _judge(row: int, item: Mapping[str, Any], columns: Sequence[str]) -> LineRes
     choice = choices[0] or {}
     message = choice.get("message") or {}
     try:
-        result.values, result.warnings = check_reply(
-            message.get("content"), choice.get("finish_reason"), message.get("refusal"), columns
+        verdict = judge_reply(
+            message.get("content"), choice.get("finish_reason"), message.get("refusal"), scenario, columns
         )
     except ReplyError as exc:
         result.error = f"The model's reply was rejected: {exc.reason}"
+        return result
+    result.values = verdict.cells
+    result.generated = verdict.generated
+    result.warnings = [issue_text(w) for w in verdict.warnings]
+    result.flags = [w.to_json() for w in verdict.warnings]
     return result
 
 
 def read_results(
-    run_id: str, columns: Mapping[int, Sequence[str]], output: Path | None, errors: Path | None
+    run_id: str,
+    requests: Mapping[int, tuple[Scenario, Columns]],
+    output: Path | None,
+    errors: Path | None,
 ) -> ResultsRead:
-    """Match output and error file lines to rows by ``custom_id`` and check each reply like a live one.
+    """Match output and error file lines to rows by ``custom_id`` and judge each reply like a live one.
+
+    ``requests`` holds each row's scenario as read and its field plan (what its request asked for).
 
     A line that is not JSON, names another run or an unknown row is reported in ``problems`` and
     skipped; the other rows are unaffected. A success in the output file wins over an error line.
@@ -282,7 +302,7 @@ def read_results(
                 read.problems.append(f"Line {number} of the {label} file is not valid JSON and was skipped.")
                 continue
             parsed = parse_custom_id(item.get("custom_id") if isinstance(item, dict) else None)
-            if parsed is None or parsed[0] != run_id or parsed[1] not in columns:
+            if parsed is None or parsed[0] != run_id or parsed[1] not in requests:
                 cid = item.get("custom_id") if isinstance(item, dict) else None
                 read.problems.append(f"Line {number} of the {label} file names an unknown request {cid!r}.")
                 continue
@@ -290,7 +310,7 @@ def read_results(
             earlier = read.rows.get(row)
             if earlier is not None and earlier.ok:
                 continue
-            read.rows[row] = _judge(row, item, columns[row])
+            read.rows[row] = _judge(row, item, requests[row])
     for problem in read.problems:
         log.warning("%s", problem)
     return read

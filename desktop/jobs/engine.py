@@ -21,7 +21,8 @@ from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
 from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, summary_line
+from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected
@@ -39,8 +40,8 @@ WRITEBACK_INTERVAL_SEC = 30.0
 #: gave up) goes back in the queue; this many such rows in a row stop the run with one message.
 SERVICE_FAILURES_TO_STOP = 3
 
-#: Generates the given vitals columns for one scenario (the live LLM client's ``generate``).
-Generator = Callable[[Scenario, Sequence[str], threading.Event], Generation]
+#: Generates a field plan (column → fields) for one scenario (the live LLM client's ``generate``).
+Generator = Callable[[Scenario, Mapping[str, Sequence[str]], threading.Event], Generation]
 
 
 class RunListener(Protocol):
@@ -108,6 +109,7 @@ class LiveRun:
         writeback_batch: int = WRITEBACK_BATCH_ROWS,
         mirror_interval: float = 3.0,
         tick: float = 0.2,
+        shared: SharedRows | None = None,
     ) -> None:
         self.journal = journal
         self.source = source
@@ -117,7 +119,10 @@ class LiveRun:
         self._executor = executor or ThreadExecutor()
         self._listener = listener
         self._say = RunReporter(journal, run_id, listener.message if listener is not None else None, log)
-        self._writeback = WriteBack(journal, source, run_id)
+        self._shared = shared
+        if shared is not None:
+            shared.attach(self._say)
+        self._writeback = WriteBack(journal, source, run_id, shared)
         self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
         self._writeback_interval = writeback_interval
         self._writeback_batch = writeback_batch
@@ -183,6 +188,7 @@ class LiveRun:
         run = self.journal.get_run(self.run_id)
         if run is None:
             raise SimBatchError(f"There is no run {self.run_id} in the journal.")
+        self.source.hold_for_writing()  # another SimBatch on the same workbook: say so, pay nothing
         requeued = self.journal.reset_interrupted(self.run_id)
         cancelled = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.CANCELLED])]
         if cancelled:
@@ -191,14 +197,20 @@ class LiveRun:
             self._say(f"Resuming: {requeued + len(cancelled)} unfinished rows go back in the queue.")
         self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
         self._started = time.monotonic()
+        if self._shared is not None:
+            self._shared.start()  # before writing: only blocks still ours are written
         self._flush_writeback()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
-        self._queue.extend(pending)
+        if self._shared is None:
+            self._queue.extend(pending)
+        else:
+            self._feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
         group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
         last_writeback = time.monotonic()
         try:
-            while not group.join(self._tick):
+            while True:
+                finished = group.join(self._tick)
                 now = time.monotonic()
                 if (
                     now - last_writeback >= self._writeback_interval
@@ -208,10 +220,41 @@ class LiveRun:
                     last_writeback = now
                 self.mirror.maybe_flush()
                 self._report_progress()
+                if self._shared is not None and not self._stop.is_set():
+                    self._shared_step()
+                    if finished and (self._queue or self._shared.waiting):
+                        if self._queue:
+                            group = self._executor.start_workers(self.workers, self._work)
+                        else:
+                            self._stop.wait(self._tick)  # waiting for a colleague's rows
+                        continue
+                if finished:
+                    break
         except KeyboardInterrupt:
             self.interrupt()
             group.join(None)
         return self._finish()
+
+    def _shared_step(self) -> None:
+        """Heartbeat, look at colleagues' claims, claim more rows when the queue runs low."""
+        assert self._shared is not None
+        try:
+            self._shared.tick()
+            self._feed()
+        except SimBatchError as exc:  # the sheet could not be reached: claims wait, results are safe
+            self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
+
+    def _feed(self) -> None:
+        """Claim blocks until the queue holds work for every worker, or nothing can be claimed now."""
+        assert self._shared is not None
+        while len(self._queue) < 2 * self.workers:
+            tasks = self._shared.claim_next()
+            if tasks is None:
+                return
+            with self._queue_lock:
+                self._queue.extend(tasks)
+            for task in tasks:
+                self.mirror.enqueue(task)
 
     def _finish(self) -> RunOutcome:
         if self._cancel_requested:
@@ -220,6 +263,15 @@ class LiveRun:
             for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
                 self.mirror.enqueue(task)
         self._flush_writeback()
+        if self._shared is not None:
+            self._shared.finish()
+            if self._shared.handed_over:
+                self._say(
+                    f"{self._shared.handed_over} rows were done by colleagues and were not requested here.",
+                    "info",
+                )
+            for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
+                self.mirror.enqueue(task)
         self.mirror.flush()
         if self._fatal is None and self._writeback.last_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
@@ -239,7 +291,7 @@ class LiveRun:
             status = RunStatus.COMPLETED
         self.journal.set_run_status(self.run_id, status, error)
         self._report_progress()
-        self._say(_ending_sentence(status, counts, totals.cost_usd, error))
+        self._say(_ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
             self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
         )
@@ -278,8 +330,8 @@ class LiveRun:
 
     def _process(self, task: RowTask) -> None:
         row = task.row
-        columns = list(task.columns_requested)
-        if not columns:
+        plan = task.plan
+        if not plan:
             self.journal.mark_processing(self.run_id, row)
             self.journal.mark_completed(
                 self.run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
@@ -290,18 +342,18 @@ class LiveRun:
         if not self._wait_for_first_reply():
             return  # stopped while waiting: the row is still PENDING
         try:
-            self._send(task, columns)
+            self._send(task, plan)
         finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
             self._first_reply.set()
 
-    def _send(self, task: RowTask, columns: list[str]) -> None:
+    def _send(self, task: RowTask, plan: dict[str, list[str]]) -> None:
         row = task.row
         if not self._begin(row):
             return  # stopped before it started: the row is still PENDING in the journal
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
         try:
-            generation = self._generate(scenario, columns, self._stop)
+            generation = self._generate(scenario, plan, self._stop)
         except ReplyRejected as exc:
             self._service_answered()
             self.journal.mark_failed(
@@ -335,7 +387,8 @@ class LiveRun:
             self.run_id, row, result=generation.values,
             input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
             output_tokens=generation.usage.output_tokens, cost_usd=generation.cost_usd,
-            vitals_added=fields_added(generation.values), warnings=generation.warnings,
+            vitals_added=fields_added(generation.generated), warnings=generation.warnings,
+            generated=generation.generated, flags=[issue.to_json() for issue in generation.flags],
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
@@ -405,6 +458,11 @@ class LiveRun:
         self._conflicts.update(outcome.conflicts)
         for row in outcome.rows:
             self.mirror.enqueue(self.journal.get_task(self.run_id, row))
+        if self._shared is not None:
+            try:
+                self._shared.settle()
+            except SimBatchError as exc:
+                self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
 
     def _row_changed(self, row: int) -> None:
         task = self.journal.get_task(self.run_id, row)
@@ -428,10 +486,12 @@ class LiveRun:
             self._listener.progress(self.snapshot())
 
 
-def _ending_sentence(status: RunStatus, counts: Mapping[str, int], cost: float, error: str | None) -> str:
+def _ending_sentence(
+    status: RunStatus, counts: Mapping[str, int], flagged: int, cost: float, error: str | None
+) -> str:
     done = counts.get(RowStatus.COMPLETED.value, 0)
     failed = counts.get(RowStatus.FAILED.value, 0)
-    base = f"{done} rows completed, {failed} failed, cost ${cost:.4f}"
+    base = f"{summary_line(done, flagged, failed)}, cost ${cost:.4f}"
     if status is RunStatus.INTERRUPTED:
         why = f" ({error})" if error else ""
         return f"Run stopped{why}: {base}; resume it to continue."

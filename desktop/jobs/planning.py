@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from desktop.domain.enrichment import columns_to_generate
+from desktop.domain.enrichment import plan_row
 from desktop.domain.models import Scenario, scenario_to_dict
 from desktop.domain.pricing import CostEstimate, PriceTable
 from desktop.domain.prompts import estimate_request_tokens, max_output_tokens
@@ -26,6 +26,7 @@ class RowEstimate:
     columns: list[str]
     input_tokens: int
     output_tokens: int
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +109,14 @@ def estimate_run(
     requests: list[tuple[int, int]] = []
     out_cap = 0
     for scenario in scenarios:
-        columns = columns_to_generate(scenario, vitals_columns, overwrite=overwrite)
-        tokens_in, tokens_out = estimate_request_tokens(scenario, columns) if columns else (0, 0)
-        if columns:
+        plan = plan_row(scenario, vitals_columns, overwrite=overwrite)
+        tokens_in, tokens_out = estimate_request_tokens(scenario, plan) if plan else (0, 0)
+        if plan:
             requests.append((tokens_in, tokens_out))
-            out_cap += max_output_tokens(columns)
-        per_row.append(RowEstimate(scenario.row, scenario.case_id, columns, tokens_in, tokens_out))
+            out_cap += max_output_tokens(plan)
+        per_row.append(
+            RowEstimate(scenario.row, scenario.case_id, list(plan), tokens_in, tokens_out, plan)
+        )
     cost = prices.estimate_requests(model, requests)
     minutes = live_minutes(cost.rows, cost.input_tokens, out_cap, requests_per_minute, tokens_per_minute)
     return RunEstimate(cost, per_row, minutes)
@@ -132,12 +135,15 @@ def create_enrichment_run(
 ) -> str:
     """Journal a new run over the rows of ``table`` (read from ``source`` for ``row_spec``).
 
-    Each row records the cells to generate and the cells as read, so write-back can tell whether
-    someone changed them in the meantime. Returns the run id.
+    Each row records its field plan (the cells and, within each, the fields to generate) and the cells
+    as read, so write-back can tell whether someone changed them in the meantime. Returns the run id.
+    A source known to refuse writes (a read-only or installed workbook) raises ``InputError`` here,
+    before anything is paid for.
     """
+    source.check_writable()
     scenarios = table.scenarios
     vitals_columns = list(table.layout.vitals)
-    columns = {s.row: columns_to_generate(s, vitals_columns, overwrite=overwrite) for s in scenarios}
+    plans = {s.row: plan_row(s, vitals_columns, overwrite=overwrite) for s in scenarios}
     originals = {s.row: scenario_to_dict(s) for s in scenarios}
     run_settings = dict(settings or {})
     run_settings["overwrite"] = overwrite
@@ -149,7 +155,7 @@ def create_enrichment_run(
         model=model,
         settings=run_settings,
         rows=[(s.row, s.case_id) for s in scenarios],
-        columns=columns,
+        columns=plans,
         originals=originals,
     )
     return run_id

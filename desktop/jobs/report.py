@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from desktop.journal import Journal
+from desktop.journal import Journal, RowStatus
 
 #: Receives each line a run says, with its level (``info``, ``warning`` or ``error``).
 Say = Callable[[str, str], None]
@@ -34,3 +34,22 @@ class RunReporter:
             self._hook(text, level)
         else:
             self._log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, "%s", text)
+
+
+def summary_line(completed: int, flagged: int, failed: int) -> str:
+    """The one-line outcome of a run: ``118 completed, 12 flagged for review, 2 failed``."""
+    return f"{completed} completed, {flagged} flagged for review, {failed} failed"
+
+
+def flagged_rows(journal: Journal, run_id: str) -> list[dict[str, object]]:
+    """The run's completed rows whose written vitals have warnings, each with those warnings (the
+    ``flagged`` list of ``--json``)."""
+    return [
+        {
+            "row": task.row,
+            "case_id": task.case_id,
+            "warnings": [f"{flag.get('field', '')}: {flag.get('message', '')}" for flag in task.flags],
+        }
+        for task in journal.tasks(run_id, [RowStatus.COMPLETED])
+        if task.flagged
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from desktop.domain.models import CellChange, CellValue
 from desktop.domain.vitals import format_vitals
@@ -29,6 +30,25 @@ def same_cell_value(a: object, b: object) -> bool:
     return a == b
 
 
+class WriteGate(Protocol):
+    """Claims on a shared sheet: which rows this run may write now, and writing them with the check."""
+
+    def allowed_rows(self, rows: Sequence[int]) -> set[int]:
+        """The rows whose claim this run holds."""
+        ...
+
+    def write(self, values_by_row: Mapping[int, Mapping[CellRef, CellValue]]) -> set[int]:
+        """Write each run row's cells with its claim check; the rows refused (nothing of them written)."""
+        ...
+
+
+def _same_case(cell: CellValue, case_id: str) -> bool:
+    """Whether a Case_ID cell holds ``case_id`` (numbers compare as their text)."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell if cell is not None else "").strip() == case_id.strip()
+
+
 @dataclass(slots=True)
 class WriteBackOutcome:
     """What one flush wrote, and which cells it left alone."""
@@ -38,7 +58,8 @@ class WriteBackOutcome:
     conflicts: dict[int, list[str]] = field(default_factory=dict)
 
 
-def _original_vitals(task: RowTask) -> Mapping[str, object]:
+def original_vitals(task: RowTask) -> Mapping[str, object]:
+    """The vitals cells of a row as they were read when its run was planned."""
     vitals = task.original.get("vitals") if task.original else None
     return vitals if isinstance(vitals, Mapping) else {}
 
@@ -46,10 +67,13 @@ def _original_vitals(task: RowTask) -> Mapping[str, object]:
 class WriteBack:
     """Flushes a run's generated-but-unwritten results to the source in one batch per flush."""
 
-    def __init__(self, journal: Journal, source: Source, run_id: str) -> None:
+    def __init__(
+        self, journal: Journal, source: Source, run_id: str, gate: WriteGate | None = None
+    ) -> None:
         self._journal = journal
         self._source = source
         self._run_id = run_id
+        self._gate = gate
         self._recorded: set[tuple[int, str, str]] | None = None
         #: Why the last ``flush_and_report`` could not write (None once one succeeds).
         self.last_error: SimBatchError | None = None
@@ -64,47 +88,89 @@ class WriteBack:
         return self._recorded
 
     def flush(self) -> WriteBackOutcome:
-        """Write every completed, unwritten row of the run; returns what was written and skipped."""
+        """Write every completed, unwritten row of the run; returns what was written and skipped.
+
+        With a ``gate`` (a sheet shared with colleagues) only rows whose claim this run holds are
+        written, each together with its claim check. Each row is found by its case ID, so a row
+        moved by someone inserting or sorting rows meanwhile is written where it is now.
+        """
         outcome = WriteBackOutcome()
         unwritten = self._journal.unwritten_results(self._run_id)
+        if self._gate is not None and unwritten:
+            allowed = self._gate.allowed_rows([t.row for t in unwritten])
+            unwritten = [t for t in unwritten if t.row in allowed]
         if not unwritten:
             return outcome
         tasks = [t for t in unwritten if t.result]
-        refs = [CellRef(t.row, column) for t in tasks for column in (t.result or {})]
-        current = self._source.read_cells(refs) if refs else {}
-        writes: dict[CellRef, CellValue] = {}
+        where, current = self._locate(tasks)
+        writes: dict[int, dict[CellRef, CellValue]] = {}
         records: list[WriteRecord] = []
         recorded = self._already_recorded()
         for task in tasks:
-            originals = _original_vitals(task)
+            target = where.get(task.row)
+            if target is None:
+                outcome.conflicts[task.row] = ["Case_ID"]
+                continue
+            originals = original_vitals(task)
             conflicts: list[str] = []
             for column, vitals in (task.result or {}).items():
-                ref = CellRef(task.row, column)
+                ref = CellRef(target, column)
                 new_value = format_vitals(vitals) if isinstance(vitals, Mapping) else str(vitals)
                 now = current.get(ref)
                 if same_cell_value(now, new_value):
                     continue  # written before a crash; nothing to do
                 if not same_cell_value(now, originals.get(column)):
                     conflicts.append(column)
-                    records.append(WriteRecord(task.row, column, now, new_value, conflict=True))
+                    records.append(WriteRecord(target, column, now, new_value, conflict=True))
                     continue
-                writes[ref] = new_value
-                if (task.row, column, new_value) not in recorded:
-                    records.append(WriteRecord(task.row, column, now, new_value))
-                    recorded.add((task.row, column, new_value))
+                writes.setdefault(task.row, {})[ref] = new_value
+                if (target, column, new_value) not in recorded:
+                    records.append(WriteRecord(target, column, now, new_value))
+                    recorded.add((target, column, new_value))
             if conflicts:
                 outcome.conflicts[task.row] = conflicts
         # The history is committed before the write so a crash in between never loses what was replaced.
         if records:
             self._journal.record_writeback(self._run_id, records)
-        if writes:
-            self._source.write_cells(writes)
+        refused: set[int] = set()
+        if self._gate is not None:
+            refused = self._gate.write(writes)
+        elif writes:
+            self._source.write_cells({ref: v for cells in writes.values() for ref, v in cells.items()})
         for row, columns in outcome.conflicts.items():
-            self._journal.mark_conflict(self._run_id, row, columns)
-        outcome.rows = [t.row for t in unwritten]  # rows with nothing to write are done as well
-        outcome.cells = len(writes)
+            if row not in refused:
+                self._journal.mark_conflict(self._run_id, row, columns)
+        # Rows with nothing to write are done as well; rows refused (claim lost) are not written.
+        outcome.rows = [t.row for t in unwritten if t.row not in refused]
+        outcome.conflicts = {r: c for r, c in outcome.conflicts.items() if r not in refused}
+        outcome.cells = sum(len(cells) for row, cells in writes.items() if row not in refused)
         self._journal.mark_written(self._run_id, outcome.rows)
         return outcome
+
+    def _locate(self, tasks: Sequence[RowTask]) -> tuple[dict[int, int], dict[CellRef, CellValue]]:
+        """Where each task's row is now (by case ID) and the current value of its target cells."""
+        refs = [CellRef(t.row, column) for t in tasks for column in (t.result or {})]
+        refs += [CellRef(t.row, "Case_ID") for t in tasks if t.case_id]
+        current = self._source.read_cells(refs) if refs else {}
+        where = {t.row: t.row for t in tasks}
+        moved = [
+            t for t in tasks
+            if t.case_id and not _same_case(current.get(CellRef(t.row, "Case_ID")), t.case_id)
+        ]
+        if not moved:
+            return where, current
+        found = self._source.locate_cases([t.case_id for t in moved])
+        again: list[CellRef] = []
+        for task in moved:
+            row = found.get(task.case_id.strip())
+            if row is None:
+                del where[task.row]  # the case is gone from the sheet: nothing is written for it
+                continue
+            where[task.row] = row
+            again += [CellRef(row, column) for column in (task.result or {})]
+        if again:
+            current.update(self._source.read_cells(again))
+        return where, current
 
     def flush_and_report(self, say: Say) -> WriteBackOutcome | None:
         """``flush``, telling ``say`` about each conflict. When the source cannot be written, say that

@@ -2,6 +2,7 @@
 
 from desktop.journal.journal import JOURNAL_FILE, Journal, default_path
 from desktop.journal.records import (
+    NEEDS_REVIEW,
     UNFINISHED_RUN_STATUSES,
     BatchJobRecord,
     BatchStep,
@@ -14,10 +15,12 @@ from desktop.journal.records import (
     RunStatus,
     RunTotals,
     WriteRecord,
+    shown_status,
 )
 
 __all__ = [
     "JOURNAL_FILE",
+    "NEEDS_REVIEW",
     "UNFINISHED_RUN_STATUSES",
     "BatchJobRecord",
     "BatchStep",
@@ -32,4 +35,5 @@ __all__ = [
     "RunTotals",
     "WriteRecord",
     "default_path",
+    "shown_status",
 ]

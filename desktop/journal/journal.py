@@ -10,6 +10,7 @@ from desktop import paths
 from desktop.errors import InputError
 from desktop.journal.batches import BatchesPart
 from desktop.journal.cache import CachePart
+from desktop.journal.claims import ClaimsPart
 from desktop.journal.db import Store, connect, damaged_error, is_damage, set_aside_damaged
 from desktop.journal.events import EventsPart
 from desktop.journal.migrations import migrate
@@ -26,7 +27,9 @@ def default_path() -> Path:
     return paths.data_home() / JOURNAL_FILE
 
 
-class Journal(RunsPart, TasksPart, WritebackPart, OutboxPart, BatchesPart, CachePart, EventsPart):
+class Journal(
+    RunsPart, TasksPart, WritebackPart, OutboxPart, BatchesPart, CachePart, EventsPart, ClaimsPart
+):
     """The run journal. Safe to share between threads: one connection, one lock, short transactions.
 
     Every method that changes state has committed when it returns.

@@ -162,7 +162,41 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2, _v2_to_v3)
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Version 3 → 4: claims on blocks of rows of a shared Google Sheet, journaled before each step."""
+    conn.execute(
+        """CREATE TABLE claims (
+            run_id TEXT NOT NULL REFERENCES runs (run_id),
+            block INTEGER NOT NULL,
+            session TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            rows TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, block)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Version 4 → 5: field-level generation and review flags.
+
+    ``fields_requested``: per column, the vitals fields to generate (``{}`` in older runs: whole cells);
+    ``generated``: per column, the fields the model wrote; ``flags``: the warnings of the written vitals
+    (a row with any is flagged for review), as issue objects.
+    """
+    conn.execute("ALTER TABLE row_tasks ADD COLUMN fields_requested TEXT NOT NULL DEFAULT '{}'")
+    conn.execute("ALTER TABLE row_tasks ADD COLUMN generated TEXT NOT NULL DEFAULT '{}'")
+    conn.execute("ALTER TABLE row_tasks ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from desktop.domain.models import CellValue
+from desktop.domain.models import CANONICAL_ORDER, CellValue
 
 
 class RunStatus(StrEnum):
@@ -47,6 +47,16 @@ class RowStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+#: The status a user sees for a COMPLETED row whose written vitals have warnings (not stored: a flagged
+#: row is COMPLETED in the journal and in Batch_Progress, with its warnings in the Warnings column).
+NEEDS_REVIEW = "NEEDS_REVIEW"
+
+
+def shown_status(status: str, flagged: bool) -> str:
+    """The row status to show: ``NEEDS_REVIEW`` for a flagged COMPLETED row, else the status."""
+    return NEEDS_REVIEW if flagged and status == RowStatus.COMPLETED.value else status
+
+
 class RunKind(StrEnum):
     """What a run does; auto-fix, defaults and revert runs exist so their write-back can be undone."""
 
@@ -85,6 +95,7 @@ class RunTotals:
     vitals_added: int = 0
     written: int = 0
     conflicts: int = 0
+    flagged: int = 0
 
     @property
     def tokens(self) -> int:
@@ -148,11 +159,29 @@ class RowTask:
     conflict: list[str]
     checkpoint: str | None
     updated_at: str
+    fields_requested: dict[str, list[str]] = field(default_factory=dict)
+    generated: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def written(self) -> bool:
         """True once the result was written back to the source."""
         return self.written_at is not None
+
+    @property
+    def plan(self) -> dict[str, list[str]]:
+        """Column → the vitals fields to generate (every field for a cell generated whole)."""
+        return {c: list(self.fields_requested.get(c) or CANONICAL_ORDER) for c in self.columns_requested}
+
+    @property
+    def flagged(self) -> bool:
+        """True for a COMPLETED row whose written vitals have warnings: it needs a person's review."""
+        return self.status is RowStatus.COMPLETED and bool(self.flags)
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show a user (``NEEDS_REVIEW`` for a flagged row)."""
+        return shown_status(self.status.value, self.flagged)
 
 
 @dataclass(frozen=True, slots=True)

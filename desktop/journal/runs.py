@@ -27,9 +27,17 @@ _TOTALS_SQL = """
 SELECT run_id, status, COUNT(*) AS n, SUM(input_tokens) AS input_tokens,
        SUM(cached_tokens) AS cached_tokens, SUM(output_tokens) AS output_tokens,
        SUM(cost_usd) AS cost_usd, SUM(vitals_added) AS vitals_added,
-       COUNT(written_at) AS written, SUM(conflict <> '[]') AS conflicts
+       COUNT(written_at) AS written, SUM(conflict <> '[]') AS conflicts,
+       SUM(flags <> '[]') AS flagged
 FROM row_tasks WHERE {where} GROUP BY run_id, status
 """
+
+
+def _fields_of(columns: Sequence[str] | Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
+    """The ``fields_requested`` of a row: a field plan as lists (nothing for whole columns)."""
+    if not isinstance(columns, Mapping):
+        return {}
+    return {str(column): list(fields) for column, fields in columns.items()}
 
 
 def new_run_id() -> str:
@@ -40,7 +48,9 @@ def new_run_id() -> str:
 def _totals_from(rows: Sequence[sqlite3.Row]) -> dict[str, RunTotals]:
     """Fold ``_TOTALS_SQL`` rows (one per run and status) into one ``RunTotals`` per run."""
     status_fields = {s.value: s.value.lower() for s in RowStatus}
-    summed = ("input_tokens", "cached_tokens", "output_tokens", "vitals_added", "written", "conflicts")
+    summed = (
+        "input_tokens", "cached_tokens", "output_tokens", "vitals_added", "written", "conflicts", "flagged"
+    )
     acc: dict[str, dict[str, int]] = {}
     cost: dict[str, float] = {}
     for r in rows:
@@ -68,6 +78,7 @@ def _totals_from(rows: Sequence[sqlite3.Row]) -> dict[str, RunTotals]:
             vitals_added=t.get("vitals_added", 0),
             written=t.get("written", 0),
             conflicts=t.get("conflicts", 0),
+            flagged=t.get("flagged", 0),
         )
         for run_id, t in acc.items()
     }
@@ -104,13 +115,14 @@ class RunsPart(JournalPart):
         model: str | None,
         settings: Mapping[str, object],
         rows: Sequence[tuple[int, str]],
-        columns: Mapping[int, list[str]] | None = None,
+        columns: Mapping[int, Sequence[str] | Mapping[str, Sequence[str]]] | None = None,
         originals: Mapping[int, Mapping[str, object]] | None = None,
     ) -> str:
         """Record a new PENDING run and one PENDING task per ``(row, case_id)``; return the run id.
 
-        ``columns`` lists the vitals columns to generate per row and ``originals`` the cells as read
-        (so write-back can detect changes). Everything is committed in one transaction.
+        ``columns`` gives per row the vitals columns to generate, as a list (whole cells) or a field plan
+        (column → fields), and ``originals`` the cells as read (so write-back can detect changes).
+        Everything is committed in one transaction.
         """
         leaked = SECRET_SETTING_NAMES.intersection(k.lower() for k in settings)
         if leaked:
@@ -128,6 +140,7 @@ class RunsPart(JournalPart):
                 to_json(list(columns.get(row, []))),
                 to_json(dict(originals.get(row, {}))),
                 stamp,
+                to_json(_fields_of(columns.get(row))),
             )
             for row, case_id in rows
         ]
@@ -153,7 +166,7 @@ class RunsPart(JournalPart):
                     )
                     conn.executemany(
                         "INSERT INTO row_tasks (run_id, row, case_id, status, columns_requested, original,"
-                        " updated_at) VALUES (?,?,?,?,?,?,?)",
+                        " updated_at, fields_requested) VALUES (?,?,?,?,?,?,?,?)",
                         ((run_id, *task[1:]) for task in task_rows),
                     )
             except sqlite3.IntegrityError:

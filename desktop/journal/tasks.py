@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 
+from desktop.domain.models import CANONICAL_ORDER
 from desktop.journal.db import JournalPart, from_json, now_iso, to_json
-from desktop.journal.records import RowStatus, RowTask
+from desktop.journal.records import RowStatus, RowTask, shown_status
 
 # SQL shared by the one-row steps of live runs and the bulk steps of Batch API runs, so both record
 # an attempt, a finish and its usage the same way.
@@ -51,6 +52,9 @@ def _task_from(r: sqlite3.Row) -> RowTask:
         conflict=from_json(r["conflict"], []),
         checkpoint=r["checkpoint"],
         updated_at=r["updated_at"],
+        fields_requested=from_json(r["fields_requested"], {}),
+        generated=from_json(r["generated"], {}),
+        flags=from_json(r["flags"], []),
     )
 
 
@@ -139,14 +143,23 @@ class TasksPart(JournalPart):
         cost_usd: float,
         vitals_added: int,
         warnings: list[str],
+        generated: Mapping[str, list[str]] | None = None,
+        flags: list[dict[str, str]] | None = None,
     ) -> None:
-        """COMPLETED with its result (``{column: vitals object}``); the usage adds to earlier attempts'."""
+        """COMPLETED with its result (``{column: vitals object}`` as written), the fields generated per
+        column and the warnings that flag it for review; the usage adds to earlier attempts'."""
         self._finish(
             run_id,
             row,
             RowStatus.COMPLETED,
-            "result = ?, vitals_added = ?, warnings = ?, error = NULL",
-            (to_json(dict(result)), vitals_added, to_json(list(warnings))),
+            "result = ?, vitals_added = ?, warnings = ?, generated = ?, flags = ?, error = NULL",
+            (
+                to_json(dict(result)),
+                vitals_added,
+                to_json(list(warnings)),
+                to_json(dict(generated or {})),
+                to_json(list(flags or [])),
+            ),
             (input_tokens, cached_tokens, output_tokens, cost_usd),
         )
 
@@ -257,10 +270,23 @@ class TasksPart(JournalPart):
         )
         return {r["row"]: from_json(r["columns_requested"], []) for r in rows}
 
+    def field_plans(self, run_id: str) -> dict[int, dict[str, list[str]]]:
+        """Per row of the run, column → the vitals fields to generate (``RowTask.plan`` for every row,
+        without reading whole tasks)."""
+        rows = self._store.rows(
+            "SELECT row, columns_requested, fields_requested FROM row_tasks WHERE run_id = ?", (run_id,)
+        )
+        plans: dict[int, dict[str, list[str]]] = {}
+        for r in rows:
+            fields = from_json(r["fields_requested"], {})
+            columns = from_json(r["columns_requested"], [])
+            plans[r["row"]] = {c: list(fields.get(c) or CANONICAL_ORDER) for c in columns}
+        return plans
+
     def mark_finished_many(self, run_id: str, finished: Iterable[Mapping[str, object]]) -> None:
         """Finish many rows at once. Each item has ``row`` and ``status`` (COMPLETED or FAILED) and may
-        have ``result``, ``error``, ``warnings``, ``vitals_added`` and the usage keys
-        (``input_tokens``, ``cached_tokens``, ``output_tokens``, ``cost_usd``), which add to earlier
+        have ``result``, ``error``, ``warnings``, ``generated``, ``flags``, ``vitals_added`` and the usage
+        keys (``input_tokens``, ``cached_tokens``, ``output_tokens``, ``cost_usd``), which add to earlier
         attempts' like ``mark_completed`` / ``mark_failed``."""
         stamp = now_iso()
 
@@ -275,6 +301,8 @@ class TasksPart(JournalPart):
                 to_json(result) if result is not None and status is RowStatus.COMPLETED else None,
                 int(item.get("vitals_added") or 0),  # type: ignore[call-overload]
                 to_json(list(item.get("warnings") or [])),  # type: ignore[call-overload]
+                to_json(dict(item.get("generated") or {})),  # type: ignore[call-overload]
+                to_json(list(item.get("flags") or [])),  # type: ignore[call-overload]
                 None if status is RowStatus.COMPLETED else str(item.get("error") or ""),
                 int(item.get("input_tokens") or 0),  # type: ignore[call-overload]
                 int(item.get("cached_tokens") or 0),  # type: ignore[call-overload]
@@ -287,16 +315,23 @@ class TasksPart(JournalPart):
         with self._store.write() as conn:
             conn.executemany(
                 f"UPDATE row_tasks SET {_FINISH_SQL}, result = COALESCE(?, result), vitals_added = ?,"
-                f" warnings = ?, error = ?, {_ADD_USAGE_SQL} WHERE run_id = ? AND row = ?",
+                f" warnings = ?, generated = ?, flags = ?, error = ?, {_ADD_USAGE_SQL}"
+                " WHERE run_id = ? AND row = ?",
                 (params(item) for item in finished),
             )
 
     def latest_row_runs(self, source: str) -> dict[int, tuple[str, float, str]]:
-        """Per row of ``source``, its latest live/batch task as (status, cost, updated_at), in one query."""
+        """Per row of ``source``, its latest live/batch task as (status, cost, updated_at), in one query.
+
+        The status is the one shown to users: ``NEEDS_REVIEW`` for a completed row flagged for review.
+        """
         rows = self._store.rows(
-            "SELECT t.row, t.status, t.cost_usd, t.updated_at FROM row_tasks t"
+            "SELECT t.row, t.status, t.cost_usd, t.updated_at, t.flags <> '[]' AS flagged FROM row_tasks t"
             " JOIN runs r ON r.run_id = t.run_id"
             " WHERE r.source = ? AND r.kind IN ('live', 'batch') ORDER BY t.updated_at",
             (source,),
         )
-        return {r["row"]: (r["status"], float(r["cost_usd"]), r["updated_at"]) for r in rows}
+        return {
+            r["row"]: (shown_status(r["status"], bool(r["flagged"])), float(r["cost_usd"]), r["updated_at"])
+            for r in rows
+        }

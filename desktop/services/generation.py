@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop.domain.models import Issue
 from desktop.errors import ServiceError, SimBatchError
 
 
@@ -34,13 +35,20 @@ class Usage:
 
 @dataclass(slots=True)
 class Generation:
-    """The vitals generated for one row, what they cost, and how many requests it took."""
+    """The vitals generated for one row, what they cost, and how many requests it took.
+
+    ``values`` are the cells to write (the author's kept fields plus the generated ones); ``generated``
+    names the generated fields per column; ``flags`` are the warnings of the written cells (the row is
+    flagged for review when there are any); ``warnings`` are every note for the progress sheet.
+    """
 
     values: dict[str, dict[str, object]]
     usage: Usage
     cost_usd: float
     attempts: int  # requests sent, including transport retries and replies asked for again
     warnings: list[str] = field(default_factory=list)
+    generated: dict[str, list[str]] = field(default_factory=dict)
+    flags: list[Issue] = field(default_factory=list)
 
 
 class ReplyRejected(SimBatchError):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue
 from desktop.errors import InputError
+from desktop.services.claims import cell_data, update_cells
 from desktop.services.grid import (
     Grid,
     ProgressIndex,
@@ -19,11 +20,12 @@ from desktop.services.grid import (
     place_progress,
     progress_cells,
     progress_index,
+    progress_key,
     require_data_row,
     scenario_table,
     top_rows,
 )
-from desktop.services.sheets import SheetsGateway, TabInfo, a1, column_letters
+from desktop.services.sheets import RequestRefused, SheetsGateway, TabInfo, a1, column_letters
 from desktop.services.source import (
     DEFAULT_SCENARIO_TAB,
     PROGRESS_COLUMNS,
@@ -59,6 +61,9 @@ class GoogleSheetSource(Source):
         self._layout: SheetLayout | None = None
         self._progress_index: ProgressIndex | None = None
         self._progress_last = 1
+        #: Colleagues write to this sheet at the same time (claims are in use): progress rows are
+        #: appended by the service instead of at a line computed here.
+        self.shared = False
 
     # ----------------------------------------------------------------------------- reading
 
@@ -131,6 +136,26 @@ class GoogleSheetSource(Source):
             self._grow(info, highest)
         self.gateway.batch_update(data)
 
+    def known_layout(self) -> SheetLayout:
+        """The layout from the last read (read now when there was none)."""
+        return self._layout or self.read_layout()
+
+    def scenario_sheet_id(self) -> int:
+        """The numeric id of the scenario tab (claims on its rows are keyed by it)."""
+        return self._scenario_info().sheet_id
+
+    def cell_requests(self, values: Mapping[CellRef, CellValue]) -> list[dict[str, object]]:
+        """updateCells requests writing ``values``, for a batchUpdate that carries a claim check."""
+        info = self._scenario_info()
+        layout = self._layout or self.read_layout()
+        requests: list[dict[str, object]] = []
+        for ref, value in values.items():
+            require_data_row(layout, ref.row, self.scenario_tab)
+            _check_length(value, ref.row, self.scenario_tab)
+            column = layout.column_for(ref.column).index
+            requests.append(update_cells(info.sheet_id, ref.row - 1, column - 1, [[_cell(value)]]))
+        return requests
+
     def ensure_progress_tab(self) -> bool:
         """Create the progress tab with its 15 headers if missing; True when it was created."""
         if self._tab_info(PROGRESS_TAB, refresh_if_missing=True) is not None:
@@ -144,6 +169,9 @@ class GoogleSheetSource(Source):
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:
         """Upsert progress rows keyed by (Batch_ID, Row_Number) in one write request."""
         if not rows:
+            return
+        if self.shared:
+            self._write_progress_shared(rows)
             return
         if self._progress_index is None:
             if self._tab_info(PROGRESS_TAB, refresh_if_missing=True) is None:
@@ -165,6 +193,43 @@ class GoogleSheetSource(Source):
             self._progress_index = None  # the sheet may differ from the map now; re-read next time
             raise
         self._progress_last = last
+
+    def _write_progress_shared(self, rows: Sequence[Sequence[CellValue]]) -> None:
+        """Upsert for a sheet colleagues write to at the same time: known rows are updated where they
+        are, new ones appended by the service itself (appendCells inside one batchUpdate, so two
+        clients' new rows never land on the same line); the key map is re-read after an append."""
+        info = self._tab_info(PROGRESS_TAB, refresh_if_missing=True)
+        if info is None:
+            try:
+                self._create_progress_tab()
+            except RequestRefused:  # a colleague created it first
+                self._tabs = None
+            info = self._tab_info(PROGRESS_TAB, refresh_if_missing=True)
+            if info is None:
+                raise InputError(f"The {PROGRESS_TAB} tab could not be created.")
+        if self._progress_index is None:
+            self._load_progress_index()
+        assert self._progress_index is not None
+        requests: list[dict[str, object]] = []
+        appended: list[list[CellValue]] = []
+        for values in rows:
+            cells = [_cell(v) for v in progress_cells(values)]
+            line = self._progress_index.get(progress_key(cells[0], cells[1]))
+            if line is None:
+                appended.append(cells)
+            else:
+                requests.append(update_cells(info.sheet_id, line - 1, 0, [cells]))
+        if appended:
+            requests.append({"appendCells": {
+                "sheetId": info.sheet_id,
+                "rows": [{"values": [cell_data(v) for v in line]} for line in appended],
+                "fields": "userEnteredValue",
+            }})
+        try:
+            self.gateway.structure(requests)
+        finally:
+            if appended:
+                self._progress_index = None  # where the service put them is read on the next flush
 
     def close(self) -> None:
         """Close the HTTP connections of this thread."""

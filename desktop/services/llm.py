@@ -2,9 +2,10 @@
 
 One ``generate`` call produces the requested vitals columns for one scenario row. Requests use the
 structured-output schema, the static system prompt (for the provider's prompt cache) and the shared
-rate limiter; transport failures go through the one retry policy (the SDK's own retries are off);
-replies that are refused, cut off, off-schema or clinically invalid are asked for again a bounded
-number of times. The usage of every attempt is counted. The API key never appears in messages or logs.
+rate limiter; transport failures go through the one retry policy (the SDK's own retries are off).
+Each reply is judged by the domain's reply policy; an unusable one is followed by a message saying what
+was wrong with it, at most ``MAX_FOLLOW_UPS`` times. The usage of every attempt is counted. The API
+key never appears in messages or logs.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from urllib.parse import urlsplit
 
 import openai
 
-from desktop.domain.llm_schema import ReplyError, parse_reply, vitals_response_format
-from desktop.domain.models import IssueCode, Scenario, Severity
+from desktop.domain.enrichment import as_plan
+from desktop.domain.llm_schema import ReplyError, vitals_response_format
+from desktop.domain.models import Scenario
 from desktop.domain.output_modes import OutputMode, modes_from, next_mode, shape_request
 from desktop.domain.pricing import PriceTable
 from desktop.domain.prompts import (
@@ -29,7 +31,7 @@ from desktop.domain.prompts import (
     messages_tokens,
     prompt_cache_key,
 )
-from desktop.domain.validate import validate_vitals
+from desktop.domain.reply_policy import MAX_FOLLOW_UPS, Verdict, follow_up, issue_text, judge_reply
 from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
 from desktop.services.llm_wire import (
@@ -79,6 +81,10 @@ class _HasLLMSettings(Protocol):
 class _Rejected(Exception):
     """One reply failed the checks (internal: triggers asking again)."""
 
+    def __init__(self, reason: str, reply: str | None) -> None:
+        super().__init__(reason)
+        self.reply = reply
+
 
 class _FormatRefused(Exception):
     """The endpoint refused the way the request asked for JSON (internal: try the next way)."""
@@ -101,7 +107,7 @@ class LLMClient:
         retry: RetryPolicy,
         prices: PriceTable,
         timeout: float = 60.0,
-        max_reply_attempts: int = 3,
+        max_reply_attempts: int = 1 + MAX_FOLLOW_UPS,
         memory: OutputMemory | None = None,
         free: bool = False,
     ) -> None:
@@ -126,40 +132,50 @@ class LLMClient:
 
     # -- public ----------------------------------------------------------------------------------
 
-    def estimate_request_tokens(self, scenario: Scenario, columns: Sequence[str]) -> tuple[int, int]:
+    def estimate_request_tokens(
+        self, scenario: Scenario, columns: Sequence[str] | Mapping[str, Sequence[str]]
+    ) -> tuple[int, int]:
         """Estimated (input, output) tokens of the request for this row."""
         return estimate_request_tokens(scenario, columns)
 
     def generate(
-        self, scenario: Scenario, columns: Sequence[str], cancel: threading.Event | None = None
+        self,
+        scenario: Scenario,
+        columns: Sequence[str] | Mapping[str, Sequence[str]],
+        cancel: threading.Event | None = None,
     ) -> Generation:
-        """Generate ``columns`` for ``scenario``.
+        """Generate ``columns`` (a field plan, or columns generated whole) for ``scenario``.
 
-        Raises ``ReplyRejected`` when every reply failed the checks, ``AuthError`` when the key is
-        refused, ``LLMRequestError`` for other refused requests, ``ServiceError`` when the endpoint
-        cannot be reached or keeps failing, and ``CancelledError`` when ``cancel`` is set.
+        A rejected reply is answered with what was wrong with it and asked again. Raises
+        ``ReplyRejected`` when every reply was unusable, ``AuthError`` when the key is refused,
+        ``LLMRequestError`` for other refused requests, ``ServiceError`` when the endpoint cannot be
+        reached or keeps failing, and ``CancelledError`` when ``cancel`` is set.
         """
-        columns = list(dict.fromkeys(columns))
-        messages = build_messages(scenario, columns)
-        response_format = vitals_response_format(columns)
-        max_out = max_output_tokens(columns)
-        estimated_in = messages_tokens(messages)  # counted from what is sent, not built again
+        plan = as_plan(columns if isinstance(columns, Mapping) else list(dict.fromkeys(columns)))
+        messages = build_messages(scenario, plan)
+        response_format = vitals_response_format(plan)
+        max_out = max_output_tokens(plan)
         usage = Usage()
         sent = [0]
         reason = ""
         for reply_attempt in range(1, self.max_reply_attempts + 1):
             if cancel is not None and cancel.is_set():
                 raise CancelledError("The job was cancelled.")
+            estimated_in = messages_tokens(messages)  # counted from what is sent, not built again
             completion = self._request(messages, response_format, max_out, estimated_in, sent, cancel)
             usage = usage + _usage_of(completion)
             try:
-                values, warnings = self._check(completion, columns)
+                verdict = self._check(completion, scenario, plan)
             except _Rejected as exc:
                 reason = str(exc)
                 log.info("Row %s: reply %d rejected: %s", scenario.row, reply_attempt, reason)
+                messages = [*messages, *follow_up(exc.reply, reason)]
                 continue
             cost, cost_warnings = self._cost(usage)
-            return Generation(values, usage, cost, sent[0], warnings + cost_warnings)
+            notes = [issue_text(w) for w in verdict.warnings] + cost_warnings
+            return Generation(
+                verdict.cells, usage, cost, sent[0], notes, verdict.generated, list(verdict.warnings)
+            )
         cost, _ = self._cost(usage)
         tries = "once" if self.max_reply_attempts == 1 else f"{self.max_reply_attempts} times"
         reason = self._explain(reason)
@@ -169,7 +185,7 @@ class LLMClient:
 
     def _request(
         self,
-        messages: list[dict[str, str]],
+        messages: Sequence[Mapping[str, str]],
         response_format: dict[str, Any],
         max_out: int,
         estimated_in: int,
@@ -179,7 +195,7 @@ class LLMClient:
         budget = estimated_in + max_out  # providers count the output cap against tokens/min
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": messages,
+            "messages": list(messages),
             "temperature": TEMPERATURE,
             "max_completion_tokens": max_out,
             "prompt_cache_key": self._cache_key,
@@ -308,6 +324,11 @@ class LLMClient:
             return ServiceError(f"The LLM service at {self.host} could not be reached.")
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
+            if status in (401, 403) and self._api_key == LOCAL_KEY:
+                return AuthError(
+                    f"The server at {self.host} asks for an API key; enter it in Settings "
+                    "or set OPENAI_API_KEY."
+                )
             if status in (401, 403):
                 return AuthError(KEY_REFUSED)
             if status == 429 or status >= 500:
@@ -321,20 +342,17 @@ class LLMClient:
 
     # -- checking a reply ------------------------------------------------------------------------
 
-    def _check(
-        self, completion: Any, columns: Sequence[str]
-    ) -> tuple[dict[str, dict[str, object]], list[str]]:
+    def _check(self, completion: Any, scenario: Scenario, plan: Mapping[str, Sequence[str]]) -> Verdict:
         choices = getattr(completion, "choices", None) or []
         if not choices:
-            raise _Rejected("The reply had no answer in it.")
+            raise _Rejected("The reply had no answer in it.", None)
         choice = choices[0]
         message = choice.message
+        refusal = getattr(message, "refusal", None)
         try:
-            return check_reply(
-                message.content, choice.finish_reason, getattr(message, "refusal", None), columns
-            )
+            return judge_reply(message.content, choice.finish_reason, refusal, scenario, plan)
         except ReplyError as exc:
-            raise _Rejected(exc.reason) from None
+            raise _Rejected(exc.reason, message.content or refusal) from None
 
     def _cost(self, usage: Usage) -> tuple[float, list[str]]:
         if self.free:
@@ -343,34 +361,6 @@ class LLMClient:
             return 0.0, [f"No price is known for the model {self.model}; its cost is counted as $0."]
         usd = self.prices.cost(self.model, usage.input_tokens, usage.cached_tokens, usage.output_tokens)
         return usd, []
-
-
-def check_reply(
-    content: str | None, finish_reason: str | None, refusal: str | None, columns: Sequence[str]
-) -> tuple[dict[str, dict[str, object]], list[str]]:
-    """Check one model reply like every reply is checked (live and batch).
-
-    Returns ``({column: vitals}, warnings)``; raises ``ReplyError`` with a one-sentence reason when the
-    reply was refused, cut off, filtered, empty, off-schema or clinically invalid.
-    """
-    if refusal:
-        raise ReplyError(f"The model refused: {short_text(refusal)}")
-    if finish_reason == "length":
-        raise ReplyError("The reply was cut off before it was complete.")
-    if finish_reason == "content_filter":
-        raise ReplyError("The reply was withheld by the provider's content filter.")
-    text = content or ""
-    if not text.strip():
-        raise ReplyError("The reply was empty.")
-    values = parse_reply(text, columns)
-    warnings: list[str] = []
-    for column, vitals in values.items():
-        for issue in validate_vitals(vitals, column):
-            if issue.severity is Severity.CRITICAL or issue.code is IssueCode.INCONSISTENT_STATE:
-                raise ReplyError(f"{issue.field}: {issue.message}")
-            if issue.severity is Severity.WARNING:
-                warnings.append(f"{issue.field}: {issue.message}")
-    return values, warnings
 
 
 def _usage_of(completion: Any) -> Usage:

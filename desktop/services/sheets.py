@@ -99,6 +99,17 @@ class TabInfo:
         )
 
 
+class RequestRefused(InputError):
+    """Google Sheets refused a request as invalid (HTTP 400); nothing of it was applied.
+
+    ``api_message`` is the service's own reason (e.g. a sheet id that already exists).
+    """
+
+    def __init__(self, message: str, api_message: str) -> None:
+        super().__init__(message)
+        self.api_message = api_message
+
+
 class SlidingWindowLimiter:
     """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn.
 
@@ -179,6 +190,7 @@ class SheetsGateway:
         self._local = threading.local()
         self._lock = threading.Lock()
         self.calls = 0  # API requests sent, retries included (for benchmarks)
+        self.calls_by_kind = {"read": 0, "write": 0}
 
     # ----------------------------------------------------------------------------- API
 
@@ -256,7 +268,8 @@ class SheetsGateway:
         self.structure([{"appendDimension": {"sheetId": sheet_id, "dimension": "ROWS", "length": count}}])
 
     def structure(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A spreadsheets.batchUpdate (tabs, grid sizes); returns the replies."""
+        """A spreadsheets.batchUpdate: all its requests apply, or none and ``RequestRefused`` is raised
+        (tabs, grid sizes, cells with a claim check); returns the replies."""
         reply = self._execute(
             "write",
             lambda api: api.spreadsheets().batchUpdate(
@@ -314,6 +327,7 @@ class SheetsGateway:
             ticket = limiter.acquire()
             with self._lock:
                 self.calls += 1
+                self.calls_by_kind[kind] += 1
             try:
                 reply: dict[str, Any] = make(service).execute(num_retries=0)
             finally:
@@ -360,7 +374,7 @@ class SheetsGateway:
             return ServiceError(BUSY)
         if status >= 500:
             return ServiceError(UNREACHABLE)
-        return InputError(f"Google Sheets refused the request: {message.rstrip('.')}.")
+        return RequestRefused(f"Google Sheets refused the request: {message.rstrip('.')}.", message)
 
     def _split_for_body(self, entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """Group entries so that each request body stays under ``max_body_bytes``."""

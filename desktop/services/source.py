@@ -7,7 +7,7 @@ the code cannot tell them apart.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain.layout import SheetLayout
@@ -97,6 +97,25 @@ class Source(ABC):
     @abstractmethod
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:
         """Upsert progress rows keyed by (Batch_ID, Row_Number): update in place or append."""
+
+    def hold_for_writing(self) -> None:  # noqa: B027 - optional hook
+        """Before a run that writes: make sure no other SimBatch writes this source meanwhile (a
+        workbook takes a lock file; a Google Sheet coordinates through claims instead)."""
+
+    def locate_cases(self, case_ids: Collection[str]) -> dict[str, int]:
+        """The sheet row where each case ID is now (the first, when one appears twice); rows move
+        when someone inserts, deletes or sorts rows while a run goes on."""
+        wanted = {c.strip() for c in case_ids}
+        found: dict[str, int] = {}
+        for scenario in self.read_scenarios(None).scenarios:
+            key = scenario.case_id.strip()
+            if key in wanted and key not in found:
+                found[key] = scenario.row
+        return found
+
+    def check_writable(self) -> None:  # noqa: B027 - optional hook
+        """Raise ``InputError`` when writing is known to fail; a source that cannot tell cheaply
+        (a Google Sheet: permission shows on the first write) does nothing."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (HTTP clients, file handles)."""

@@ -25,6 +25,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue, to_cell_value
 from desktop.errors import InputError
+from desktop.paths import demo_copy_path, is_installed_file
 from desktop.services.grid import (
     Grid,
     cell_at,
@@ -44,6 +45,7 @@ from desktop.services.source import (
     ScenarioTable,
     Source,
 )
+from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
@@ -74,6 +76,7 @@ class XlsxSource(Source):
         self.display_name = self.path.name
         self.scenario_tab = scenario_tab
         self.last_row = 0
+        self._lock: WorkbookLock | None = None
 
     # ----------------------------------------------------------------------------- reading
 
@@ -118,6 +121,11 @@ class XlsxSource(Source):
         its owner stays read-only for us even when running as an administrator.
         """
         self._require_file()
+        if is_installed_file(self.path):
+            raise InputError(
+                f"The workbook {self.path} is part of the SimBatch installation and is never changed; "
+                f"open the demo workbook from the app to work on your own copy ({demo_copy_path()})."
+            )
         mode = self.path.stat().st_mode
         if not mode & _WRITE_BITS or not os.access(self.path, os.W_OK):
             raise InputError(f"The workbook {self.path} is read-only; make it writable or save a copy first.")
@@ -215,17 +223,37 @@ class XlsxSource(Source):
             )
         return wb[tab]
 
+    def hold_for_writing(self) -> None:
+        """Take the workbook's lock file (``WorkbookInUse`` names the SimBatch that holds it); it is
+        held until ``close``."""
+        if self._lock is None:
+            from desktop.settings import display_name, load_settings
+
+            self._lock = WorkbookLock(self.path, display_name(load_settings()))
+        self._lock.acquire()
+
+    def close(self) -> None:
+        """Give the lock file up."""
+        if self._lock is not None:
+            self._lock.release()
+
     def _modify(self, change: Callable[[Workbook], object]) -> None:
         """Load the full workbook, apply ``change`` and save it atomically."""
         self.check_writable()
-        with self._file_errors():
-            wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+        for_this_save = self._lock is None or not self._lock.held  # outside a run: held for one save
+        self.hold_for_writing()
         try:
-            change(wb)
-            self._save_atomic(wb)
+            with self._file_errors():
+                wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
+            try:
+                change(wb)
+                self._save_atomic(wb)
+            finally:
+                wb.close()
+                _release_cells(wb)
         finally:
-            wb.close()
-            _release_cells(wb)
+            if for_this_save:
+                self.close()
 
     def _save_atomic(self, wb: Workbook) -> None:
         folder = self.path.parent

@@ -20,7 +20,7 @@ AppPublisher=SimBatch
 VersionInfoVersion={#AppVersion}
 ; Per-user: installs under %LOCALAPPDATA%\Programs\SimBatch, Start menu and desktop of this user only.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
+PrivilegesRequiredOverridesAllowed=commandline dialog
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes

@@ -119,6 +119,8 @@ class BatchAPI:
         self.enqueued_token_cap: int | None = None
         self.batch_polls_per_stage = 2
         self.fail_custom_ids: set[str] = set()
+        #: custom_id → the content fault of its latest output line (None: a good reply).
+        self.output_faults: dict[str, str | None] = {}
         self._batch_outcome = "completed"
         self._runs: dict[str, _BatchRun] = {}
         self._batch_lock = threading.RLock()
@@ -358,6 +360,7 @@ class BatchAPI:
     def _output_line(self, line: _Line) -> dict[str, Any]:
         row, _ = row_and_case(line.body.get("messages") or [])
         fault = line.fault if line.fault != "5xx" else None
+        self.output_faults[line.custom_id] = fault
         cached = self.prefix_cache.lookup_and_add(message_text(line.body.get("messages") or []))
         return {
             "id": new_id("batch_req_"),

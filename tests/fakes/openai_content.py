@@ -26,6 +26,12 @@ _LEVELS: tuple[dict[str, Any], ...] = (
 )
 
 _ROW_RE = re.compile(r"^\s*Sheet row:\s*(\d+)\s*$", re.MULTILINE | re.IGNORECASE)
+#: A partly generated column in the request: ``- <column>: generate <fields> only; fixed facts … {json}``.
+_FIXED_RE = re.compile(r"^- (\S+): generate .+? only; fixed facts for this state: (\{.*\})\s*$", re.MULTILINE)
+#: A rhythm line of the system prompt: ``- `name` — label. Perfusing; HR lo–hi.`` or ``… No pulse …``.
+_RHYTHM_RE = re.compile(r"^- `([a-z0-9_]+_ecg)` — .*?(?:Perfusing; HR (\d+)–(\d+)|(No pulse))", re.MULTILINE)
+#: The arrest numbers a model writes for a pulseless rhythm.
+_ARREST: dict[str, Any] = {"HR": 0, "BP": "0/0", "SpO2": 0, "RR": 0, "EtCO2": 10}
 _CASE_RE = re.compile(r"^\s*Case ID:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 _STATE_RE = re.compile(r"^State(\d+)_Vitals$", re.IGNORECASE)
 
@@ -67,18 +73,43 @@ def requested_tokens(body: dict[str, Any]) -> int:
 
 
 def row_and_case(messages: list[Any]) -> tuple[int | None, str | None]:
-    """Sheet row and case id from the ``Sheet row: <n>`` / ``Case ID: <id>`` lines of the last user
-    message."""
+    """Sheet row and case id from the ``Sheet row: <n>`` / ``Case ID: <id>`` lines of the latest user
+    message that has them (a follow-up question after a rejected reply has none)."""
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             text = message_text([message])
             row_match = _ROW_RE.search(text)
+            if row_match is None:
+                continue
             case_match = _CASE_RE.search(text)
-            return (
-                int(row_match.group(1)) if row_match else None,
-                case_match.group(1) if case_match else None,
-            )
+            return int(row_match.group(1)), case_match.group(1) if case_match else None
     return None, None
+
+
+def fixed_facts(messages: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per partly generated column, the author's fixed facts the request states (read like a model)."""
+    facts: dict[str, dict[str, Any]] = {}
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "user":
+            for match in _FIXED_RE.finditer(message_text([message])):
+                try:
+                    value = json.loads(match.group(2))
+                except ValueError:
+                    continue
+                if isinstance(value, dict):
+                    facts.setdefault(match.group(1), value)
+    return facts
+
+
+def rhythm_table(messages: list[Any]) -> dict[str, tuple[int, int] | None]:
+    """Rhythm name → its heart-rate range (None: pulseless), read from the system prompt's list."""
+    table: dict[str, tuple[int, int] | None] = {}
+    for message in messages:
+        if isinstance(message, dict) and message.get("role") == "system":
+            for match in _RHYTHM_RE.finditer(message_text([message])):
+                lo, hi = match.group(2), match.group(3)
+                table[match.group(1)] = (int(lo), int(hi)) if lo and hi else None
+    return table
 
 
 class PrefixCache:
@@ -157,9 +188,23 @@ def _choose_waveform(want: str, enum: list[Any] | None) -> str:
     return next((n for n in names if "sinus" in n.lower()), names[0])
 
 
-def _vitals(level: int, row: int | None, schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _vitals(
+    level: int,
+    row: int | None,
+    schema: dict[str, Any],
+    root: dict[str, Any],
+    fixed: dict[str, Any] | None = None,
+    rhythms: dict[str, tuple[int, int] | None] | None = None,
+) -> dict[str, Any]:
     """One vitals object for ``level``, typed per ``schema``'s properties (all canonical keys if the
-    schema names none). HR is kept consistent with the chosen waveform."""
+    schema names none). HR is kept consistent with the chosen waveform, and both with the request's
+    fixed facts for the state (a fixed rhythm sets the heart rate, a fixed heart rate the rhythm)."""
+    fixed = fixed or {}
+    rhythms = rhythms or {}
     base = dict(_LEVELS[level])
     jitter = ((row or 0) * 7) % 9 - 4  # -4..4, stable per row
     hr = base["HR"] + jitter
@@ -167,13 +212,32 @@ def _vitals(level: int, row: int | None, schema: dict[str, Any], root: dict[str,
     keys = list(props) if props else [*base, "waveform"]
     wave_schema = _resolve(props.get("waveform"), root) if props and "waveform" in props else {}
     enum = wave_schema.get("enum") if isinstance(wave_schema.get("enum"), list) else None
-    waveform = _choose_waveform("sinus_tachycardia_ecg" if hr > 100 else "sinus_ecg", enum)
-    if "tach" in waveform.lower():
-        hr = max(hr, 104)
-    elif "brady" in waveform.lower():
-        hr = 50
-    elif "sinus" in waveform.lower():
-        hr = min(max(hr, 64), 96)
+    fixed_wave = fixed.get("waveform")
+    fixed_hr = _number(fixed.get("HR"))
+    if isinstance(fixed_wave, str) and fixed_wave in rhythms:
+        waveform = fixed_wave
+        band = rhythms[fixed_wave]
+        if band is None:
+            base.update(_ARREST)
+            hr = 0
+        else:
+            hr = min(max(hr, band[0]), band[1])
+    else:
+        if fixed_hr is not None:
+            hr = int(fixed_hr)
+        want = "sinus_tachycardia_ecg" if hr > 100 else "sinus_bradycardia_ecg" if hr < 60 else "sinus_ecg"
+        if hr == 0:
+            want = "asystole_ecg"
+        waveform = _choose_waveform(want, enum)
+        if fixed_hr is None:
+            if "tach" in waveform.lower():
+                hr = max(hr, 104)
+            elif "brady" in waveform.lower():
+                hr = 50
+            elif "sinus" in waveform.lower():
+                hr = min(max(hr, 64), 96)
+        if hr == 0:
+            base.update(_ARREST)
     base.update(HR=hr, waveform=waveform)
     result: dict[str, Any] = {}
     for key in keys:
@@ -205,19 +269,78 @@ def vitals_columns(body: dict[str, Any]) -> tuple[list[str], dict[str, Any], dic
 
 
 def generate_vitals(body: dict[str, Any], row: int | None) -> dict[str, Any]:
-    """A schema-valid answer for ``body``: one plausible vitals object per requested column."""
+    """A schema-valid answer for ``body``: one plausible vitals object per requested column, with only
+    the fields the schema asks for, agreeing with the fixed facts the request states."""
     columns, top, root = vitals_columns(body)
     found = top.get("properties")
     props: dict[str, Any] = found if isinstance(found, dict) else {}
-    return {col: _vitals(_level(col), row, _resolve(props.get(col), root), root) for col in columns}
+    messages = body.get("messages") or []
+    facts = fixed_facts(messages)
+    rhythms = rhythm_table(messages)
+    return {
+        col: _vitals(_level(col), row, _resolve(props.get(col), root), root, facts.get(col), rhythms)
+        for col in columns
+    }
+
+
+def _imperfect(vitals: dict[str, Any], row: int | None, facts: dict[str, dict[str, Any]]) -> None:
+    """Make a plausible reply imperfect the way real models are: values that ``validate`` warns about
+    (mild sinus tachycardia under the normal-sinus name, an atypical number), never impossible ones."""
+    if not vitals:
+        return
+    column, obj = next(iter(vitals.items()))
+    fixed = facts.get(column, {})
+    bump = ((row or 0) * 3) % 10  # 0..9, stable per row
+    if isinstance(obj.get("SpO2"), int) and obj["SpO2"] > 0:
+        obj["SpO2"] = 92 + bump % 2  # harmless: inside the typical range
+    if "Temp" in obj:
+        obj["Temp"] = 38.1  # harmless
+    arrest = obj.get("HR") == 0 or fixed.get("HR") == 0
+    fixed_hr = _number(fixed.get("HR"))
+    if "HR" in obj and "waveform" in obj:
+        obj.update(HR=101 + bump, waveform="sinus_ecg")
+    elif "waveform" in obj and fixed_hr is not None and fixed_hr > 0:
+        obj["waveform"] = "sinus_tachycardia_ecg" if 60 <= fixed_hr <= 100 else "sinus_ecg"
+    elif "HR" in obj and fixed.get("waveform") == "sinus_ecg":
+        obj["HR"] = 101 + bump
+    elif "Temp" in obj:
+        obj["Temp"] = 39.4
+    elif "SpO2" in obj and not arrest:
+        obj["SpO2"] = 86
+    elif "RR" in obj and not arrest:
+        obj["RR"] = 32
+    elif "EtCO2" in obj and not arrest:
+        obj["EtCO2"] = 52
+
+
+def _broken(vitals: dict[str, Any]) -> None:
+    """Make a reply unusable: a value outside the possible range, or a required field left out."""
+    if not vitals:
+        return
+    obj = next(iter(vitals.values()))
+    if "SpO2" in obj:
+        obj["SpO2"] = 140
+    elif "HR" in obj:
+        del obj["HR"]
+    elif "Temp" in obj:
+        obj["Temp"] = 55.0
+    elif "RR" in obj:
+        obj["RR"] = 80
+    elif "BP" in obj:
+        obj["BP"] = "60/90"
+    elif "EtCO2" in obj:
+        obj["EtCO2"] = 150
+    elif "waveform" in obj:
+        obj["waveform"] = "maternal_tachy_trace"
 
 
 def answer_content(
     body: dict[str, Any], row: int | None, fault: str | None
 ) -> tuple[str | None, str | None, str]:
     """``(content, refusal, finish_reason)`` for a chat request, broken as ``fault`` says:
-    ``malformed`` (not JSON), ``truncated`` (cut mid-JSON, ``length``), ``refusal`` (content null)
-    or ``invalid_vitals`` (valid JSON, HR 500); ``None`` for a good answer."""
+    ``malformed`` (not JSON), ``truncated`` (cut mid-JSON, ``length``), ``refusal`` (content null),
+    ``invalid_vitals`` (valid JSON, HR 500), ``warning_vitals`` (usable, but with values ``validate``
+    warns about) or ``critical_vitals`` (SpO2 140 or HR left out …); ``None`` for a good answer."""
     if fault == "refusal":
         return None, REFUSAL_TEXT, "stop"
     if fault == "malformed":
@@ -226,6 +349,10 @@ def answer_content(
     if fault == "invalid_vitals":
         for state in vitals.values():
             state["HR"] = 500
+    elif fault == "warning_vitals":
+        _imperfect(vitals, row, fixed_facts(body.get("messages") or []))
+    elif fault == "critical_vitals":
+        _broken(vitals)
     content = json.dumps(vitals)
     if fault == "truncated":
         return content[: max(1, len(content) // 2)], None, "length"

@@ -20,6 +20,10 @@ class Faults:
     ``rate_refusal`` (``message.refusal`` set, content null), ``rate_invalid_vitals`` (valid JSON,
     HR 500). In a batch ``rate_5xx`` fails single lines into the error file.
 
+    The "imperfect model" (live replies and batch output lines): ``rate_warning_vitals`` answers usable
+    vitals that ``validate`` warns about (sinus_ecg at 101–110 bpm and the like), ``rate_critical_vitals``
+    unusable ones (SpO2 140, HR left out). ``imperfect_model()`` sets the usual 20 % / 5 %.
+
     ``force_401`` and ``fail_next`` apply to every request on every endpoint: ``fail_next`` holds status
     codes answered to the next requests, in order. ``retry_after`` (seconds) is sent as ``retry-after``
     and ``retry-after-ms`` on injected 429 and 503 answers."""
@@ -32,10 +36,18 @@ class Faults:
     rate_truncated: float = 0.0
     rate_refusal: float = 0.0
     rate_invalid_vitals: float = 0.0
+    rate_warning_vitals: float = 0.0
+    rate_critical_vitals: float = 0.0
     force_401: bool = False
     fail_next: list[int] = field(default_factory=list)
     retry_after: float = 1.0
     timeout_hold: float = 5.0
+
+    def imperfect_model(self, warnings: float = 0.20, criticals: float = 0.05) -> None:
+        """Behave like a plausible but imperfect model: ``warnings`` of the replies carry values that
+        ``validate`` warns about, ``criticals`` carry impossible ones."""
+        self.rate_warning_vitals = warnings
+        self.rate_critical_vitals = criticals
 
 
 @dataclass
@@ -53,6 +65,7 @@ class RequestRecord:
     time: float
     prompt_tokens: int = 0
     cached_tokens: int = 0
+    fault: str | None = None  # the content fault of the reply, if any
 
 
 class Dice:
@@ -95,12 +108,15 @@ def transport_fault(faults: Faults, dice: Dice) -> str | None:
 
 
 def content_fault(faults: Faults, dice: Dice) -> str | None:
-    """``"malformed"``, ``"truncated"``, ``"refusal"``, ``"invalid_vitals"`` or ``None``."""
+    """``"malformed"``, ``"truncated"``, ``"refusal"``, ``"invalid_vitals"``, ``"warning_vitals"``,
+    ``"critical_vitals"`` or ``None``."""
     return dice.pick(
         [
             ("malformed", faults.rate_malformed),
             ("truncated", faults.rate_truncated),
             ("refusal", faults.rate_refusal),
             ("invalid_vitals", faults.rate_invalid_vitals),
+            ("warning_vitals", faults.rate_warning_vitals),
+            ("critical_vitals", faults.rate_critical_vitals),
         ]
     )

@@ -240,7 +240,8 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         text = message_text(messages)
         cached = self.prefix_cache.lookup_and_add(text)
         asked, in_prompt = self.formats.as_schema_request(body)
-        completion = chat_completion(asked, entry.row, content_fault(self.faults, self.dice), cached)
+        entry.fault = content_fault(self.faults, self.dice)
+        completion = chat_completion(asked, entry.row, entry.fault, cached)
         message = completion["choices"][0]["message"]
         if in_prompt and message["content"] is not None:
             message["content"] = self.formats.plain_answer(message["content"])

@@ -78,15 +78,19 @@ class _Tab:
     rows: list[list[Cell]]
     row_count: int
     col_count: int
+    hidden: bool = False
 
     def properties(self) -> dict[str, Any]:
-        return {
+        props: dict[str, Any] = {
             "sheetId": self.sheet_id,
             "title": self.title,
             "index": self.index,
             "sheetType": "GRID",
             "gridProperties": {"rowCount": self.row_count, "columnCount": self.col_count},
         }
+        if self.hidden:
+            props["hidden"] = True
+        return props
 
     def get(self, row: int, col: int) -> Cell:
         """1-based read; None for empty."""
@@ -392,6 +396,7 @@ class Workbook:
         if not isinstance(requests, list) or not requests:
             raise ApiError(400, "Must specify at least one request.")
         tabs = [replace(tab) for tab in self.tabs]
+        self._copied: set[int] = set()
         replies: list[dict[str, Any]] = []
         for number, request in enumerate(requests):
             if not isinstance(request, dict) or len(request) != 1:
@@ -414,8 +419,13 @@ class Workbook:
                                 "Please enter another name.")
         grid = props.get("gridProperties", {})
         sheet_id = props.get("sheetId", self.new_sheet_id())
+        if not isinstance(sheet_id, int) or sheet_id < 0:
+            raise ApiError(400, f"Invalid {where}: sheetId must be a non-negative integer.")
+        if any(tab.sheet_id == sheet_id for tab in tabs):
+            # The create-if-absent that claims rely on: a second AddSheet of one id fails the whole batch.
+            raise ApiError(400, f"Invalid {where}: A sheet with id {sheet_id} already exists.")
         tab = _Tab(sheet_id, title, 0, [], grid.get("rowCount", DEFAULT_ROWS),
-                   grid.get("columnCount", DEFAULT_COLUMNS))
+                   grid.get("columnCount", DEFAULT_COLUMNS), bool(props.get("hidden", False)))
         tabs.insert(min(props.get("index", len(tabs)), len(tabs)), tab)
         tab.index = tabs.index(tab)
         return {"addSheet": {"properties": tab.properties()}}
@@ -450,10 +460,85 @@ class Workbook:
         tab = self._tab_by_id(tabs, props.get("sheetId"), where)
         grid = props.get("gridProperties", {})
         if "title" in props:
-            tab.title = props["title"]
+            title = props["title"]
+            if any(other is not tab and other.title.casefold() == str(title).casefold() for other in tabs):
+                raise ApiError(400, f'Invalid {where}: A sheet with the name "{title}" already exists. '
+                                    "Please enter another name.")
+            tab.title = title
+        if "hidden" in props:
+            tab.hidden = bool(props["hidden"])
         tab.row_count = int(grid.get("rowCount", tab.row_count))
         tab.col_count = int(grid.get("columnCount", tab.col_count))
         return {}
+
+
+    def _update_cells(self, tabs: list[_Tab], body: dict[str, Any], where: str) -> dict[str, Any]:
+        """updateCells with ``start`` (a GridCoordinate) and ``fields`` covering userEnteredValue."""
+        start = body.get("start")
+        if not isinstance(start, dict):
+            raise ApiError(400, f"Invalid {where}: the fake supports only 'start', not 'range'.")
+        tab = self._writable(tabs, start.get("sheetId", 0), where)
+        if "userEnteredValue" not in str(body.get("fields", "")) and body.get("fields") != "*":
+            raise ApiError(400, f"Invalid {where}: At least one field must be specified in 'fields'.")
+        data = _cell_rows(body.get("rows", []), where)
+        row, col = int(start.get("rowIndex", 0)) + 1, int(start.get("columnIndex", 0)) + 1
+        self._written_box(tab, row, col, data or [[]])
+        for i, line in enumerate(data):
+            for j, cell in enumerate(line):
+                tab.put(row + i, col + j, cell)
+        return {}
+
+    def _append_cells(self, tabs: list[_Tab], body: dict[str, Any], where: str) -> dict[str, Any]:
+        """appendCells: rows after the last row holding data, growing the grid when needed."""
+        tab = self._writable(tabs, body.get("sheetId"), where)
+        data = _cell_rows(body.get("rows", []), where)
+        last = max((n + 1 for n, line in enumerate(tab.rows) if any(not _empty(c) for c in line)), default=0)
+        width = max((len(line) for line in data), default=0)
+        if width > tab.col_count:
+            raise self.grid_error(tab, last + 1, 1, last + 1, width)
+        tab.row_count = max(tab.row_count, last + len(data))
+        for i, line in enumerate(data):
+            for j, cell in enumerate(line):
+                tab.put(last + 1 + i, 1 + j, cell)
+        return {}
+
+    def _writable(self, tabs: list[_Tab], sheet_id: Any, where: str) -> _Tab:
+        """The tab with ``sheet_id`` in this batch's copy, with its own rows (the batch may still fail)."""
+        tab = self._tab_by_id(tabs, sheet_id, where)
+        if id(tab) not in self._copied:
+            tab.rows = [list(line) for line in tab.rows]
+            self._copied.add(id(tab))
+        return tab
+
+
+def _cell_rows(rows: Any, where: str) -> list[list[Cell]]:
+    """Values of RowData/CellData objects (userEnteredValue only); an empty CellData clears the cell."""
+    if not isinstance(rows, list):
+        raise ApiError(400, f"Invalid {where}: rows must be a list.")
+    out: list[list[Cell]] = []
+    for row in rows:
+        line: list[Cell] = []
+        for cell in (row or {}).get("values", []) or []:
+            value = (cell or {}).get("userEnteredValue")
+            if value is None:
+                line.append(None)
+                continue
+            if not isinstance(value, dict) or len(value) != 1:
+                raise ApiError(400, f"Invalid {where}: a userEnteredValue needs exactly one kind of value.")
+            kind, raw = next(iter(value.items()))
+            if kind == "stringValue":
+                if len(str(raw)) > CELL_CHAR_LIMIT:
+                    raise ApiError(400, f"Invalid {where}: Your input contains more than the maximum of "
+                                        f"{CELL_CHAR_LIMIT} characters in a single cell.")
+                line.append(str(raw))
+            elif kind == "numberValue":
+                line.append(raw)
+            elif kind == "boolValue":
+                line.append(bool(raw))
+            else:
+                raise ApiError(400, f"Invalid {where}: the fake does not support '{kind}'.")
+        out.append(line)
+    return out
 
 
 _STRUCTURE_HANDLERS: dict[str, Callable[[Workbook, list[_Tab], dict[str, Any], str], dict[str, Any]]] = {
@@ -461,4 +546,6 @@ _STRUCTURE_HANDLERS: dict[str, Callable[[Workbook, list[_Tab], dict[str, Any], s
     "deleteSheet": Workbook._delete_sheet,
     "appendDimension": Workbook._append_dimension,
     "updateSheetProperties": Workbook._update_properties,
+    "updateCells": Workbook._update_cells,
+    "appendCells": Workbook._append_cells,
 }

@@ -10,13 +10,21 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window, initial_source, run_app
 from desktop.gui.mainwindow.window import MainWindow
-from desktop.paths import demo_workbook
+from desktop.paths import demo_copy_path, demo_workbook
 from desktop.settings import load_settings, save_settings
 from tests.gui.conftest import MessageLog, wait_idle
 
 
-def test_without_a_source_or_settings_the_demo_workbook_opens(qapp: QApplication) -> None:
-    assert initial_source(None) == str(demo_workbook())
+def test_without_a_source_or_settings_a_copy_of_the_demo_workbook_opens(qapp: QApplication) -> None:
+    assert initial_source(None) == str(demo_copy_path())
+    assert demo_copy_path().read_bytes() == demo_workbook().read_bytes()
+
+
+def test_a_remembered_shipped_demo_opens_the_copy_instead(qapp: QApplication) -> None:
+    settings = load_settings()
+    settings.last_source = str(demo_workbook())  # what earlier versions remembered
+    save_settings(settings)
+    assert initial_source(None) == str(demo_copy_path())
 
 
 def test_the_last_opened_source_is_remembered_and_reopened(
@@ -40,7 +48,7 @@ def test_a_remembered_workbook_that_is_gone_falls_back_to_the_demo(tmp_path: Pat
     settings = load_settings()
     settings.last_source = str(tmp_path / "deleted.xlsx")
     save_settings(settings)
-    assert initial_source(None) == str(demo_workbook())
+    assert initial_source(None) == str(demo_copy_path())
     assert initial_source("gsheet:abcdefghijkl") == "gsheet:abcdefghijkl"
 
 

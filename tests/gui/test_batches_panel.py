@@ -88,8 +88,9 @@ def test_list_then_download_writes_the_results_and_announces_the_finished_batch(
     outcome = finished.args[0]
     assert outcome.run_id == run_id
     assert panel.notifications == [
-        f"Batch run {run_id} finished: {outcome.counts.get('COMPLETED', 0):,} rows completed, "
-        f"{outcome.counts.get('FAILED', 0):,} failed, cost ${outcome.cost_usd:.4f}."
+        f"Batch run {run_id} finished: {outcome.counts.get('COMPLETED', 0)} completed, "
+        f"{len(outcome.flagged)} flagged for review, {outcome.counts.get('FAILED', 0)} failed, "
+        f"cost ${outcome.cost_usd:.4f}."
     ]
     assert _cell(panel, 2) == "completed"
     assert _cell(panel, 3) == f"{len(job.rows)}/{len(job.rows)}"

@@ -50,13 +50,13 @@ def test_organisation_values_are_marked_and_locked_ones_greyed_out(
     dialog = SettingsDialog(load_settings())
     qtbot.addWidget(dialog)
     assert dialog.organisation_fields == {
-        "openai_base_url": True, "model": True, "workers": False, "scenario_tab": False
+        "llm_provider": True, "openai_base_url": True, "model": True, "workers": False, "scenario_tab": False
     }
     assert str(path) in dialog.org_banner.text()
     assert dialog.endpoint_edit.text() == "https://llm.example-hospital.org/v1"
     assert not dialog.endpoint_edit.isEnabled() and not dialog.model_edit.isEnabled()
     assert dialog.workers_spin.isEnabled() and dialog.tab_edit.isEnabled()
-    assert label_of(dialog, dialog.model_edit) == "&Model (locked by your organisation):"
+    assert label_of(dialog, dialog.model_edit) == "OpenAI &model (locked by your organisation):"
     assert label_of(dialog, dialog.workers_spin) == "&Workers (organisation):"
     assert label_of(dialog, dialog.rpm_spin) == "Requests per minute:"
     assert f"Set by your organisation in {path} and locked." in dialog.model_edit.toolTip()
@@ -81,7 +81,7 @@ def test_without_an_organisation_file_nothing_is_marked(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     assert dialog.organisation_fields == {}
     assert dialog.endpoint_edit.isEnabled() and not hasattr(dialog, "org_banner")
-    assert label_of(dialog, dialog.model_edit) == "&Model:"
+    assert label_of(dialog, dialog.model_edit) == "OpenAI &model:"
 
 
 def test_sign_in_with_google_uses_the_organisation_client(
@@ -113,7 +113,7 @@ def test_about_shows_where_the_settings_come_from(
     path = write_org(tmp_path, monkeypatch, ORG)
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
-    assert f"organisation file {path} (4 settings; 2 locked)" in dialog.source_label.text()
+    assert f"organisation file {path} (5 settings; 2 locked)" in dialog.source_label.text()
     write_org(tmp_path, monkeypatch, {"llm": {"model": ""}})
     broken = AboutDialog()
     qtbot.addWidget(broken)
@@ -131,3 +131,18 @@ def test_a_malformed_organisation_file_stops_the_app_with_a_message(
     assert title == "SimBatch cannot start"
     assert f"The organisation file {path} is not valid: locked: unknown key(s) llm.url" in text
     assert "IT department" in text
+
+
+def test_a_locked_local_model_server_cannot_be_left(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = {"provider": "local", "base_url": "http://llm.ward.local:8080/v1", "model": "smollm2"}
+    write_org(tmp_path, monkeypatch, {"llm": local, "locked": ["llm.base_url"]})
+    dialog = SettingsDialog(load_settings())
+    qtbot.addWidget(dialog)
+    box = dialog.provider_box
+    assert box.is_local and box.title() == "Model provider (locked by your organisation)"
+    assert not box.openai_radio.isEnabled() and not box.local_radio.isEnabled()
+    assert box.url_edit.text() == "http://llm.ward.local:8080/v1" and not box.url_edit.isEnabled()
+    assert box.model_combo.isEnabled()  # the model is the organisation's but not locked
+    assert dialog.organisation_fields == {"llm_provider": True, "local_base_url": True, "local_model": False}

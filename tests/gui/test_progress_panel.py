@@ -68,3 +68,14 @@ def test_a_live_run_fills_every_figure_and_the_finished_run_is_shown_from_the_jo
     last_cost = panel.cost_series.at(panel.cost_series.count() - 1).y()
     assert abs(last_cost - outcome.cost_usd) < 1e-6
     assert panel.rows_axis.max() >= finished_rows
+
+
+def test_a_past_runs_chart_draws_at_most_a_few_hundred_points() -> None:
+    from desktop.gui.run.progress_panel import CHART_MOST_POINTS, thin
+
+    points = [(i / 60, i, i * 0.001) for i in range(1001)]
+    thinned = thin(points)
+    assert len(thinned) == CHART_MOST_POINTS
+    assert thinned[0] == points[0] and thinned[-1] == points[-1]
+    assert thinned == sorted(thinned)  # in order, no point twice
+    assert thin(points[:10]) == points[:10]

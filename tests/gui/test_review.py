@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.context import AppContext
-from desktop.gui.run.review import REVIEWED, ReviewPanel
+from desktop.gui.run.review import FLAGGED_ROWS, REVIEWED, ReviewPanel
 from desktop.journal import Journal
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 BEFORE = '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, "waveform": "sinus_ecg"}'
 
 
@@ -72,3 +76,36 @@ def test_review_shows_before_and_after_and_accepts_offline(qtbot: QtBot) -> None
         panel.accept_button.click()
         qtbot.waitUntil(lambda: journal.get_task(run_id, 3).checkpoint == REVIEWED, timeout=5_000)
         qtbot.waitUntil(lambda: panel.rows_list.item(0).text().startswith("✓"), timeout=5_000)
+
+
+def test_flagged_filter_and_generated_fields(qtbot: QtBot) -> None:
+    author = '{"HR": 112, "BP": "106/68", "SpO2": 98, "RR": 22, "waveform": "maternal_tachy_trace"}'
+    with Journal.open() as journal:
+        run_id = journal.create_run(
+            kind="live", source="gsheet:offline-only", scenario_tab="Master Scenario Convert",
+            row_spec="5-6", model="gpt-4o-mini", settings={}, rows=[(5, "OBS-5"), (6, "OBS-6")],
+            columns={5: {"Initial_Vitals": ["waveform"]}, 6: {"Initial_Vitals": ["waveform"]}},
+            originals={r: {"vitals": {"Initial_Vitals": author}} for r in (5, 6)},
+        )  # fmt: skip
+        message = "Normal sinus rhythm usually has a heart rate of 60–100 bpm, but it is 112 bpm."
+        flag = {"severity": "warning", "code": "inconsistent_state", "field": "Initial_Vitals.HR",
+                "message": message}  # fmt: skip
+        for row, wave, flags in ((5, "sinus_tachycardia_ecg", []), (6, "sinus_ecg", [flag])):
+            journal.mark_processing(run_id, row)
+            journal.mark_completed(
+                run_id, row, result={"Initial_Vitals": {**json.loads(author), "waveform": wave}},
+                input_tokens=1, cached_tokens=0, output_tokens=1, cost_usd=0.0, vitals_added=1,
+                warnings=[], generated={"Initial_Vitals": ["waveform"]}, flags=flags,
+            )  # fmt: skip
+        panel = ReviewPanel(AppContext(journal))
+        qtbot.addWidget(panel)
+        panel.refresh()
+        qtbot.waitUntil(lambda: panel.rows_list.count() == 2, timeout=5_000)
+        assert panel.generated_cells() == [("Initial_Vitals", "waveform")]  # HR, BP … are the author's
+        assert panel.rows_list.item(1).text().startswith("⚑ Row 6")
+        panel.filter_box.setCurrentIndex(panel.filter_box.findData(FLAGGED_ROWS))
+        assert panel.rows_list.count() == 1 and panel.current_row() == 6
+        assert "flagged for review" in panel.status_label.text() and "112 bpm" in panel.status_label.text()
+        panel.resize(900, 500)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        panel.grab().save(str(SCREENSHOTS / "review_flagged.png"))

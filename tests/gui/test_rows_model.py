@@ -6,9 +6,11 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
 from desktop.gui.rows.model import (
+    COL_CASE,
     COL_ISSUES,
     COL_ROW,
     COL_SCORE,
@@ -114,7 +116,7 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
     assert shown == ["$0", "< $0.0001", "$0.0001", "$0.0123", ""]  # the last row was never run
 
 
-def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any) -> None:
+def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any, qtbot: QtBot) -> None:
     from desktop.gui.rows.model import COL_LAST_RUN, RunInfo
 
     model = RowsModel()
@@ -127,7 +129,9 @@ def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: An
     model.set_row_status(4, "PROCESSING")
     model.set_row_status(3, "PENDING")
     model.set_row_status(99, "PENDING")  # not loaded: ignored
-    assert changed == [(1, COL_STATUS, 1, COL_LAST_RUN), (0, COL_STATUS, 0, COL_LAST_RUN)]
+    assert changed == []  # gathered, shown together a moment later
+    qtbot.waitUntil(lambda: bool(changed), timeout=1000)
+    assert changed == [(0, COL_STATUS, 1, COL_LAST_RUN)]  # one repaint for the two adjacent rows
     again = model.entry_for_row(4)
     assert again is not None and (again.status, again.cost, again.last_run) == (
         "PROCESSING", 0.01, "2026-01-05T09:07"
@@ -149,11 +153,68 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     fresh = [Scenario(row=s.row, case_id=s.case_id, title=f"Renamed {s.row}") for s in _scenarios(3)]
     model.set_scenarios(fresh, keep_run_info=True)
 
-    assert resets == [] and changed == [(0, 0, 2, model.columnCount() - 1)]
+    # the Row column is never announced (the sorted view would sort every row again); run columns stay
+    assert resets == [] and changed == [(0, COL_CASE, 2, COL_SEVERITY)]
     entry = model.entry_for_row(3)
     assert entry is not None and (entry.status, entry.cost) == ("COMPLETED", 0.002)
     assert entry.title == "Renamed 3" and entry.score is None  # new cells; validation is cleared
 
+    changed.clear()  # read again with reports: one announcement, only the rows that look different
+    model.set_scenarios(fresh, keep_run_info=True, reports={4: _report(4, 70, Severity.WARNING)})
+    assert changed == [(1, COL_CASE, 1, COL_SEVERITY)]
+    again = model.entry_for_row(4)
+    assert again is not None and again.score == 70 and again.title == "Renamed 4"
+
     model.set_scenarios(_scenarios(4), keep_run_info=True)  # a row was added: a full reset
     assert resets == [True]
     assert model.data(model.index(0, COL_STATUS)) == "Not run"
+
+
+def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> None:
+    model = RowsModel()
+    model.set_scenarios(_scenarios(10))  # sheet rows 3-12
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, *_r: changed.append((first.row(), last.row())))
+    for row in (3, 4, 5, 6, 9, 10, 12):
+        model.set_row_status(row, "PENDING")
+    model.set_row_status(4, "PROCESSING")  # the latest news of a row wins
+    model.flush_row_status()
+    assert changed == [(0, 3), (6, 7), (9, 9)]
+    assert [e.status for e in model.entries()][:3] == ["PENDING", "PROCESSING", "PENDING"]
+    model.set_row_status(5, "COMPLETED")
+    entry = model.entry_for_row(5)  # a lookup sees the news at once
+    assert entry is not None and entry.status == "COMPLETED"
+
+
+def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
+    from desktop.gui.rows.model import COL_STATUS, RunInfo
+    from desktop.gui.rows.view import RowFilterProxy
+    from desktop.journal import NEEDS_REVIEW, Journal
+
+    flag = {"severity": "warning", "code": "atypical_value", "field": "Initial_Vitals.SpO2", "message": "m"}
+    with Journal.open() as journal:
+        run_id = journal.create_run(
+            kind="live", source="book.xlsx", scenario_tab="T", row_spec="3-5", model="m", settings={},
+            rows=[(3, "A"), (4, "B"), (5, "C")], columns={3: ["Initial_Vitals"], 4: ["Initial_Vitals"]},
+        )  # fmt: skip
+        for row, flags in ((3, [flag]), (4, [])):
+            journal.mark_processing(run_id, row)
+            journal.mark_completed(
+                run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0, cost_usd=0.0,
+                vitals_added=0, warnings=[], flags=flags,
+            )  # fmt: skip
+        info = journal.latest_row_runs("book.xlsx")
+    assert info[3][0] == NEEDS_REVIEW and info[4][0] == "COMPLETED" and info[5][0] == "PENDING"
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+    status = model.index(0, COL_STATUS)
+    assert model.data(status) == "Needs review"
+    assert model.data(status, Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.DecorationRole) is None
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_status_filter(NEEDS_REVIEW)
+    assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"
+
+

@@ -99,3 +99,29 @@ def test_selecting_rows_of_a_sorted_table_makes_one_range_per_run(qtbot: QtBot) 
     assert view.table.selectionModel().selection().count() == 2  # rows 5-3, then row 9
     current = view.table.selectionModel().currentIndex()
     assert model.entry(view.proxy.mapToSource(current).row()).row == 9  # the top one of the table
+
+
+def test_needs_review_status_filter_and_badge(qtbot: QtBot, open_window: OpenWindow, demo_copy: Path) -> None:
+    window = open_window(demo_copy)
+    wait_idle(qtbot, window)
+    journal = window.context.journal
+    run_id = journal.create_run(
+        kind="live", source=window.context.locator, scenario_tab="Master Scenario Convert", row_spec="37-38",
+        model="gpt-4o-mini", settings={}, rows=[(37, "OBS-005"), (38, "X")],
+        columns={37: {"Initial_Vitals": ["waveform"]}, 38: ["Initial_Vitals"]},
+    )  # fmt: skip
+    flag = {"severity": "warning", "code": "inconsistent_state", "field": "Initial_Vitals.HR", "message": "m"}
+    for row, flags in ((37, [flag]), (38, [])):
+        journal.mark_processing(run_id, row)
+        journal.mark_completed(run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
+                               cost_usd=0.0, vitals_added=1, warnings=[], flags=flags)  # fmt: skip
+    window._refresh_run_info()
+    qtbot.waitUntil(lambda: window.model.entry_for_row(37).status == "NEEDS_REVIEW", timeout=5_000)
+    view = window.rows_view
+    view.status_filter.setCurrentIndex(view.status_filter.findText("Needs review"))
+    assert view.proxy.rowCount() == 1
+    assert view.proxy.index(0, 0).data() == "37"
+    window.resize(1200, 500)
+    shots = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(shots / "rows_needs_review.png"))

@@ -11,8 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import create_main_window, create_main_window_with_welcome, first_start
 from desktop.gui.dialogs.welcome import WelcomeDialog
+from desktop.gui.mainwindow.demo_actions import DEMO_LABEL
 from desktop.gui.mainwindow.window import MainWindow
-from desktop.paths import demo_workbook
+from desktop.paths import demo_copy_path, demo_workbook
 from desktop.settings import load_settings
 from tests.fakes.sheets_server import FakeSheets
 from tests.gui.conftest import MessageLog, wait_idle
@@ -47,18 +48,23 @@ def _reopened(qtbot: QtBot) -> MainWindow:
     return again
 
 
-def test_the_demo_choice_opens_the_demo_workbook_and_is_remembered(
-    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog
+def test_the_demo_choice_opens_a_copy_says_so_and_is_remembered(
+    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog, simbatch_home: Path
 ) -> None:
     _welcome(welcome_window).demo_button.click()
     qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
     assert welcome_window.source is not None
-    assert Path(welcome_window.source.locator) == demo_workbook().absolute()
+    copy = Path(welcome_window.source.locator)
+    assert copy == demo_copy_path() and copy.is_relative_to(simbatch_home)
+    assert copy.read_bytes() == demo_workbook().read_bytes()
+    assert welcome_window.source_label.text() == DEMO_LABEL
+    note = welcome_window.statusBar().currentMessage()
+    assert "your own copy of the demo workbook" in note and str(copy) in note and "Reset demo" in note
     assert welcome_window.model.rowCount() > 0
     assert not welcome_window.welcome or not welcome_window.welcome.isVisible()
     again = _reopened(qtbot)
-    assert again.source is not None and Path(again.source.locator) == demo_workbook().absolute()
+    assert again.source is not None and Path(again.source.locator) == copy
     again.close()
     assert message_boxes.shown == []
 
@@ -70,7 +76,7 @@ def test_closing_the_welcome_opens_the_demo_so_the_window_is_never_empty(
     qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
     assert welcome_window.source is not None
-    assert Path(welcome_window.source.locator) == demo_workbook().absolute()
+    assert Path(welcome_window.source.locator) == demo_copy_path()
     assert welcome_window.model.rowCount() > 0
     assert message_boxes.shown == []
 

@@ -78,3 +78,17 @@ def plan(journal: Journal, path: Path, rows: str = "all", overwrite: bool = Fals
 def _rows(spec: str) -> list[int]:
     first, _, last = spec.partition("-")
     return list(range(int(first), int(last or first) + 1))
+
+
+def make_workbook(demo: Path, target: Path, rows: int) -> Path:
+    """The demo rows repeated until there are ``rows`` scenarios, with unique case ids."""
+    book = openpyxl.load_workbook(demo)
+    sheet = book["Master Scenario Convert"]
+    template = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row)]
+    for index in range(len(template), rows):
+        values = list(template[index % len(template)])
+        values[0] = f"{values[0]}-X{index}"
+        sheet.append(values)
+    book.save(target)
+    book.close()
+    return target

@@ -143,7 +143,8 @@ def test_malformed_and_unknown_output_lines_lose_no_other_row(
         + "\n",
         encoding="utf-8",
     )
-    columns = {t.row: t.columns_requested for t in batch_setup.journal.tasks(run_id)}
+    tasks = batch_setup.journal.tasks(run_id)
+    columns = {t.row: (scenario_from_dict(dict(t.original)), t.plan) for t in tasks}
 
     read = read_results(run_id, columns, output, tmp_path / "no-error-file.jsonl")
 

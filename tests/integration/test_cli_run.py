@@ -65,6 +65,27 @@ def test_failed_rows_exit_1_with_reasons(
     assert "Row 7" in err
 
 
+def test_flagged_rows_are_listed_with_their_warnings_and_exit_0(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.faults.imperfect_model(warnings=1.0, criticals=0.0)  # every reply usable but imperfect
+    code, doc, err = run_json(capsys, "run", "--source", str(demo_copy), "--rows", "3-12", "--json")
+    assert code == 0, err
+    flagged = doc["flagged"]
+    assert isinstance(flagged, list) and flagged
+    with Journal.open() as journal:
+        tasks = {t.row: t for t in journal.tasks(str(doc["run_id"]))}
+    assert {f["row"] for f in flagged} == {r for r, t in tasks.items() if t.flagged}
+    first = flagged[0]
+    assert first["case_id"] == tasks[first["row"]].case_id and first["warnings"]
+    assert all(": " in w for w in first["warnings"])
+    completed = doc["counts"]["COMPLETED"]  # type: ignore[index]
+    assert doc["summary"] == f"{completed} completed, {len(flagged)} flagged for review, 0 failed"
+    assert main(["resume", str(doc["run_id"])]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(flagged)} flagged for review" in out and "Flagged for review" in out
+
+
 def test_wrong_key_exit_3_after_one_request_and_no_secret_anywhere(
     fake: FakeOpenAI,
     demo_copy: Path,
@@ -97,6 +118,17 @@ def test_no_key_is_an_auth_error(
     assert main(["run", "--source", str(demo_copy), "--rows", "3"]) == 3
     assert "No OpenAI API key is set" in capsys.readouterr().err
     assert fake.chat_requests(None) == []
+
+
+def test_a_local_server_that_wants_a_key_says_so(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str], simbatch_home: Path
+) -> None:
+    settings = {"version": 2, "requests_per_minute": 100_000, "tokens_per_minute": 100_000_000,
+                "llm_provider": "local", "local_base_url": fake.base_url, "local_model": "gpt-4o-mini"}
+    (simbatch_home / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    assert main(["run", "--source", str(demo_copy), "--rows", "3-5", "--overwrite"]) == 3
+    assert "asks for an API key" in capsys.readouterr().err
+    assert {r.status for r in fake.chat_requests(None)} == {401}
 
 
 def test_successful_run_leaves_no_secret(

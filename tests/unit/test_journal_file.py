@@ -90,7 +90,7 @@ def test_v1_file_is_migrated_with_a_backup_and_data_kept(tmp_path: Path) -> None
     _build_v1_file(path)
     with Journal.open(path) as journal:
         conn = journal._store.conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION == 5
         run = journal.get_run("r-old")
         assert run is not None and run.settings == {"workers": 2} and run.status == "PAUSED"
         assert run.totals.completed == 1 and run.totals.pending == 1 and run.totals.cost_usd == 0.5
@@ -102,10 +102,20 @@ def test_v1_file_is_migrated_with_a_backup_and_data_kept(tmp_path: Path) -> None
         assert [(i.id, i.row) for i in journal.pending_progress()] == [(7, 3)]
         journal.enqueue_progress("r-old", 3, ["r-old", 3, "A", "COMPLETED", *[None] * 11])
         assert [i.id for i in journal.pending_progress()] == [8]
+        # v4: claims on shared sheets, journaled per block.
+        journal.record_claim("r-old", 0, "s1", 0, "CLAIMING", [3, 4])
+        journal.set_claim_status("r-old", [0], "HELD")
+        assert [(c.block, c.status, c.rows) for c in journal.claims("r-old")] == [(0, "HELD", [3, 4])]
+        # v5: old rows ask for whole cells and are not flagged.
+        old_task = journal.get_task("r-old", 3)
+        assert old_task.fields_requested == {} and old_task.generated == {} and old_task.flags == []
+        assert not old_task.flagged and run.totals.flagged == 0
         names = [b.name for b in journal.backups]
-        assert len(names) == 2  # one backup before each step
+        assert len(names) == 4  # one backup before each step
         assert names[0].startswith(f"{JOURNAL_FILE}.bak-v1-")
         assert names[1].startswith(f"{JOURNAL_FILE}.bak-v2-")
+        assert names[2].startswith(f"{JOURNAL_FILE}.bak-v3-")
+        assert names[3].startswith(f"{JOURNAL_FILE}.bak-v4-")
         backup = journal.backups[0]
     assert backup.parent == tmp_path
     if os.name == "posix":

@@ -45,6 +45,7 @@ def test_the_issue_example_is_valid_and_maps_to_settings(
     layer = load_org_layer()
     assert layer is not None and layer.path == path
     assert layer.values == {
+        "llm_provider": "openai",
         "openai_base_url": "https://llm.example-hospital.org/v1",
         "model": "gpt-4.1-mini",
         "workers": 4,
@@ -52,8 +53,24 @@ def test_the_issue_example_is_valid_and_maps_to_settings(
         "price_overrides": {"gpt-4.1-mini": {"input": 0.4, "cached_input": 0.1, "output": 1.6}},
         "scenario_tab": "Scenarios 2026",
     }
-    assert layer.locked == {"openai_base_url", "model"}
+    # Locking the endpoint locks the provider too: switching to a local server cannot get round it.
+    assert layer.locked == {"openai_base_url", "model", "llm_provider"}
     assert str(path) in config_source() and "2 locked" in config_source()
+
+
+def test_a_local_model_server_for_everyone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = {"provider": "local", "base_url": "http://llm.ward.local:8080/v1", "model": "smollm2"}
+    write_org(tmp_path, monkeypatch, {"llm": local, "locked": ["llm.base_url"]})
+    settings = load_settings()
+    assert (settings.llm_provider, settings.local_base_url, settings.local_model) == (
+        "local", "http://llm.ward.local:8080/v1", "smollm2"
+    )
+    assert settings.openai_base_url is None and settings.model == Settings().model
+    settings.llm_provider = "openai"  # the user tries to leave the locked server
+    settings.local_base_url = "http://127.0.0.1:9/v1"
+    save_settings(settings)
+    again = load_settings()
+    assert (again.llm_provider, again.local_base_url) == ("local", "http://llm.ward.local:8080/v1")
 
 
 def test_a_whole_section_can_be_locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

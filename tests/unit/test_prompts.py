@@ -64,10 +64,10 @@ def test_user_message_carries_row_data_last() -> None:
     assert "Title: Chest pain in a 58-year-old" in text
     assert "Diagnosis: Inferior STEMI" in text
     assert "Empty:" not in text
-    assert "Generate these vitals columns: State1_Vitals, State2_Vitals." in text
+    assert "- State1_Vitals: generate all fields.\n- State2_Vitals: generate all fields." in text
     # Present vitals are context; requested and empty columns are not shown as present.
     assert 'Initial_Vitals: {"HR": 96, "BP": "150/90"}' in text
-    assert "State1_Vitals:" not in text
+    assert "State1_Vitals:" not in text.split("Vitals already present")[1]
 
 
 def test_injected_lines_in_case_data_come_after_the_real_row_lines() -> None:
@@ -111,3 +111,29 @@ def test_token_estimates_follow_the_real_prompt() -> None:
     assert small_in > estimate_tokens(SYSTEM_PROMPT)
     assert big_in - small_in >= 700
     assert big_out > small_out > 0
+
+
+def test_partly_valid_cell_sends_the_authors_fields_as_fixed_facts() -> None:
+    s = Scenario(
+        row=37,
+        case_id="OBS-005",
+        title="Postpartum haemorrhage",
+        vitals={"Initial_Vitals": '{"HR": 112, "BP": "106/68", "RR": 22, "waveform": "maternal_tachy_trace",'
+                ' "Pain": 7}'},
+    )  # fmt: skip
+    plan = {"Initial_Vitals": ("SpO2", "waveform")}
+    text = build_messages(s, plan)[-1]["content"]
+    line = next(x for x in text.splitlines() if x.startswith("- Initial_Vitals:"))
+    assert line == (
+        '- Initial_Vitals: generate SpO2, waveform only; fixed facts for this state: '
+        '{"HR": 112, "BP": "106/68", "RR": 22, "Pain": 7}'
+    )
+    assert "maternal_tachy_trace" not in text  # the invalid value is not offered as a fact
+
+
+def test_estimate_counts_only_the_generated_fields() -> None:
+    s = scenario(3)
+    whole = estimate_request_tokens(s, ["Initial_Vitals"])[1]
+    partial = estimate_request_tokens(s, {"Initial_Vitals": ("waveform",)})[1]
+    assert whole == 3 + 6 * 7 + 5
+    assert partial == 3 + 6 + 5

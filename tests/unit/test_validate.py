@@ -211,9 +211,9 @@ def test_pulseless_rhythm_with_arrest_numbers_is_consistent(wave: str) -> None:
 
 
 @pytest.mark.parametrize("wave", ["asystole_ecg", "ventricular_fibrillation_ecg", "pea_ecg"])
-def test_pulseless_rhythm_with_a_pulse_is_inconsistent(wave: str) -> None:
+def test_pulseless_rhythm_with_a_pulse_is_critical(wave: str) -> None:
     report = validate_scenario(row(dict(GOOD, waveform=wave)))
-    found = codes(report, Severity.WARNING)
+    found = codes(report, Severity.CRITICAL)
     assert ("inconsistent_state", "Initial_Vitals.HR") in found
     assert ("inconsistent_state", "Initial_Vitals.BP") in found
 

@@ -25,21 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.pricing import PriceTable
-from desktop.errors import SimBatchError, first_line
-from desktop.gui.dialogs.org_marks import banner_text, mark_organisation_fields
+from desktop.errors import first_line
+from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text, mark_organisation_fields
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
+from desktop.gui.widgets.connection_test import start_connection_test
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings
 from desktop.settings_store import SettingsStore, changed_fields
-
-
-def check_provider(settings: Settings) -> str:
-    """Send one real request with the saved key and settings (worker thread); "OK …" or raises."""
-    from desktop.services.local_llm import test_connection
-
-    return test_connection(settings)
 
 
 class SettingsDialog(QDialog):
@@ -178,9 +172,15 @@ class SettingsDialog(QDialog):
                 "tokens_per_minute": [self.tpm_spin],
                 "scenario_tab": [self.tab_edit],
                 "price_overrides": [self.prices, add_price, remove_price],
+                "llm_provider": [self.provider_box.openai_radio, self.provider_box.local_radio],
+                "local_base_url": [self.provider_box.url_edit],
+                "local_model": [self.provider_box.model_combo, self.provider_box.models_button],
             }
             current = self.settings.model_dump(mode="json")
             self.organisation_fields = mark_organisation_fields(form, fields, layer, current)
+            if "llm_provider" in self.organisation_fields:
+                note = LOCKED if self.organisation_fields["llm_provider"] else FROM_ORGANISATION
+                self.provider_box.setTitle(f"{self.provider_box.title()} ({note})")
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -287,18 +287,8 @@ class SettingsDialog(QDialog):
         settings = self._collect_storing_key(self.test_label)
         if settings is None:
             return
-        self.test_button.setEnabled(False)
-        self.test_label.setText("Testing…")
-        run_task(lambda _ctx: check_provider(settings), on_result=self._tested, on_error=self._test_failed)
+        start_connection_test(settings, self.test_button, self.test_label)
 
-    def _tested(self, message: str) -> None:
-        self.test_button.setEnabled(True)
-        self.test_label.setText(message)
-
-    def _test_failed(self, error: BaseException) -> None:
-        self.test_button.setEnabled(True)
-        text = str(error) if isinstance(error, SimBatchError) else f"The test failed: {error}"
-        self.test_label.setText(first_line(text, "The test failed."))
 
     # --- Google -----------------------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
-"""First start: open the bundled demo workbook, an .xlsx file, or a Google Sheet from its link."""
+"""First start: open a copy of the demo workbook, an .xlsx file, or a Google Sheet from its link."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -13,12 +14,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.demo import open_demo_copy
 from desktop.errors import InputError, first_line
-from desktop.paths import demo_workbook
+
+#: One sentence for each of the main actions, shown on the welcome screen.
+WHAT_EACH_DOES: tuple[tuple[str, str], ...] = (
+    ("Validate", "checks every row's vitals against clinical ranges and scores them; it changes nothing."),
+    ("Auto-fix", "shows the safe repairs (units, rhythm names, broken JSON) and writes only those you "
+                 "apply."),
+    ("Add defaults", "fills only the missing vitals fields with clinical defaults for the row's rhythm, "
+                     "after a preview."),
+    ("Run", "has an AI model write the missing vitals of the selected rows back into your sheet, with the "
+            "cost shown first; the first time, SimBatch asks for an OpenAI key or a local model server."),
+)
 
 
 class WelcomeDialog(QDialog):
-    """Three ways to start; ``choice`` holds the source text once the dialog is accepted."""
+    """Three ways to start, and what the main actions do; ``choice`` holds the source text once the
+    dialog is accepted. The model for runs is asked for later, on the first Run."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -26,12 +39,14 @@ class WelcomeDialog(QDialog):
         self.choice: str | None = None
         intro = QLabel(
             "SimBatch checks the vitals of your simulation scenarios, fills gaps and writes the results "
-            "back. Choose where your scenario rows live:"
+            "back. Start by choosing where your scenario rows live."
         )
         intro.setWordWrap(True)
         self.demo_button = QPushButton("Open the &demo workbook")
-        self.demo_button.setToolTip("A small workbook of example scenarios, to try things safely")
-        self.demo_button.clicked.connect(lambda: self.choose(str(demo_workbook())))
+        self.demo_button.setToolTip(
+            "Your own copy of a small workbook of example scenarios, to try things safely"
+        )
+        self.demo_button.clicked.connect(self.choose_demo)
         self.file_button = QPushButton("Open an Excel &workbook (.xlsx)…")
         self.file_button.setToolTip("Pick a workbook on this computer")
         self.file_button.clicked.connect(self.choose_file)
@@ -50,20 +65,41 @@ class WelcomeDialog(QDialog):
         link_row = QHBoxLayout()
         link_row.addWidget(self.link_edit, 1)
         link_row.addWidget(self.link_button)
+        sources = QGroupBox("Where are your scenarios?")
+        source_layout = QVBoxLayout(sources)
+        source_layout.addWidget(self.demo_button)
+        source_layout.addWidget(self.file_button)
+        source_layout.addWidget(QLabel("Or a Google Sheet:"))
+        source_layout.addLayout(link_row)
+        source_layout.addWidget(self.sign_in_button)
+        self.help_labels = [QLabel(f"<b>{name}</b> {sentence}") for name, sentence in WHAT_EACH_DOES]
+        steps = QGroupBox("What each step does")
+        steps_layout = QVBoxLayout(steps)
+        for label in self.help_labels:
+            label.setWordWrap(True)
+            steps_layout.addWidget(label)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.demo_button)
-        layout.addWidget(self.file_button)
-        layout.addWidget(QLabel("Or a Google Sheet:"))
-        layout.addLayout(link_row)
-        layout.addWidget(self.sign_in_button)
+        layout.addWidget(sources)
         layout.addWidget(self.message)
-        self.resize(560, 300)
+        layout.addWidget(steps)
+        self.setMinimumWidth(600)
+        # wrapped labels: the height that fits this width, not the (narrow) size hint's
+        self.resize(620, layout.totalHeightForWidth(620))
 
     def choose(self, text: str) -> None:
         """Accept the dialog with this source."""
         self.choice = text
         self.accept()
+
+    def choose_demo(self) -> None:
+        """Accept with the user's copy of the demo workbook (made first when there is none)."""
+        try:
+            copy = open_demo_copy()
+        except (OSError, InputError) as exc:
+            self.message.setText(first_line(exc, "The demo workbook could not be copied."))
+            return
+        self.choose(str(copy))
 
     def choose_file(self) -> None:
         """Ask for an .xlsx file."""

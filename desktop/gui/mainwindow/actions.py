@@ -24,6 +24,9 @@ class Action(enum.Enum):
 
     OPEN = enum.auto()
     OPEN_SHEET = enum.auto()
+    OPEN_DEMO = enum.auto()
+    RESET_DEMO = enum.auto()
+    UNDO_DEMO_RESET = enum.auto()
     VALIDATE = enum.auto()
     AUTOFIX = enum.auto()
     DEFAULTS = enum.auto()
@@ -55,6 +58,15 @@ SPECS: dict[Action, ActionSpec] = {
     Action.OPEN_SHEET: ActionSpec(
         "Open Google Sheet…", ("Ctrl+Shift+O",), "Open a Google Sheet from its link (Ctrl+Shift+O)"
     ),
+    Action.OPEN_DEMO: ActionSpec(
+        "Open the demo workbook", (), "Open your own copy of the demo workbook, to try things safely"
+    ),
+    Action.RESET_DEMO: ActionSpec(
+        "Reset demo…", (), "Put back a fresh copy of the demo workbook (asked first; can be undone)"
+    ),
+    Action.UNDO_DEMO_RESET: ActionSpec(
+        "Undo demo reset", (), "Bring back the demo workbook as it was before the last reset"
+    ),
     Action.VALIDATE: ActionSpec("Validate", ("Ctrl+Shift+V", "F5"), "Check every row's vitals (F5)"),
     Action.AUTOFIX: ActionSpec(
         "Auto-fix…", ("Ctrl+Shift+F",),
@@ -85,7 +97,10 @@ TOOLBAR = (
     Action.SETTINGS,
 )
 MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
-    ("&File", (Action.OPEN, Action.OPEN_SHEET, Action.SETTINGS, None, Action.QUIT)),
+    ("&File", (
+        Action.OPEN, Action.OPEN_SHEET, Action.OPEN_DEMO, None, Action.RESET_DEMO, Action.UNDO_DEMO_RESET,
+        None, Action.SETTINGS, None, Action.QUIT,
+    )),
     ("&Edit", (Action.UNDO, Action.CANCEL)),
     ("&Rows", (Action.VALIDATE, Action.AUTOFIX, Action.DEFAULTS, Action.REVIEW)),
 )
@@ -94,18 +109,26 @@ MENUS: tuple[tuple[str, tuple[Action | None, ...]], ...] = (
 @dataclass(frozen=True, slots=True)
 class WindowState:
     """What decides which actions are enabled: a foreground action runs, rows are loaded, the source
-    can be written (not offline), and a change can be undone."""
+    can be written (not offline), a change can be undone, and the demo copy: it exists, a reset of it
+    can be undone, a run on it is going."""
 
     busy: bool = False
     has_rows: bool = False
     can_write: bool = False
     can_undo: bool = False
+    demo_exists: bool = False
+    can_undo_demo_reset: bool = False
+    demo_running: bool = False
 
     def enabled(self, action: Action) -> bool:
         """Nothing that writes while offline or busy, Undo only after a change, Cancel only when busy."""
         writable = self.can_write and self.has_rows and not self.busy
-        if action in (Action.OPEN, Action.OPEN_SHEET):
+        if action in (Action.OPEN, Action.OPEN_SHEET, Action.OPEN_DEMO):
             return not self.busy
+        if action is Action.RESET_DEMO:
+            return not self.busy and not self.demo_running and self.demo_exists
+        if action is Action.UNDO_DEMO_RESET:
+            return not self.busy and not self.demo_running and self.can_undo_demo_reset
         if action is Action.VALIDATE:
             return not self.busy and self.has_rows
         if action in (Action.AUTOFIX, Action.DEFAULTS):

@@ -10,7 +10,20 @@ from desktop.app.rows import apply_changes, plan_defaults, reread_and_validate, 
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.gui.mainwindow.source_loading import SourceLoading
 from desktop.gui.rows.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
+from desktop.gui.rows.model import RowEntry, entries_for
 from desktop.journal import RunKind
+from desktop.services.source import Source
+
+#: Rows read again after a write: the scenarios, their reports by row, and their table entries.
+Reread = tuple[list[Scenario], dict[int, RowReport], list[RowEntry]]
+
+
+def _reread(source: Source) -> Reread:
+    """Read the rows again, validate them and make their table entries (worker thread: at the end of a
+    1,000-row run, making the entries on the GUI thread was a good part of its longest stall)."""
+    scenarios, reports = reread_and_validate(source)
+    by_row = {r.row: r for r in reports}
+    return scenarios, by_row, entries_for(scenarios, by_row)
 
 
 class ChangeFlow(SourceLoading):
@@ -126,14 +139,12 @@ class ChangeFlow(SourceLoading):
     def _reload(self) -> None:
         source = self.source
         if source is not None:
-            self.work.start(
-                "Reloading", lambda _ctx: reread_and_validate(source),
-                on_result=self._reloaded_after_write, local=True,
-            )
+            self.work.start("Reloading", lambda _ctx: _reread(source), on_result=self._reloaded_after_write,
+                            local=True)
 
-    def _reloaded_after_write(self, reread: tuple[list[Scenario], list[RowReport]]) -> None:
-        scenarios, reports = reread
-        self._show_rows(scenarios, {r.row: r for r in reports}, reread=True)
+    def _reloaded_after_write(self, reread: Reread) -> None:
+        scenarios, reports, entries = reread
+        self._show_rows(scenarios, reports, reread=True, entries=entries)
         self._refresh_run_info()  # the run columns shown are those from before the write
         locator = self.context.locator
         if locator:

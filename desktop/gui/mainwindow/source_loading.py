@@ -14,7 +14,9 @@ from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
-from desktop.gui.rows.model import RunInfo
+from desktop.gui.mainwindow.demo_actions import show_demo_note
+from desktop.gui.rows.model import RowEntry, RunInfo
+from desktop.jobs.sharing import claims_text
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,7 @@ class SourceLoading(WindowBase):
         self.setWindowTitle(f"{APP_TITLE} — {name}")
         self.source_label.setText(name)
         self.source_label.setToolTip(loaded.locator)
+        show_demo_note(self.source_label, self.statusBar(), loaded.locator)
         if loaded.offline:
             self.banner.show_offline(loaded)
         else:
@@ -123,14 +126,18 @@ class SourceLoading(WindowBase):
         self.work.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
     def _show_rows(
-        self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None, *, reread: bool = False
+        self,
+        scenarios: Sequence[Scenario],
+        reports: dict[int, RowReport] | None,
+        *,
+        reread: bool = False,
+        entries: Sequence[RowEntry] | None = None,
     ) -> None:
-        """Show freshly read rows; ``reread`` when they are the open source's rows read again."""
+        """Show freshly read rows; ``reread`` when they are the open source's rows read again, and
+        ``entries`` their table entries when already made (off the GUI thread)."""
         self.scenarios = {s.row: s for s in scenarios}
         self.reports = reports
-        self.model.set_scenarios(scenarios, keep_run_info=reread)
-        if reports is not None:
-            self.model.set_reports(reports.values())
+        self.model.set_scenarios(scenarios, keep_run_info=reread, reports=reports, entries=entries)
         self.context.set_rows(scenarios, reports)
         self._refresh_summary()
         self._refresh_detail()
@@ -148,6 +155,9 @@ class SourceLoading(WindowBase):
 
     def _run_info_loaded(self, info: dict[int, tuple[str, float, str]]) -> None:
         self.model.set_run_info({row: RunInfo(*value) for row, value in info.items()})
+        source = self.context.source
+        if source is not None:
+            self.work.side(lambda _ctx: claims_text(source), on_result=self.model.set_claims)
 
     def _remember_source(self, locator: str) -> None:
         """Store the last opened source in the settings (only that field: other writers' values stay)."""

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from desktop.app.demo import can_undo_reset, is_demo_copy
 from desktop.app.rows import Loaded
 from desktop.gui.context import AppContext
 from desktop.gui.dialogs.about import AboutDialog, show_about
@@ -29,6 +30,7 @@ from desktop.gui.mainwindow.actions import (
 )
 from desktop.gui.mainwindow.base import APP_TITLE
 from desktop.gui.mainwindow.change_flow import ChangeFlow
+from desktop.gui.mainwindow.demo_actions import open_demo, reset_demo, undo_demo_reset
 from desktop.gui.mainwindow.source_loading import OfflineBanner, summary_text
 from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
 from desktop.gui.qt import workers
@@ -39,6 +41,7 @@ from desktop.gui.run.resume import confirm_close
 from desktop.gui.run.review import ReviewPanel
 from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.journal import Journal
+from desktop.paths import demo_copy_path
 
 __all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
 
@@ -91,6 +94,7 @@ class MainWindow(ChangeFlow):
         self.review = ReviewPanel(self.context)
         self.tabs.addTab(self.review, "Review")
         self.run_side.on_run_ended(self._run_ended)
+        self.run_side.controller.state_changed.connect(lambda _state: self._update_actions())
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -103,6 +107,9 @@ class MainWindow(ChangeFlow):
         self.action_map: dict[Action, QAction] = build_actions(self, {
             Action.OPEN: self.choose_workbook,
             Action.OPEN_SHEET: self.choose_sheet,
+            Action.OPEN_DEMO: lambda: open_demo(self),
+            Action.RESET_DEMO: lambda: reset_demo(self),
+            Action.UNDO_DEMO_RESET: lambda: undo_demo_reset(self),
             Action.VALIDATE: self.validate,
             Action.AUTOFIX: self.auto_fix,
             Action.DEFAULTS: self.add_defaults,
@@ -141,6 +148,9 @@ class MainWindow(ChangeFlow):
             has_rows=bool(self.scenarios),
             can_write=self.context.can_write,
             can_undo=bool(self.undo_stack),
+            demo_exists=demo_copy_path().exists(),
+            can_undo_demo_reset=can_undo_reset(),
+            demo_running=self.run_side.controller.active and is_demo_copy(self.context.locator),
         )
 
     def _update_actions(self) -> None:

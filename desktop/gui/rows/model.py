@@ -17,11 +17,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from desktop.cli_output import format_count
 from desktop.domain.models import RowReport, Scenario, Severity
+from desktop.journal import NEEDS_REVIEW
 
 COLUMNS: tuple[str, ...] = (
     "Row", "Case ID", "Title", "Score", "Issues", "Severity", "Status", "Cost", "Last run"
@@ -40,6 +42,8 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NOT_VALIDATED = "—"
 NOT_RUN = "Not run"
+#: How the Status column names a completed row flagged for review (shown with a flag badge).
+NEEDS_REVIEW_TEXT = "Needs review"
 OK = "ok"
 
 _SEVERITY_RANK = {
@@ -58,6 +62,10 @@ _SEVERITY_COLOURS = {
 _SCORE_MAX = 130
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+#: How long run news for rows is gathered before the table shows it.
+STATUS_BATCH_MS = 100
+#: More blocks of changed rows than this are announced as one span.
+_MAX_BLOCKS = 20
 
 
 class RowEntry(NamedTuple):
@@ -75,6 +83,7 @@ class RowEntry(NamedTuple):
     cost: float | None = None
     last_run: str = ""  # time of the latest run that touched the row (journal ISO text)
     codes: frozenset[str] = frozenset()
+    claimed_by: str = ""  # "in progress by Dana's PC, since 10:42": a colleague holds the row
 
 
 class RunInfo(NamedTuple):
@@ -83,6 +92,25 @@ class RunInfo(NamedTuple):
     status: str
     cost: float
     when: str
+
+def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted positions as (first, last) blocks of adjacent numbers: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    blocks: list[tuple[int, int]] = []
+    for pos in sorted(positions):
+        if blocks and pos == blocks[-1][1] + 1:
+            blocks[-1] = (blocks[-1][0], pos)
+        else:
+            blocks.append((pos, pos))
+    return blocks
+
+
+def entries_for(scenarios: Iterable[Scenario], reports: Mapping[int, RowReport] | None) -> list[RowEntry]:
+    """The entries of rows with their reports (Qt-free: a worker thread may make them)."""
+    entries = [entry_for(s) for s in scenarios]
+    if reports:
+        entries = [with_report(e, reports[e.row]) if e.row in reports else e for e in entries]
+    return entries
+
 
 def entry_for(scenario: Scenario) -> RowEntry:
     """A fresh, not-yet-validated entry for a scenario."""
@@ -129,31 +157,55 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._entries: list[RowEntry] = []
         self._position: dict[int, int] = {}  # sheet row number -> model row
+        self._pending_status: dict[int, str] = {}  # sheet row -> run status not shown yet
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(STATUS_BATCH_MS)
+        self._status_timer.timeout.connect(self.flush_row_status)
 
     # --- loading -------------------------------------------------------------------------------
 
-    def set_scenarios(self, scenarios: Iterable[Scenario], *, keep_run_info: bool = False) -> None:
-        """Replace every row (validation results are cleared).
+    def set_scenarios(
+        self,
+        scenarios: Iterable[Scenario],
+        *,
+        keep_run_info: bool = False,
+        reports: Mapping[int, RowReport] | None = None,
+        entries: Sequence[RowEntry] | None = None,
+    ) -> None:
+        """Replace every row, with their validation ``reports`` when given (else not validated).
+        ``entries`` are the rows' entries made beforehand by :func:`entries_for` (on a worker thread).
 
         With ``keep_run_info`` — the same source read again, e.g. after a run wrote to it — rows whose
         numbers are unchanged keep their status, cost and last run, and the rows are updated in place:
-        the view keeps its selection and scroll position, and no row flashes "Not run" until the run
-        information is read again.
+        the view keeps its selection and scroll position, no row flashes "Not run" until the run
+        information is read again, and only rows that look different are announced, without the Row
+        column (a change there would make the sorted view sort every row again).
         """
-        entries = [entry_for(s) for s in scenarios]
+        entries = list(entries) if entries is not None else entries_for(scenarios, reports)
         if keep_run_info and [e.row for e in entries] == [e.row for e in self._entries]:
+            old_entries = self._entries
             self._entries = [
                 new._replace(status=old.status, cost=old.cost, last_run=old.last_run)
-                for new, old in zip(entries, self._entries, strict=True)
+                for new, old in zip(entries, old_entries, strict=True)
             ]
-            if self._entries:
-                last = self.index(len(self._entries) - 1, self.columnCount() - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
+            pairs = enumerate(zip(self._entries, old_entries, strict=True))
+            changed = [pos for pos, (new, old) in pairs if new != old]
+            self._announce(changed, COL_CASE, COL_SEVERITY)
             return
         self.beginResetModel()
         self._entries = entries
         self._position = {e.row: i for i, e in enumerate(self._entries)}
         self.endResetModel()
+
+    def _announce(self, positions: Sequence[int], first_column: int, last_column: int) -> None:
+        """One ``dataChanged`` per block of adjacent changed rows; one over them all when scattered
+        (each announcement costs the proxy and the view a pass of their own)."""
+        blocks = _blocks(positions)
+        if len(blocks) > _MAX_BLOCKS:
+            blocks = [(blocks[0][0], blocks[-1][1])]
+        for first, last in blocks:
+            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
 
     def set_reports(self, reports: Iterable[RowReport]) -> None:
         """Store validation reports for the rows they name; other rows keep what they had."""
@@ -171,7 +223,9 @@ class RowsModel(QAbstractTableModel):
 
     def set_run_info(self, info: Mapping[int, RunInfo]) -> None:
         """Store each row's latest run status, cost and time; rows not named show "Not run"."""
-        changed = False
+        self._status_timer.stop()
+        self._pending_status.clear()  # the journal's word is newer than any news still gathered
+        changed: list[int] = []
         for pos, entry in enumerate(self._entries):
             run = info.get(entry.row)
             new = (
@@ -181,21 +235,49 @@ class RowsModel(QAbstractTableModel):
             )
             if new != entry:
                 self._entries[pos] = new
-                changed = True
-        if changed and self._entries:
-            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self._entries) - 1, COL_LAST_RUN))
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_LAST_RUN)
+
+    def set_claims(self, claims: Mapping[str, str]) -> None:
+        """Show which rows colleagues hold, by case ID (``{case_id: "in progress by …, since …"}``);
+        rows not named are nobody else's."""
+        changed: list[int] = []
+        for pos, entry in enumerate(self._entries):
+            new = entry._replace(claimed_by=claims.get(entry.case_id, ""))
+            if new != entry:
+                self._entries[pos] = new
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_STATUS)
 
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
-        never run before costs $0 so far); only that row is repainted."""
-        pos = self._position.get(sheet_row)
-        if pos is None:
+        never run before costs $0 so far).
+
+        News is gathered for ``STATUS_BATCH_MS`` and then shown at once, one repaint per block of
+        adjacent rows: a run sends a few events per row, and announcing each to the view (and the
+        filter proxy behind it) cost the GUI thread more than the events were worth.
+        """
+        if sheet_row not in self._position:
             return
-        entry = self._entries[pos]
-        new = entry._replace(status=status, cost=entry.cost or 0.0)
-        if new != entry:
-            self._entries[pos] = new
-            self.dataChanged.emit(self.index(pos, COL_STATUS), self.index(pos, COL_LAST_RUN))
+        self._pending_status[sheet_row] = status
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+
+    def flush_row_status(self) -> None:
+        """Show the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
+        self._status_timer.stop()
+        pending, self._pending_status = self._pending_status, {}
+        changed: list[int] = []
+        for sheet_row, status in pending.items():
+            pos = self._position.get(sheet_row)
+            if pos is None:
+                continue
+            entry = self._entries[pos]
+            new = entry._replace(status=status, cost=entry.cost or 0.0)
+            if new != entry:
+                self._entries[pos] = new
+                changed.append(pos)
+        self._announce(changed, COL_STATUS, COL_LAST_RUN)
 
     def clear(self) -> None:
         """Remove every row."""
@@ -209,11 +291,13 @@ class RowsModel(QAbstractTableModel):
 
     def entry_for_row(self, sheet_row: int) -> RowEntry | None:
         """The entry of a sheet row number, if loaded."""
+        self.flush_row_status()
         pos = self._position.get(sheet_row)
         return None if pos is None else self._entries[pos]
 
     def entries(self) -> Sequence[RowEntry]:
         """Every entry, in sheet order."""
+        self.flush_row_status()
         return tuple(self._entries)
 
     # --- Qt model API --------------------------------------------------------------------------
@@ -238,8 +322,10 @@ class RowsModel(QAbstractTableModel):
         """Display text, sort key, tooltip, severity icon and alignment of one cell."""
         if not index.isValid():
             return None
-        entry = self._entries[index.row()]
-        column = index.column()
+        return self._value(self._entries[index.row()], index.column(), role)
+
+    @staticmethod
+    def _value(entry: RowEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(entry, column)
         if role == SORT_ROLE:
@@ -254,6 +340,8 @@ class RowsModel(QAbstractTableModel):
             return entry.status
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
             return severity_icon(entry.severity)
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS and entry.status == NEEDS_REVIEW:
+            return severity_icon(Severity.WARNING.value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES, COL_COST):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -276,7 +364,9 @@ def _display(entry: RowEntry, column: int) -> str:
         return "" if entry.cost is None else cost_text(entry.cost)
     if column == COL_LAST_RUN:
         return compact_time(entry.last_run)
-    return entry.status
+    if entry.claimed_by and entry.status in (NOT_RUN, "PENDING", "CANCELLED"):
+        return entry.claimed_by[0].upper() + entry.claimed_by[1:]
+    return NEEDS_REVIEW_TEXT if entry.status == NEEDS_REVIEW else entry.status
 
 
 #: The widest text the Last run column shows (its width is measured on it).
@@ -347,6 +437,10 @@ def _tooltip(entry: RowEntry, column: int) -> str:
         return "Cost of the latest run for this row" if entry.cost is not None else "Not run yet"
     if column == COL_LAST_RUN:
         return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
+    if entry.status == NEEDS_REVIEW:
+        return "Completed and written, but the written vitals have warnings: check them in Review"
+    if entry.claimed_by:
+        return f"A colleague's SimBatch holds this row: {entry.claimed_by}. Runs here leave it to them."
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
 
 

@@ -34,13 +34,16 @@ from desktop.errors import UsageError
 from desktop.gui.rows.model import (
     CODES_ROLE,
     COL_LAST_RUN,
+    COL_STATUS,
     COL_TITLE,
     COMPACT_TIME_SAMPLE,
+    NEEDS_REVIEW_TEXT,
     NOT_RUN,
     SORT_ROLE,
     STATUS_ROLE,
     RowsModel,
 )
+from desktop.journal import NEEDS_REVIEW
 
 ANY = ""
 #: Status filter choices: (label, value); the value is matched against the row's run status.
@@ -51,6 +54,7 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("Processing", "PROCESSING"),
     ("Submitted", "SUBMITTED"),
     ("Completed", "COMPLETED"),
+    ("Needs review", NEEDS_REVIEW),
     ("Failed", "FAILED"),
     ("Cancelled", "CANCELLED"),
 )
@@ -156,6 +160,9 @@ class RowsView(QWidget):
             self.table.setColumnWidth(column, chars * unit + 16)
         sample = self.table.fontMetrics().horizontalAdvance(COMPACT_TIME_SAMPLE)
         self.table.setColumnWidth(COL_LAST_RUN, sample + 24)
+        # "Needs review" with its badge is the widest status.
+        status = self.table.fontMetrics().horizontalAdvance(NEEDS_REVIEW_TEXT) + 40
+        self.table.setColumnWidth(COL_STATUS, max(self.table.columnWidth(COL_STATUS), status))
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)

@@ -232,9 +232,7 @@ class BatchesPanel(QWidget):
             self.poll_now(run_id, cancel)
 
     def _announce(self, outcome: BatchOutcome) -> None:
-        counts = outcome.counts
-        text = (f"Batch run {outcome.run_id} finished: {counts.get('COMPLETED', 0):,} rows completed, "
-                f"{counts.get('FAILED', 0):,} failed, cost ${outcome.cost_usd:.4f}.")
+        text = f"Batch run {outcome.run_id} finished: {outcome.summary}, cost ${outcome.cost_usd:.4f}."
         self.notifications.append(text)
         self.controller.say(text, "info")
         if self.tray is not None:

@@ -21,6 +21,7 @@ from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
+from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 
@@ -102,7 +103,7 @@ class _Listener:
         self._controller = controller
 
     def row_changed(self, task: RowTask) -> None:
-        self._controller.row_changed.emit(task.row, task.status.value)
+        self._controller.row_changed.emit(task.row, task.shown_status)
 
     def progress(self, snapshot: ProgressSnapshot) -> None:
         self._controller.progress.emit(snapshot)
@@ -146,6 +147,8 @@ class RunController(QObject):
         self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
         self.state = RunState.IDLE
+        #: Shared Google Sheet: take over rows of a colleague whose claim went stale (the user agreed).
+        self.take_over = False
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -172,9 +175,14 @@ class RunController(QObject):
         """Execute (or resume) the journaled live run ``run_id`` on worker threads."""
         if self.active:
             raise RuntimeError("a run is already active")
+        # On a Google Sheet the rows are claimed through the sheet, so colleagues never do them twice
+        # (the source's tabs and layout are known from loading it: no request on this thread).
+        shared = shared_rows_for(journal, source, run_id, take_over=self.take_over)
+        if shared is not None:
+            engine_options.setdefault("mirror_interval", SHARED_MIRROR_INTERVAL_SEC)
         live = LiveRun(
             journal, source, run_id, generate, workers=workers, executor=PoolExecutor(self.pool),
-            listener=_Listener(self), **engine_options,
+            listener=_Listener(self), shared=shared, **engine_options,
         )
         self._live = live
         self.run_id = run_id

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.connection import needs_model_connection
 from desktop.app.runs import (
     PreparedLive,
     RunEstimate,
@@ -66,6 +68,8 @@ class RunPanel(QWidget):
         self.estimate: RunEstimate | None = None
         self._estimate_task: TaskHandle | None = None
         self._preparing = False
+        #: The "Connect a model" dialog the first run opened, while it is shown.
+        self.connect_dialog: QDialog | None = None
 
         self.mode = QComboBox()
         self.mode.addItem("Live — results in minutes", LIVE)
@@ -245,6 +249,9 @@ class RunPanel(QWidget):
         if self.context.offline:
             self._tell("The source cannot be reached right now; runs start once it is back online.")
             return
+        if needs_model_connection(self.context.settings):
+            self._ask_for_model()
+            return
         settings = self.context.settings.model_copy()
         settings.model = self.model.currentText().strip() or settings.model
         journal = self.context.journal
@@ -291,6 +298,18 @@ class RunPanel(QWidget):
     def _show_failure(self, text: str) -> None:
         self.status.setText(text)
         self._tell(text)
+
+    def _ask_for_model(self) -> None:
+        """The first run: ask for an OpenAI key or a local model server, then start as asked."""
+        from desktop.gui.dialogs.connect_model import ConnectModelDialog
+
+        dialog = ConnectModelDialog(self.context.store, self, allow_local=self.chosen_mode == LIVE)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.connect_dialog = dialog
+
+        dialog.accepted.connect(self.start)
+        dialog.finished.connect(lambda _code: setattr(self, "connect_dialog", None))
+        dialog.open()
 
     def _tell(self, text: str) -> None:
         QMessageBox.warning(self, TITLE, text)

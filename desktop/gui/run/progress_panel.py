@@ -26,7 +26,7 @@ from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.run.controller import RunState, controller_for
 from desktop.gui.widgets.report_export import ReportExport
 from desktop.jobs.engine import ProgressSnapshot
-from desktop.journal import RowStatus, RunRecord
+from desktop.journal import Journal, RowStatus, RunRecord
 from desktop.journal.db import parse_iso
 
 #: The order and words of the counts line.
@@ -60,6 +60,32 @@ def chart_points(finished: list[tuple[str, float]]) -> list[tuple[float, int, fl
         cost += row_cost
         points.append(((when - start).total_seconds() / 60.0, done, cost))
     return points
+
+
+#: One chart point: minutes since the first row finished, rows done, cost so far.
+_Point = tuple[float, int, float]
+#: A run's chart: its points and the two series' points made from them.
+_Chart = tuple[list[_Point], list[QPointF], list[QPointF]]
+#: The most points a past run's chart draws.
+CHART_MOST_POINTS = 300
+
+
+def _history_with_chart(journal: Journal, run_id: str) -> tuple[RunHistory | None, _Chart]:
+    """A run's history and its chart points (worker thread: a 1,000-row run has a thousand points)."""
+    history = run_history(journal, run_id)
+    points = thin(chart_points(history.finished)) if history is not None else []
+    done = [QPointF(m, d) for m, d, _c in points]
+    cost = [QPointF(m, c) for m, _d, c in points]
+    return history, (points, done, cost)
+
+
+def thin(points: list[_Point], most: int = CHART_MOST_POINTS) -> list[_Point]:
+    """At most ``most`` of the points, evenly spread, the first and the last kept (a chart a few
+    hundred pixels wide shows no more, and each point costs drawing time)."""
+    if len(points) <= most:
+        return points
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(i * step)] for i in range(most)]
 
 
 class ProgressPanel(QWidget):
@@ -236,17 +262,17 @@ class ProgressPanel(QWidget):
     def show_run(self, run_id: str) -> None:
         """Show a run's chart, counts and log from the journal."""
         journal = self.context.journal
-        run_task(lambda _ctx: run_history(journal, run_id), on_result=self._history_loaded,
+        run_task(lambda _ctx: _history_with_chart(journal, run_id), on_result=self._history_loaded,
                  on_error=self._read_failed, pool=local_pool())
 
-    def _history_loaded(self, history: RunHistory | None) -> None:
+    def _history_loaded(self, loaded: tuple[RunHistory | None, _Chart]) -> None:
+        history, (points, done_points, cost_points) = loaded
         if history is None or (self.controller.active and history.run.run_id == self.controller.run_id):
             return
         self._start_chart()
-        points = chart_points(history.finished)
         if points:
-            self.done_series.replace([QPointF(m, d) for m, d, _c in points])
-            self.cost_series.replace([QPointF(m, c) for m, _d, c in points])
+            self.done_series.replace(done_points)
+            self.cost_series.replace(cost_points)
             last_minutes, last_done, last_cost = points[-1]
             self.x_axis.setRange(0, max(last_minutes, 0.1))
             self.rows_axis.setRange(0, max(last_done, 1))
@@ -259,8 +285,10 @@ class ProgressPanel(QWidget):
         self.eta.setText(history.run.status.value.lower())
         counts = {s.value: getattr(totals, s.value.lower()) for s, _word in COUNT_ORDER}
         self.counts.setText(counts_text(counts))
-        self.log.setPlainText("\n".join(history.events))
-        self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
+        if self.snapshot is None or self.snapshot.run_id != history.run.run_id:
+            # the run that just ran here has its log shown already, line by line as it happened
+            self.log.setPlainText("\n".join(history.events))
+            self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
 
     def _read_failed(self, error: BaseException) -> None:
         self.add_message(f"The journal could not be read: {error}", "warning")

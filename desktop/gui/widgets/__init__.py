@@ -1,1 +1,1 @@
-"""Reusable widgets (the patient monitor)."""
+"""Reusable widgets (the patient monitor) and widget helpers (the model connection Test)."""

@@ -1,0 +1,477 @@
+"""A run on a sheet shared with colleagues: which rows it may work on, and writing only what it holds.
+
+The run's rows are grouped in blocks (``claims.BLOCK_ROWS`` sheet rows each). A block is claimed in
+the sheet before its rows are generated; every write-back carries the claim check, so nothing is
+written once a colleague has taken the block over. Rows a colleague holds wait; rows a colleague
+finished are handed over (CANCELLED here, with who did them); a colleague's claim that shows no sign
+of life for the lease time is reported and, when the user agreed (``take_over``), taken over.
+Each step is journaled before it is sent (``desktop.journal.claims``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from desktop.domain.models import CellValue
+from desktop.errors import SimBatchError
+from desktop.jobs.report import Say
+from desktop.jobs.writeback import original_vitals, same_cell_value
+from desktop.journal import Journal, RowStatus, RowTask
+from desktop.journal.claims import ClaimStep
+from desktop.services.claims import (
+    BLOCK_ROWS,
+    LEASE_SEC,
+    BlockState,
+    ClaimBoard,
+    ClaimLost,
+    ClaimStatus,
+    Holding,
+    SessionGone,
+    block_of,
+)
+from desktop.services.gsheet_source import GoogleSheetSource
+from desktop.services.source import CellRef
+
+log = logging.getLogger(__name__)
+
+#: Heartbeats per lease: a holder that misses a few still keeps its claim.
+BEATS_PER_LEASE = 5
+#: Progress mirror interval on a shared sheet: colleagues' calls count against the same sheet.
+SHARED_MIRROR_INTERVAL_SEC = 10.0
+#: While waiting for a colleague's rows, the claims are read at least this often.
+MAX_WAIT_READ_SEC = 10.0
+
+
+class SharedRows:
+    """This run's claims on a shared Google Sheet (see the module docstring). Thread-safe."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        source: GoogleSheetSource,
+        run_id: str,
+        *,
+        holder_name: str,
+        say: Say | None = None,
+        lease: float = LEASE_SEC,
+        take_over: bool = False,
+        batch: bool = False,
+        block_rows: int = BLOCK_ROWS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.journal = journal
+        self.source = source
+        self.run_id = run_id
+        self.take_over = take_over
+        self.batch = batch
+        self._say: Say = say or (lambda text, level: log.info("%s", text))
+        self._clock = clock
+        self._block_rows = block_rows
+        self.board = ClaimBoard(
+            source.gateway, source.scenario_sheet_id(), run_id, holder_name, lease=lease, clock=clock
+        )
+        self._beat_every = lease / BEATS_PER_LEASE
+        self._lock = threading.RLock()
+        self._holdings: dict[int, Holding] = {}
+        self._todo: dict[int, list[int]] = {}  # blocks not held yet -> this run's rows in them
+        self._reported_busy: set[tuple[int, int]] = set()
+        self._reported_stale: set[tuple[int, int]] = set()
+        self._given_up: set[int] = set()
+        self._states: dict[int, BlockState] = {}
+        self._last_beat = clock()
+        self._last_read = clock()
+        self._stopping = threading.Event()
+        self._beater: threading.Thread | None = None
+        self._first_data_row = source.known_layout().first_data_row
+        source.shared = True
+        self.handed_over = 0
+
+    # ----------------------------------------------------------------------------- start
+
+    def start(self) -> None:
+        """Open the claims, keep the blocks the journal says are ours and the sheet agrees, and list
+        the blocks still to claim."""
+        self.board.open()
+        self._states = self.board.read()
+        records = {r.block: r for r in self.journal.claims(self.run_id)}
+        rows_by_block: dict[int, list[int]] = {}
+        for task in self.journal.tasks(self.run_id):
+            if _needs_work(task):
+                rows_by_block.setdefault(self.block_of(task.row), []).append(task.row)
+        for block, rows in sorted(rows_by_block.items()):
+            record = records.get(block)
+            if record is not None and record.status in (ClaimStep.CLAIMING, ClaimStep.HELD):
+                holding = Holding(block, record.epoch, record.session, self._case_ids(rows))
+                state = self._states.get(block)
+                if self.board.still_ours(holding, self._states) and state is not None:
+                    holding.heartbeat, holding.status = state.heartbeat, state.status
+                    self._holdings[block] = holding
+                    self.journal.set_claim_status(self.run_id, [block], ClaimStep.HELD)
+                    continue
+                self.journal.set_claim_status(self.run_id, [block], ClaimStep.LOST)
+            self._todo[block] = rows
+        self._beater = threading.Thread(target=self._beat_loop, name="claims-heartbeat", daemon=True)
+        self._beater.start()
+
+    def attach(self, say: Say) -> None:
+        """Send messages to ``say`` (the run's reporter) from now on."""
+        self._say = say
+
+    def block_of(self, row: int) -> int:
+        """The block of a sheet row."""
+        return block_of(row, self._first_data_row, self._block_rows)
+
+    # ----------------------------------------------------------------------------- claiming
+
+    def claim_next(self) -> list[RowTask] | None:
+        """Claim one more block; its rows to generate (possibly none). None when no block can be
+        claimed now (all held, or held by colleagues who are alive)."""
+        with self._lock:
+            for block in sorted(self._todo):
+                if block in self._given_up:
+                    continue
+                tasks = self._try_block(block)
+                if tasks is not None:
+                    return tasks
+            return None
+
+    @property
+    def waiting(self) -> bool:
+        """Whether rows of this run are still to be claimed (possibly once a colleague is done)."""
+        with self._lock:
+            return any(block not in self._given_up for block in self._todo)
+
+    def _try_block(self, block: int) -> list[RowTask] | None:
+        rows = self._todo[block]
+        state = self._states.get(block)
+        epoch = 0
+        if state is not None:
+            mine = [t.case_id for t in self._tasks(rows)]
+            if state.status == ClaimStatus.DONE and set(mine) <= set(state.case_ids):
+                self._hand_over(block, rows, f"Done by {state.holder_name}")
+                return []
+            if state.busy and state.holder_id != self.run_id:
+                if not self.board.is_stale(state):
+                    self._report_busy(state, rows)
+                    return None
+                if not self.take_over:
+                    self._report_stale(state, rows)
+                    self._given_up.add(block)
+                    return None
+                self._say(
+                    f"Taking over rows {_span(rows)} from {state.holder_name}, which has shown no sign of "
+                    f"life for {self.board.silent_for(state) / 60:.0f} min.", "warning",
+                )
+            epoch = state.epoch + 1
+        self.journal.record_claim(self.run_id, block, self.board.session, epoch, ClaimStep.CLAIMING, rows)
+        try:
+            holding = self.board.claim(block, epoch, self._case_ids(rows), batch=self.batch)
+        except SessionGone:
+            self._reopen()
+            return None
+        if holding is None:
+            self.journal.set_claim_status(self.run_id, [block], ClaimStep.LOST)
+            self._states = self.board.read()  # someone else won: look again before the next attempt
+            return None
+        self.journal.set_claim_status(self.run_id, [block], ClaimStep.HELD)
+        claimed_at = time.strftime("%H:%M")
+        note = f"In progress by {self.board.holder_name}, since {claimed_at}"
+        self.journal.note_claim(self.run_id, rows, note)
+        self._holdings[block] = holding
+        del self._todo[block]
+        return self._settle_claimed(block, rows)
+
+    def _settle_claimed(self, block: int, rows: list[int]) -> list[RowTask]:
+        """Re-read a newly claimed block's cells: rows a colleague already wrote are handed over; the
+        rest are this run's to generate (or to write, when generated before)."""
+        tasks = self._tasks(rows)
+        refs = [CellRef(t.row, c) for t in tasks for c in t.columns_requested]
+        current = self.source.read_cells(refs) if refs else {}
+        done_elsewhere: list[int] = []
+        to_generate: list[RowTask] = []
+        for task in tasks:
+            originals = original_vitals(task)
+            changed = any(
+                not same_cell_value(current.get(CellRef(task.row, c)), originals.get(c))
+                for c in task.columns_requested
+            )
+            if changed:
+                done_elsewhere.append(task.row)
+            elif task.status in (RowStatus.PENDING, RowStatus.PROCESSING):
+                to_generate.append(task)
+        if done_elsewhere:
+            self._hand_over(block, done_elsewhere, "Written by a colleague before this computer got to it")
+        return to_generate
+
+    def _report_busy(self, state: BlockState, rows: list[int]) -> None:
+        key = (state.block, state.epoch)
+        if key not in self._reported_busy:
+            self._reported_busy.add(key)
+            self._say(
+                f"Rows {_span(rows)} are in progress by {state.holder_name}, since {state.since_local()}; "
+                "this run waits for them.",
+                "info",
+            )
+
+    def _report_stale(self, state: BlockState, rows: list[int]) -> None:
+        key = (state.block, state.epoch)
+        if key not in self._reported_stale:
+            self._reported_stale.add(key)
+            self._say(
+                f"{state.holder_name} claimed rows {_span(rows)} at {state.since_local()} but has shown no "
+                f"sign of life for {self.board.silent_for(state) / 60:.0f} min. Resume this run with "
+                "--take-over (or press Take over) to do them here.",
+                "warning",
+            )
+
+    def stale_blocks(self) -> list[BlockState]:
+        """Colleagues' claims on this run's rows that have gone stale (for an offer to take over)."""
+        with self._lock:
+            return [
+                s for b, s in self._states.items()
+                if b in self._todo and s.holder_id != self.run_id and self.board.is_stale(s)
+            ]
+
+    # ----------------------------------------------------------------------------- liveness
+
+    def tick(self) -> None:
+        """Look at colleagues' claims now and then while waiting for their rows (call often)."""
+        now = self._clock()
+        with self._lock:
+            if self.waiting and now - self._last_read >= min(self._beat_every, MAX_WAIT_READ_SEC):
+                self._last_read = now
+                try:
+                    self._states = self.board.read()
+                except SessionGone:
+                    self._reopen()
+
+    def _beat_loop(self) -> None:
+        """Heartbeat thread: a fenced write for the held blocks whenever none went out for a while,
+        so a busy run (long write-backs, a slow network) never looks dead to colleagues."""
+        while not self._stopping.wait(min(self._beat_every / 4, 1.0)):
+            with self._lock:
+                if not self._holdings or self._clock() - self._last_beat < self._beat_every:
+                    continue
+                try:
+                    self._fenced(list(self._holdings.values()), [])
+                except SimBatchError as exc:  # the next beat tries again; the lease is long
+                    log.warning("Heartbeat not sent: %s", exc)
+
+    def _reopen(self) -> None:
+        """The claims tab is gone (a colleague tidied it): every holding is lost; start a new session."""
+        for holding in list(self._holdings.values()):
+            self._lose(holding)
+        self.board.open()
+        self._states = self.board.read()
+
+    def _lose(self, holding: Holding) -> None:
+        rows = self._rows_still_needing_work(holding.block)
+        self.journal.set_claim_status(self.run_id, [holding.block], ClaimStep.LOST)
+        del self._holdings[holding.block]
+        if rows:
+            self._todo[holding.block] = rows
+            self._given_up.discard(holding.block)
+
+    def _rows_still_needing_work(self, block: int) -> list[int]:
+        return [
+            t.row for t in self.journal.tasks(self.run_id) if self.block_of(t.row) == block and _needs_work(t)
+        ]
+
+    def _fenced(
+        self, holdings: list[Holding], requests: list[dict[str, object]], status: str | None = None
+    ) -> set[int]:
+        """One fenced batchUpdate; on a refusal find the blocks lost, drop them and retry with the rest.
+        Returns the blocks lost."""
+        lost: set[int] = set()
+        while holdings:
+            try:
+                self.board.fenced(holdings, requests, status)
+                self._last_beat = self._clock()
+                return lost
+            except SessionGone:
+                lost |= {h.block for h in holdings}
+                self._reopen()
+                return lost
+            except ClaimLost as refused:
+                try:
+                    states = self.board.read()
+                except SessionGone:
+                    lost |= {h.block for h in holdings}
+                    self._reopen()
+                    return lost
+                gone = [h for h in holdings if not self.board.still_ours(h, states)]
+                if not gone:  # refused for another reason (a cell too long …): say that one
+                    cause = refused.__cause__
+                    raise (cause if isinstance(cause, SimBatchError) else refused) from refused
+                for holding in gone:
+                    state = states.get(holding.block)
+                    who = state.holder_name if state else "a colleague"
+                    self._say(f"{who} took over rows {_span(self._rows_of(holding.block))}; this computer "
+                              "writes nothing of them.", "warning")
+                    lost.add(holding.block)
+                    self._lose(holding)
+                self._states = states
+                holdings = [h for h in holdings if h.block not in lost]
+                if requests:
+                    return lost  # the caller rebuilds its cell writes without the lost blocks
+        return lost
+
+    # ----------------------------------------------------------------------------- writing
+
+    def allowed_rows(self, rows: Sequence[int]) -> set[int]:
+        """The rows whose block this run holds now."""
+        with self._lock:
+            return {row for row in rows if self.block_of(row) in self._holdings}
+
+    def write(self, values_by_row: Mapping[int, Mapping[CellRef, CellValue]]) -> set[int]:
+        """Write the cells of each run row together with the claim check of its block; returns the
+        rows not written because their block was lost (nothing of those reached the sheet)."""
+        with self._lock:
+            pending = {row: cells for row, cells in values_by_row.items() if cells}
+            refused: set[int] = {row for row in values_by_row if self.block_of(row) not in self._holdings}
+            pending = {row: cells for row, cells in pending.items() if row not in refused}
+            while pending:
+                blocks = sorted({self.block_of(row) for row in pending})
+                holdings = [self._holdings[b] for b in blocks]
+                merged = {ref: value for cells in pending.values() for ref, value in cells.items()}
+                lost = self._fenced(holdings, self.source.cell_requests(merged))
+                if not lost:
+                    return refused
+                dropped = {row for row in pending if self.block_of(row) in lost}
+                refused |= dropped
+                pending = {row: cells for row, cells in pending.items() if row not in dropped}
+            return refused
+
+    def settle(self) -> None:
+        """Mark blocks whose rows are all finished and written DONE in the sheet (one request)."""
+        with self._lock:
+            finished = [
+                h for b, h in self._holdings.items() if not self._rows_still_needing_work(b)
+            ]
+            if not finished:
+                return
+            lost = self._fenced(finished, [], ClaimStatus.DONE)
+            done = [h.block for h in finished if h.block not in lost]
+            for block in done:
+                del self._holdings[block]
+            self.journal.set_claim_status(self.run_id, done, ClaimStep.DONE)
+
+    def finish(self) -> None:
+        """Release what is still held (colleagues may take it at once) and tidy the claims when no
+        block is busy any more."""
+        self._stopping.set()
+        if self._beater is not None:
+            self._beater.join()
+        with self._lock:
+            try:
+                self.settle()
+                if self._holdings:
+                    held = list(self._holdings.values())
+                    lost = self._fenced(held, [], ClaimStatus.RELEASED)
+                    released = [h.block for h in held if h.block not in lost]
+                    self.journal.set_claim_status(self.run_id, released, ClaimStep.RELEASED)
+                    self._holdings.clear()
+                if self.board.tidy():
+                    log.info("Claims tab tidied away: no block is busy.")
+            except SimBatchError as exc:
+                self._say(
+                    f"The claims in the sheet could not be released ({exc}); they expire by themselves.",
+                    "warning",
+                )
+
+    # ----------------------------------------------------------------------------- helpers
+
+    def _tasks(self, rows: Sequence[int]) -> list[RowTask]:
+        return [self.journal.get_task(self.run_id, row) for row in rows]
+
+    def _case_ids(self, rows: Sequence[int]) -> list[str]:
+        return [t.case_id for t in self._tasks(rows)]
+
+    def _rows_of(self, block: int) -> list[int]:
+        return [t.row for t in self.journal.tasks(self.run_id) if self.block_of(t.row) == block]
+
+    def _hand_over(self, block: int, rows: list[int], note: str) -> None:
+        self.journal.hand_over(self.run_id, rows, note)
+        self.handed_over += len(rows)
+        self._todo.pop(block, None)
+
+
+def _needs_work(task: RowTask) -> bool:
+    """Not finished here: still to generate, or generated but not written yet (rows handed over to a
+    colleague are CANCELLED, and are not)."""
+    if task.status in (RowStatus.PENDING, RowStatus.PROCESSING):
+        return True
+    return task.status == RowStatus.COMPLETED and task.written_at is None
+
+
+def _span(rows: Sequence[int]) -> str:
+    ordered = sorted(rows)
+    if not ordered:
+        return "(none)"
+    return f"{ordered[0]}" if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
+
+
+def shared_rows_for(
+    journal: Journal, source: object, run_id: str, *, take_over: bool = False, batch: bool = False
+) -> SharedRows | None:
+    """Claims for a run on a Google Sheet (colleagues may run on it at the same time); None for a
+    local workbook, which a lock file protects instead."""
+    if not isinstance(source, GoogleSheetSource):
+        return None
+    from desktop.settings import display_name, load_settings
+
+    settings = load_settings()
+    return SharedRows(
+        journal, source, run_id, holder_name=display_name(settings), lease=settings.claim_lease_sec,
+        take_over=take_over, batch=batch,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ColleagueClaim:
+    """A row someone else's SimBatch holds: who, and since when (their clock, shown in ours)."""
+
+    holder: str
+    since: str
+    batch: bool = False
+
+    def describe(self) -> str:
+        """``in progress by Dana's PC, since 10:42``."""
+        what = "in a batch job of" if self.batch else "in progress by"
+        return f"{what} {self.holder}, since {self.since}"
+
+
+def colleague_claims(source: object, own_run_ids: Collection[str] = ()) -> dict[str, ColleagueClaim]:
+    """Case IDs claimed by other SimBatches on a Google Sheet (two reads; nothing for a workbook or
+    when nobody claims anything). Rows of ``own_run_ids`` are not colleagues'."""
+    if not isinstance(source, GoogleSheetSource):
+        return {}
+    board = ClaimBoard(source.gateway, source.scenario_sheet_id(), "", "")
+    if not board.join():
+        return {}
+    try:
+        states = board.read()
+    except SessionGone:
+        return {}
+    claims: dict[str, ColleagueClaim] = {}
+    for state in states.values():
+        if not state.busy or state.holder_id in own_run_ids:
+            continue
+        claim = ColleagueClaim(state.holder_name, state.since_local(), state.status == ClaimStatus.BATCH)
+        for case_id in state.case_ids:
+            claims[case_id] = claim
+    return claims
+
+
+def claims_text(source: object) -> dict[str, str]:
+    """``{case_id: "in progress by Dana's PC, since 10:42"}`` for rows colleagues hold (for tables);
+    empty when the claims cannot be read (they are advisory here: runs check them again)."""
+    try:
+        return {case: claim.describe() for case, claim in colleague_claims(source).items()}
+    except SimBatchError as exc:
+        log.info("Colleagues' claims not shown: %s", exc)
+        return {}

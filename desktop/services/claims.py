@@ -1,0 +1,391 @@
+"""Claims on blocks of rows, kept in the Google Sheet itself, so colleagues never process a row twice.
+
+The sheet is the only thing colleagues share, and Sheets has no compare-and-set on values. What it
+does have: ``spreadsheets.batchUpdate`` is all-or-nothing, and ``AddSheet`` with a ``sheetId`` that
+exists fails. So:
+
+- **Claim** block *b* at epoch *e*: one batchUpdate that adds a tiny hidden *token* tab whose id is
+  derived from (session, b, e) and writes the block's row in the hidden claims tab. Exactly one
+  client's batch can add that id; the loser's batch changes nothing.
+- **Fence**: every later write of the holder (heartbeat, write-back, release) is one batchUpdate that
+  first adds and deletes the token of epoch *e + 1* and touches its own token. If someone took the
+  block over (token *e + 1* exists) or the session was tidied away (own token gone), the batch fails
+  as a whole and none of its cell writes land.
+- **Liveness** is a heartbeat counter in the block's row. Observers time how long it has not moved on
+  their own monotonic clock; clocks of different computers are never compared.
+
+The claims tab has one row per block: ``Block, Epoch, Holder_ID, Holder_Name, Since, Heartbeat,
+Status, Case_IDs``. Its sheet id is derived from the scenario tab's, so two clients creating it at
+once also race through AddSheet; its title carries the session nonce that token ids derive from.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from desktop.domain.models import CellValue
+from desktop.errors import SimBatchError
+from desktop.services.sheets import RequestRefused, SheetsGateway, TabInfo, a1
+
+log = logging.getLogger(__name__)
+
+BLOCK_ROWS = 50
+#: A block whose heartbeat has not moved for this long (on the observer's clock) may be taken over.
+LEASE_SEC = 600.0
+#: A block held for a Batch API job stays claimed for the provider's whole 24-hour window, and more.
+BATCH_LEASE_SEC = 26 * 3600.0
+CLAIMS_TITLE = "SimBatch claims"
+STATE_COLUMNS: tuple[str, ...] = (
+    "Block", "Epoch", "Holder_ID", "Holder_Name", "Since", "Heartbeat", "Status", "Case_IDs",
+)
+_MAX_SHEET_ID = 2**31 - 1
+
+
+class ClaimStatus(StrEnum):
+    """The state of a block in the claims tab."""
+
+    HELD = "HELD"  # a live run works on it; its heartbeat moves
+    BATCH = "BATCH"  # held for the life of a Batch API job
+    DONE = "DONE"  # its holder finished its rows
+    RELEASED = "RELEASED"  # its holder stopped early; anyone may take it at once
+
+
+class ClaimLost(SimBatchError):
+    """A fenced write was refused: one of the blocks is no longer ours. Nothing of it was written."""
+
+    exit_code = 3
+
+
+class SessionGone(SimBatchError):
+    """The claims tab disappeared (a colleague tidied it when the shared run ended); open it again."""
+
+    exit_code = 3
+
+
+@dataclass(slots=True)
+class BlockState:
+    """One block's row in the claims tab."""
+
+    block: int
+    epoch: int
+    holder_id: str
+    holder_name: str
+    since: str
+    heartbeat: int
+    status: str
+    case_ids: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        """Held by a live run or a batch (whether or not that holder is still alive)."""
+        return self.status in (ClaimStatus.HELD, ClaimStatus.BATCH)
+
+    def since_local(self) -> str:
+        """The claim's start in this computer's local time (``10:42``), for display only."""
+        try:
+            stamp = _dt.datetime.fromisoformat(self.since.replace("Z", "+00:00"))
+        except ValueError:
+            return self.since
+        return stamp.astimezone().strftime("%H:%M")
+
+
+@dataclass(slots=True)
+class Holding:
+    """A block this client holds: the epoch it won and the heartbeat it last wrote."""
+
+    block: int
+    epoch: int
+    session: str
+    case_ids: list[str]
+    heartbeat: int = 0
+    status: str = ClaimStatus.HELD
+
+
+def sheet_id_for(key: str) -> int:
+    """A deterministic sheet id in 1 … 2³¹−1 for ``key`` (the same on every computer)."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % (_MAX_SHEET_ID - 1) + 1
+
+
+def now_utc() -> str:
+    """The current UTC time, ISO 8601 (shown to colleagues; never compared between computers)."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ClaimBoard:
+    """The claims of one scenario tab, read and changed only through the Sheets gateway.
+
+    ``holder_id`` identifies the claiming run (a run id: unique, and the same after a restart);
+    ``holder_name`` is what colleagues see ("Dana's PC").
+    """
+
+    def __init__(
+        self,
+        gateway: SheetsGateway,
+        scenario_sheet_id: int,
+        holder_id: str,
+        holder_name: str,
+        *,
+        lease: float = LEASE_SEC,
+        batch_lease: float = BATCH_LEASE_SEC,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gateway = gateway
+        self.holder_id = holder_id
+        self.holder_name = holder_name
+        self.lease = lease
+        self.batch_lease = batch_lease
+        self._clock = clock
+        self.state_sheet_id = sheet_id_for(f"simbatch-claims:{scenario_sheet_id}")
+        self.session = ""
+        self._state_rows = 0
+        self._seen: dict[int, tuple[tuple[int, int, str], float]] = {}
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------------------- session
+
+    def open(self) -> str:
+        """Find the claims tab, or create it (racing other clients through AddSheet); its session."""
+        info = self._find_state_tab()
+        if info is None:
+            nonce = secrets.token_hex(4)
+            request = {"addSheet": {"properties": {
+                "sheetId": self.state_sheet_id, "title": f"{CLAIMS_TITLE} {nonce}", "hidden": True,
+                "gridProperties": {"rowCount": 200, "columnCount": len(STATE_COLUMNS)},
+            }}}
+            header = update_cells(self.state_sheet_id, 0, 0, [list(STATE_COLUMNS)])
+            try:
+                self.gateway.structure([request, header])
+            except RequestRefused:
+                log.debug("Another client created the claims tab first.")
+            info = self._find_state_tab()
+            if info is None:
+                raise SessionGone("The claims tab of this sheet could not be created; try again.")
+        self.session = info.title.rsplit(" ", 1)[-1]
+        self._state_rows = info.rows
+        self._seen.clear()
+        return self.session
+
+    def join(self) -> bool:
+        """Use the claims tab if there is one (never creates it); False when nobody claims anything."""
+        info = self._find_state_tab()
+        if info is None:
+            return False
+        self.session = info.title.rsplit(" ", 1)[-1]
+        self._state_rows = info.rows
+        return True
+
+    def _find_state_tab(self) -> TabInfo | None:
+        return next((t for t in self.gateway.metadata() if t.sheet_id == self.state_sheet_id), None)
+
+    def token_id(self, block: int, epoch: int, session: str | None = None) -> int:
+        """The sheet id whose creation wins ``block`` at ``epoch`` in ``session``."""
+        return sheet_id_for(f"{session or self.session}:{block}:{epoch}")
+
+    # ----------------------------------------------------------------------------- reading
+
+    def read(self) -> dict[int, BlockState]:
+        """Every block's claim (one read); also advances the staleness timers. ``SessionGone`` when
+        the claims tab is gone."""
+        try:
+            [values] = self.gateway.batch_get([a1(self._state_title(), "A2:H")])
+        except RequestRefused as exc:
+            raise SessionGone("The claims tab was tidied away by a colleague.") from exc
+        states: dict[int, BlockState] = {}
+        for line in values:
+            state = _parse_state(line)
+            if state is not None:
+                states[state.block] = state
+        now = self._clock()
+        with self._lock:
+            for block, state in states.items():
+                key = (state.epoch, state.heartbeat, state.status)
+                seen = self._seen.get(block)
+                if seen is None or seen[0] != key:
+                    self._seen[block] = (key, now)
+        return states
+
+    def _state_title(self) -> str:
+        return f"{CLAIMS_TITLE} {self.session}"
+
+    def silent_for(self, state: BlockState) -> float:
+        """Seconds (on this computer's clock) since ``state`` last changed, as seen by ``read``."""
+        with self._lock:
+            seen = self._seen.get(state.block)
+        return 0.0 if seen is None else self._clock() - seen[1]
+
+    def is_stale(self, state: BlockState) -> bool:
+        """Whether a busy block's holder has shown no sign of life for its lease."""
+        if not state.busy:
+            return False
+        lease = self.batch_lease if state.status == ClaimStatus.BATCH else self.lease
+        return self.silent_for(state) >= lease
+
+    # ----------------------------------------------------------------------------- claiming
+
+    def claim(
+        self, block: int, epoch: int, case_ids: Sequence[str], *, batch: bool = False
+    ) -> Holding | None:
+        """Try to win ``block`` at ``epoch``; the holding, or None when another client won it."""
+        status = ClaimStatus.BATCH if batch else ClaimStatus.HELD
+        token = {"addSheet": {"properties": {
+            "sheetId": self.token_id(block, epoch),
+            "title": f"SimBatch claim {self.session} {block}.{epoch}",
+            "hidden": True, "gridProperties": {"rowCount": 1, "columnCount": 1},
+        }}}
+        row: list[CellValue] = [
+            block, epoch, self.holder_id, self.holder_name, now_utc(), 0, status.value,
+            json.dumps(list(case_ids)),
+        ]
+        requests: list[dict[str, Any]] = [token]
+        if block + 2 > self._state_rows:
+            grow = max(block + 2 - self._state_rows, 200)
+            requests.append(
+                {"appendDimension": {"sheetId": self.state_sheet_id, "dimension": "ROWS", "length": grow}}
+            )
+        requests.append(update_cells(self.state_sheet_id, block + 1, 0, [row]))
+        try:
+            self.gateway.structure(requests)
+        except RequestRefused:
+            # Lost the race, or our own first attempt landed and its reply was lost: the tab says which.
+            state = self.read().get(block)
+            if state is None or state.epoch != epoch or state.holder_id != self.holder_id:
+                if self._find_state_tab() is None:
+                    raise SessionGone("The claims tab was tidied away by a colleague.") from None
+                return None
+        if block + 2 > self._state_rows:
+            self._state_rows = max(self._state_rows + 200, block + 2)
+        return Holding(block, epoch, self.session, list(case_ids), 0, status.value)
+
+    def fence(self, holdings: Iterable[Holding], status: str | None = None) -> list[dict[str, Any]]:
+        """The requests that make a batchUpdate apply only while we hold every block of ``holdings``;
+        each bumps its block's heartbeat (and sets ``status`` when given)."""
+        requests: list[dict[str, Any]] = []
+        for holding in holdings:
+            if holding.session != self.session:
+                raise ClaimLost(f"The claim on block {holding.block} belongs to an earlier session.")
+            successor = self.token_id(holding.block, holding.epoch + 1)
+            requests.append({"addSheet": {"properties": {
+                "sheetId": successor, "title": f"SimBatch probe {self.session} {holding.block}",
+                "hidden": True, "gridProperties": {"rowCount": 1, "columnCount": 1},
+            }}})
+            requests.append({"deleteSheet": {"sheetId": successor}})
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": self.token_id(holding.block, holding.epoch), "hidden": True},
+                "fields": "hidden",
+            }})
+            cells: list[CellValue] = [holding.heartbeat + 1, str(status or holding.status)]
+            requests.append(update_cells(self.state_sheet_id, holding.block + 1, 5, [cells]))
+        return requests
+
+    def fenced(
+        self, holdings: Sequence[Holding], requests: Sequence[dict[str, Any]], status: str | None = None
+    ) -> None:
+        """Apply ``requests`` in one batchUpdate that succeeds only while every block is still ours.
+
+        ``ClaimLost`` when refused (nothing was applied). On success the heartbeats are advanced.
+        """
+        body = self.fence(holdings, status) + list(requests)
+        if not body:
+            return
+        try:
+            self.gateway.structure(body)
+        except RequestRefused as exc:
+            raise ClaimLost(
+                "A colleague has taken over rows this computer held; its writes were refused."
+            ) from exc
+        for holding in holdings:
+            holding.heartbeat += 1
+            if status:
+                holding.status = status
+
+    def still_ours(self, holding: Holding, states: dict[int, BlockState]) -> bool:
+        """Whether the tab still shows ``holding`` as ours (after a refused fenced write, or a restart)."""
+        state = states.get(holding.block)
+        return (
+            holding.session == self.session
+            and state is not None
+            and state.epoch == holding.epoch
+            and state.holder_id == self.holder_id
+        )
+
+    # ----------------------------------------------------------------------------- tidying
+
+    def tidy(self) -> bool:
+        """Delete the claims tab and every token when no block is busy; True when it did.
+
+        A claim racing with this fails (its claims tab is gone) and its client opens a new session.
+        """
+        states = self.read()
+        if any(state.busy for state in states.values()):
+            return False
+        existing = {t.sheet_id for t in self.gateway.metadata()}
+        tokens = [
+            self.token_id(state.block, epoch)
+            for state in states.values()
+            for epoch in range(state.epoch + 1)
+        ]
+        requests = [{"deleteSheet": {"sheetId": sid}} for sid in tokens if sid in existing]
+        requests.append({"deleteSheet": {"sheetId": self.state_sheet_id}})
+        try:
+            self.gateway.structure(requests)
+        except RequestRefused:
+            return False  # someone claimed or tidied meanwhile; they will tidy later
+        return True
+
+
+def block_of(row: int, first_data_row: int, size: int = BLOCK_ROWS) -> int:
+    """The block a sheet row belongs to (blocks are runs of ``size`` rows from the first data row)."""
+    return max(0, row - first_data_row) // size
+
+
+def update_cells(
+    sheet_id: int, row_index: int, column_index: int, rows: Sequence[Sequence[CellValue]]
+) -> dict[str, Any]:
+    """An updateCells request writing ``rows`` of plain values from (row_index, column_index), 0-based."""
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row_index, "columnIndex": column_index},
+        "rows": [{"values": [cell_data(value) for value in line]} for line in rows],
+        "fields": "userEnteredValue",
+    }}
+
+
+def cell_data(value: CellValue) -> dict[str, Any]:
+    """A CellData holding ``value`` as entered (text stays text); empty clears the cell."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def _parse_state(line: Sequence[Any]) -> BlockState | None:
+    cells = list(line) + [None] * (len(STATE_COLUMNS) - len(line))
+    try:
+        block, epoch = int(cells[0]), int(cells[1])
+    except (TypeError, ValueError):
+        return None
+    try:
+        case_ids = [str(c) for c in json.loads(str(cells[7] or "[]"))]
+    except ValueError:
+        case_ids = []
+    try:
+        heartbeat = int(cells[5] or 0)
+    except (TypeError, ValueError):
+        heartbeat = 0
+    return BlockState(
+        block, epoch, str(cells[2] or ""), str(cells[3] or ""), str(cells[4] or ""), heartbeat,
+        str(cells[6] or ""), case_ids,
+    )
