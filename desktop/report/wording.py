@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from desktop.cli_output import format_duration
+from desktop.app.text import format_duration
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, Summary
 
 REASONS = {FAILED: "Failed", CONFLICT: "Conflict", FLAGGED: "Flagged for review"}
