@@ -185,7 +185,9 @@ def test_journaled_issue_objects_and_generated_fields_are_used_when_present() ->
     assert (warning.column, warning.field) == ("Initial_Vitals", "HR")
     assert warning.kind == "Heart rate: inconsistent with rhythm or earlier state"
     assert warning.message.endswith("106 bpm.")
-    older = SimpleNamespace(warnings=task.warnings, columns_requested=["Initial_Vitals"])
+    older = SimpleNamespace(
+        warnings=task.warnings, columns_requested=["Initial_Vitals"], flags=[], generated={}
+    )
     assert journal_generated(older) is None  # type: ignore[arg-type]
     assert [w.message for w in warnings_of(older, states, [])] == ["text kept for the progress sheet"]  # type: ignore[arg-type]
 
