@@ -36,6 +36,7 @@ from desktop.jobs.batch_jsonl import (
 )
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say, flagged_rows, summary_line
+from desktop.jobs.sharing import shared_rows_for
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind, RunStatus
 from desktop.journal.db import now_iso
@@ -147,6 +148,7 @@ class BatchRun:
         options: BatchOptions | None = None,
         say: Say | None = None,
         clock: Callable[[], float] = time.monotonic,
+        claims: bool = True,
     ) -> None:
         run = journal.get_run(run_id)
         if run is None:
@@ -166,7 +168,11 @@ class BatchRun:
         self._tokens: dict[int, int] = {}
         self._conflicts: dict[int, list[str]] = {}
         self._problems: list[str] = []
-        self._writeback = WriteBack(journal, source, run_id)
+        # On a Google Sheet the rows are claimed for the life of the batch (colleagues never do them).
+        self._shared = shared_rows_for(journal, source, run_id, batch=True) if claims else None
+        if self._shared is not None:
+            self._shared.attach(self._say)
+        self._writeback = WriteBack(journal, source, run_id, self._shared)
         self.mirror = ProgressMirror(journal, source, interval=0.0)
         self._started = clock()
 
@@ -176,7 +182,11 @@ class BatchRun:
         """Put PENDING rows that belong to no unfinished chunk into new chunks; returns how many chunks."""
         jobs = self.journal.batch_jobs(self.run_id)
         busy = {row for job in jobs if job.finished_at is None for row in job.rows}
-        pending = [t for t in self.journal.tasks(self.run_id, [RowStatus.PENDING]) if t.row not in busy]
+        allowed = self._claim_rows()
+        pending = [
+            t for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])
+            if t.row not in busy and (allowed is None or t.row in allowed)
+        ]
         nothing = [t for t in pending if not t.columns_requested]
         if nothing:
             self.journal.mark_submitted(self.run_id, [t.row for t in nothing])
@@ -208,6 +218,26 @@ class BatchRun:
             self._tokens[first + offset] = chunk.tokens
         self._say(f"Prepared {len(work)} rows in {len(chunks)} batch file(s).")
         return len(chunks)
+
+    def _claim_rows(self) -> set[int] | None:
+        """On a shared sheet: claim every block of the run's rows that nobody else holds; the rows this
+        run may submit (None: not shared, every row)."""
+        if self._shared is None:
+            return None
+        self._shared.start()
+        while self._shared.claim_next() is not None:
+            pass
+        rows = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])]
+        return self._shared.allowed_rows(rows)
+
+    def _end_claims(self) -> None:
+        """Release the claims once no chunk is in flight; keep them (BATCH) while one is."""
+        if self._shared is None:
+            return
+        if any(job.finished_at is None for job in self.journal.batch_jobs(self.run_id)):
+            self._shared.stop()
+        else:
+            self._shared.finish()
 
     # -- one pass over the chunks ------------------------------------------------------------------
 
@@ -411,10 +441,14 @@ class BatchRun:
     # -- write-back, mirror and status -------------------------------------------------------------
 
     def _flush(self) -> None:
+        if self._shared is not None and not self._shared.started:
+            self._shared.start()  # the claims this run holds (from the journal) gate what it writes
         outcome = self._writeback.flush_and_report(self._say)
         if outcome is not None:
             self._conflicts.update(outcome.conflicts)
             self._enqueue_rows(outcome.rows)
+        if self._shared is not None:
+            self._shared.settle()
         self.mirror.flush()
 
     def _enqueue_rows(self, rows: list[int], batch_id: str | None = None) -> None:
@@ -470,6 +504,7 @@ class BatchRun:
         """Check every unfinished chunk once (submit what fits, ingest what ended); plan nothing new."""
         self.step()
         self._flush()
+        self._end_claims()
         return self.outcome()
 
     def retry_failed(self) -> int:
@@ -493,6 +528,7 @@ class BatchRun:
             else:
                 interval = min(self.options.max_poll_interval, interval * self.options.backoff)
         self._flush()
+        self._end_claims()
         return self.outcome()
 
     def cancel(self, wait: bool = True) -> BatchOutcome:
@@ -538,6 +574,7 @@ class BatchRun:
 
     def _after_cancel(self) -> BatchOutcome:
         self._flush()
+        self._end_claims()
         return self.outcome()
 
     # -- helpers -----------------------------------------------------------------------------------

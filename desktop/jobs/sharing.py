@@ -95,6 +95,8 @@ class SharedRows:
     def start(self) -> None:
         """Open the claims, keep the blocks the journal says are ours and the sheet agrees, and list
         the blocks still to claim."""
+        self._stopping.clear()
+        self._todo.clear()
         self.board.open()
         self._states = self.board.read()
         records = {r.block: r for r in self.journal.claims(self.run_id)}
@@ -116,6 +118,11 @@ class SharedRows:
             self._todo[block] = rows
         self._beater = threading.Thread(target=self._beat_loop, name="claims-heartbeat", daemon=True)
         self._beater.start()
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start`` has opened the claims (a batch run writes back only after it has)."""
+        return bool(self.board.session)
 
     def attach(self, say: Say) -> None:
         """Send messages to ``say`` (the run's reporter) from now on."""
@@ -224,7 +231,7 @@ class SharedRows:
             self._say(
                 f"{state.holder_name} claimed rows {_span(rows)} at {state.since_local()} but has shown no "
                 f"sign of life for {self.board.silent_for(state) / 60:.0f} min. Resume this run with "
-                "--take-over (or press Take over) to do them here.",
+                "--take-over ('simbatch resume RUN_ID --take-over') to do them here.",
                 "warning",
             )
 
@@ -360,12 +367,17 @@ class SharedRows:
                 del self._holdings[block]
             self.journal.set_claim_status(self.run_id, done, ClaimStep.DONE)
 
-    def finish(self) -> None:
-        """Release what is still held (colleagues may take it at once) and tidy the claims when no
-        block is busy any more."""
+    def stop(self) -> None:
+        """Stop heartbeating and keep the claims (a Batch API job in flight holds them for its life)."""
         self._stopping.set()
         if self._beater is not None:
             self._beater.join()
+            self._beater = None
+
+    def finish(self) -> None:
+        """Release what is still held (colleagues may take it at once) and tidy the claims when no
+        block is busy any more."""
+        self.stop()
         with self._lock:
             try:
                 self.settle()
@@ -403,7 +415,7 @@ class SharedRows:
 def _needs_work(task: RowTask) -> bool:
     """Not finished here: still to generate, or generated but not written yet (rows handed over to a
     colleague are CANCELLED, and are not)."""
-    if task.status in (RowStatus.PENDING, RowStatus.PROCESSING):
+    if task.status in (RowStatus.PENDING, RowStatus.PROCESSING, RowStatus.SUBMITTED):
         return True
     return task.status == RowStatus.COMPLETED and task.written_at is None
 

@@ -126,4 +126,6 @@ def test_fields_are_exactly_the_documented_ones_and_hold_no_secret() -> None:
         "poll_interval_sec",
         "enqueued_token_cap",
         "price_overrides",
+        "display_name",  # what colleagues see on this computer's claims on a shared sheet
+        "claim_lease_sec",
     }
