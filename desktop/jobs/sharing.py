@@ -408,8 +408,12 @@ class SharedRows:
 
     def _hand_over(self, block: int, rows: list[int], note: str) -> None:
         self.journal.hand_over(self.run_id, rows, note)
-        self.handed_over += len(rows)
-        self._todo.pop(block, None)
+        in_flight = [t.row for t in self._tasks(rows) if t.status is RowStatus.PROCESSING]
+        self.handed_over += len(rows) - len(in_flight)
+        if in_flight:  # answers still coming: look at the block again once they are in
+            self._todo[block] = in_flight
+        else:
+            self._todo.pop(block, None)
 
 
 def _needs_work(task: RowTask) -> bool:
