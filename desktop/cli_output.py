@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, TextIO
 
-from desktop.domain.rowspec import format_row_spec
+from desktop.app.text import format_duration
 
 
 def print_json(document: object, stream: TextIO | None = None) -> None:
@@ -55,19 +55,6 @@ def _cell_text(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def format_rows(rows: Sequence[int]) -> str:
-    """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
-    return format_row_spec(rows).replace(",", ", ")
-
-
-def format_count(n: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun in the right number: ``1, "row"`` → ``"1 row"``; ``2, "row"`` → ``"2 rows"``.
-
-    ``plural`` is for nouns that do not just add an ``s`` (``"fix"``, ``"fixes"``).
-    """
-    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
-
-
 def render_flagged(flagged: Sequence[Mapping[str, object]], limit: int = 20) -> list[str]:
     """Lines naming the rows flagged for review and their warnings (the first ``limit`` rows)."""
     if not flagged:
@@ -80,18 +67,6 @@ def render_flagged(flagged: Sequence[Mapping[str, object]], limit: int = 20) -> 
     if len(flagged) > limit:
         lines.append(f"  … and {len(flagged) - limit} more (see the Warnings column of Batch_Progress).")
     return lines
-
-
-def format_duration(seconds: float) -> str:
-    """``75`` → ``"1m15s"``; ``3725`` → ``"1h02m"``."""
-    total = max(0, round(seconds))
-    if total < 60:
-        return f"{total}s"
-    minutes, secs = divmod(total, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 class ProgressBar:

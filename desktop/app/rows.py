@@ -11,6 +11,7 @@ from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.domain.rowspec import format_row_spec
 from desktop.errors import ServiceError
 from desktop.journal import Journal, RunKind
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 
 
@@ -44,12 +45,12 @@ def locator_of(text: str) -> str:
     return str(locator)
 
 
-def load_source(text: str, scenario_tab: str | None, journal: Journal | None = None) -> Loaded:
+def load_source(
+    opener: SourceOpener, text: str, scenario_tab: str | None, journal: Journal | None = None
+) -> Loaded:
     """Open a source and read its rows; when unreachable, fall back to the cached copy (worker thread)."""
-    from desktop.services.open_source import open_source
-
     try:
-        source = open_source(text, scenario_tab)
+        source = opener(text, scenario_tab)
         try:
             table = source.read_scenarios()
         except BaseException:

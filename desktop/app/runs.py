@@ -21,6 +21,7 @@ from desktop.jobs.resume import run_source as opened_run_source
 from desktop.journal import BatchJobRecord, Journal, RunKind, RunRecord
 from desktop.services.batch_api import BatchService, batch_client_from_settings
 from desktop.services.llm import LLMClient, from_settings
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 
@@ -97,12 +98,12 @@ def submit_batch_run(
 
 
 @contextlib.contextmanager
-def run_source(run: RunRecord, open_now: Source | None) -> Iterator[Source]:
+def run_source(run: RunRecord, open_now: Source | None, opener: SourceOpener) -> Iterator[Source]:
     """The source a run was made on: the open one when it is the same, else opened (and closed) here."""
     if open_now is not None and open_now.locator == run.source:
         yield open_now
         return
-    with opened_run_source(run) as source:
+    with opened_run_source(run, opener) as source:
         yield source
 
 
@@ -117,8 +118,8 @@ class BatchSweep:
 
 
 def sweep_batches(
-    journal: Journal, open_now: Source | None, settings: Settings, only_run: str | None = None,
-    cancel: bool = False, say: Say | None = None,
+    journal: Journal, open_now: Source | None, settings: Settings, opener: SourceOpener,
+    only_run: str | None = None, cancel: bool = False, say: Say | None = None,
 ) -> BatchSweep:
     """Poll (or cancel) every unfinished batch run once: finished batches are downloaded, ingested,
     written back and mirrored. Returns the jobs afterwards."""
@@ -132,7 +133,7 @@ def sweep_batches(
             continue
         try:
             service = service or batch_client_from_settings(settings.openai_base_url)
-            with run_source(run, open_now) as source:
+            with run_source(run, open_now, opener) as source:
                 runner = batch_runner(journal, source, run_id, settings, say, service)
                 outcome = runner.cancel(wait=False) if cancel else runner.refresh()
         except SimBatchError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from desktop import __version__
+from desktop.app.startup import default_source_opener
 from desktop.cli import (
     batch_cmd,
     defaults_cmd,
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(debug, to_file="--self-test" not in args_list)
     try:
         args = build_parser().parse_args(args_list)
+        # How Google Sheets is reached is decided here, once, and handed to the commands.
+        args.opener = default_source_opener()
         if args.self_test:
             from desktop.selftest import run_self_test
 

@@ -19,6 +19,7 @@ from desktop.errors import UsageError
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.resume import require_run, run_source
 from desktop.journal import Journal, RowStatus, RunKind, RunRecord, RunStatus
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings, load_settings
 
@@ -165,11 +166,11 @@ def _resolve_run(journal: Journal, ident: str) -> RunRecord:
 
 
 @contextlib.contextmanager
-def _batch_run(ident: str) -> Iterator[tuple[_Context, str, Source]]:
+def _batch_run(ident: str, opener: SourceOpener) -> Iterator[tuple[_Context, str, Source]]:
     """The journal, the run id of ``ident`` (a run id or a batch id) and the run's opened source."""
     with _journal() as ctx:
         run = _resolve_run(ctx.journal, ident)
-        with run_source(run) as source:
+        with run_source(run, opener) as source:
             yield ctx, run.run_id, source
 
 
@@ -282,14 +283,14 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Check once: finished batches are downloaded, checked, written back and mirrored."""
-    with _batch_run(args.id) as (ctx, run_id, source):
+    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
         outcome = _runner(ctx, source, run_id, None).refresh()
         return _report(outcome, args.json)
 
 
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel the run's batches and keep what they finished."""
-    with _batch_run(args.id) as (ctx, run_id, source):
+    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
         outcome = _runner(ctx, source, run_id, args.poll_interval).cancel(wait=True)
         _report(outcome, args.json)
         return 0
@@ -297,14 +298,14 @@ def run_cancel(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """Carry on with a batch run and wait until every batch has ended."""
-    with _batch_run(args.id) as (ctx, run_id, source):
+    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
         outcome = _runner(ctx, source, run_id, args.poll_interval).run(wait=True)
         return _report(outcome, args.json)
 
 
 def run_retry(args: argparse.Namespace) -> int:
     """Queue the FAILED rows again and run them in a new batch, or live with ``--live``."""
-    with _batch_run(args.id) as (ctx, run_id, source):
+    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
         runner = _runner(ctx, source, run_id, args.poll_interval)
         if runner.outcome().in_flight:
             raise UsageError(f"Run {run_id} still has batches running; wait for them or cancel them first.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.text import format_count
 from desktop.cli.selection import add_source_arguments, changes_json, open_selection
-from desktop.cli_output import format_count, print_json
+from desktop.cli_output import print_json
 from desktop.domain.defaults import apply_defaults
 from desktop.jobs.writeback import write_journaled_changes
 from desktop.journal import Journal, RunKind

@@ -6,8 +6,9 @@ import argparse
 import math
 from typing import Any
 
+from desktop.app.text import format_duration, format_rows
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import format_duration, format_rows, format_table, print_json
+from desktop.cli_output import format_table, print_json
 from desktop.domain.pricing import PriceTable
 from desktop.jobs.colleagues import colleague_claims
 from desktop.jobs.planning import estimate_run

@@ -10,7 +10,6 @@ from desktop.errors import ServiceError
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.resume import require_run, run_source
 from desktop.journal import Journal, RunKind
-from desktop.services.open_source import open_source
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB
 from desktop.settings import load_settings
 
@@ -46,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     """Create the progress tab if missing and say which happened."""
-    source = open_source(args.source, scenario_tab=args.tab or load_settings().scenario_tab)
+    source = args.opener(args.source, args.tab or load_settings().scenario_tab)
     try:
         created = source.ensure_progress_tab()
     finally:
@@ -65,7 +64,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
     """Queue every row of the run for the mirror and write them now."""
     with Journal.open() as journal:
         run = require_run(journal, args.run_id)
-        with run_source(run) as source:
+        with run_source(run, args.opener) as source:
             mirror = ProgressMirror(journal, source, interval=0.0)
             if run.kind is RunKind.BATCH:
                 count = _rebuild_batch_rows(journal, mirror, run.run_id)

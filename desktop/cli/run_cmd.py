@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.text import format_rows
 from desktop.cli.selection import add_source_arguments, open_selection
-from desktop.cli_output import ProgressBar, format_rows, note, print_json, render_flagged
+from desktop.cli_output import ProgressBar, note, print_json, render_flagged
 from desktop.errors import UsageError
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.planning import create_enrichment_run

@@ -95,7 +95,9 @@ def resume_run(args: argparse.Namespace) -> int:
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
     if run.kind is RunKind.BATCH:
-        resume_args = argparse.Namespace(id=run.run_id, poll_interval=args.poll_interval, json=args.json)
+        resume_args = argparse.Namespace(
+            id=run.run_id, poll_interval=args.poll_interval, json=args.json, opener=args.opener
+        )
         return batch_cmd.run_resume(resume_args)
     with Journal.open() as journal:
         if run.model and settings.llm_provider == "local":
@@ -104,7 +106,7 @@ def resume_run(args: argparse.Namespace) -> int:
             settings.model = run.model
         workers = args.workers or int(str(run.settings.get("workers", settings.workers)))
         generator = from_settings(settings)
-        with run_source(run) as source:
+        with run_source(run, args.opener) as source:
             if not args.json:
                 note(f"Resuming run {run.run_id} on {run.source}.")
             return execute_and_report(
@@ -117,7 +119,7 @@ def revert_cmd(args: argparse.Namespace) -> int:
     """Put back the values a run replaced; report the cells reverted and those skipped."""
     with Journal.open() as journal:
         run = require_run(journal, args.run_id)
-        with run_source(run) as source:
+        with run_source(run, args.opener) as source:
             outcome = revert_run(journal, source, run.run_id)
     reverted = [{"row": ref.row, "column": ref.column} for ref in outcome.reverted]
     skipped = [{"row": ref.row, "column": ref.column} for ref in outcome.skipped]

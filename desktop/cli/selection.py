@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from desktop.cli_output import format_rows, note
+from desktop.app.text import format_rows
+from desktop.cli_output import note
 from desktop.domain.models import CellChange, Scenario
 from desktop.domain.rowspec import parse_row_spec
-from desktop.services.open_source import open_source
 from desktop.services.source import ScenarioTable, Source
 from desktop.settings import load_settings
 
@@ -50,7 +50,7 @@ def open_selection(args: argparse.Namespace) -> Iterator[Selection]:
     """
     spec = parse_row_spec(args.rows)
     tab = args.tab or load_settings().scenario_tab
-    source = open_source(args.source, scenario_tab=tab)
+    source = args.opener(args.source, tab)
     try:
         layout = source.read_layout()
         if spec.all_rows:

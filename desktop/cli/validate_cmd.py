@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.text import format_count
 from desktop.cli.selection import add_source_arguments, changes_json, open_selection
-from desktop.cli_output import format_count, format_table, print_json
+from desktop.cli_output import format_table, print_json
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, Fix, Issue, RowReport, Scenario
 from desktop.domain.validate import summarize, validate_table

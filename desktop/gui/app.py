@@ -11,14 +11,18 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.app.demo import is_shipped_demo, open_demo_copy
+from desktop.app.startup import default_source_opener
+from desktop.gui.context import AppContext
 from desktop.gui.dialogs.welcome import WelcomeDialog
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
 from desktop.gui.run.resume import offer_resume
+from desktop.journal import Journal
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
 from desktop.paths import APP_NAME, resource
 from desktop.settings import load_settings
+from desktop.settings_store import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +64,19 @@ def ensure_application() -> QApplication:
     return app
 
 
+def new_main_window() -> MainWindow:
+    """The main window with what it depends on, decided here once: the journal (the window closes
+    it), the settings store and the source opener (how Google Sheets is reached)."""
+    context = AppContext(Journal.open(), store=SettingsStore(), opener=default_source_opener())
+    window = MainWindow(context, owns_journal=True)
+    context.setParent(window)
+    return window
+
+
 def create_main_window(source: str | None = None) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
-    window = MainWindow()
+    window = new_main_window()
     window.open_source(initial_source(source), scenario_tab_setting())
     return window
 
@@ -77,7 +90,7 @@ def create_main_window_with_welcome() -> MainWindow:
     """The main window with the welcome screen over it; the choice is opened when made, and closing
     the welcome without a choice opens the user's copy of the demo workbook (never an empty window)."""
     ensure_application()
-    window = MainWindow()
+    window = new_main_window()
     welcome = WelcomeDialog(window)
 
     def chosen() -> None:

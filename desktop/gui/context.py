@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.app.startup import default_source_opener
 from desktop.domain.models import RowReport, Scenario
 from desktop.journal import Journal
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 from desktop.settings_store import SettingsStore
@@ -47,9 +49,12 @@ class AppContext(QObject):
         parent: QObject | None = None,
         *,
         store: SettingsStore | None = None,
+        opener: SourceOpener | None = None,
     ) -> None:
         super().__init__(parent)
         self.journal = journal
+        #: Opens a source by name (decided at start-up: how Google Sheets is reached).
+        self.opener: SourceOpener = opener if opener is not None else default_source_opener()
         self.store = store if store is not None else SettingsStore(settings)
         self.store.subscribe(self.settings_changed.emit)
         self.source: Source | None = None

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from desktop.errors import InputError
 from desktop.journal import Journal, RunKind
 from desktop.journal.records import UNFINISHED_RUN_STATUSES, RunRecord
-from desktop.services.open_source import open_source
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 
 #: Run kinds that ``simbatch resume`` carries on with.
@@ -40,9 +40,9 @@ def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
 
 
 @contextmanager
-def run_source(run: RunRecord) -> Iterator[Source]:
+def run_source(run: RunRecord, opener: SourceOpener) -> Iterator[Source]:
     """The source a run was created on (by its locator and scenario tab), closed afterwards."""
-    source = open_source(run.source, scenario_tab=run.scenario_tab)
+    source = opener(run.source, run.scenario_tab)
     try:
         yield source
     finally:

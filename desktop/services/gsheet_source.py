@@ -49,13 +49,13 @@ class GoogleSheetSource(Source):
         spreadsheet_id: str,
         scenario_tab: str = DEFAULT_SCENARIO_TAB,
         *,
-        gateway: SheetsGateway | None = None,
+        gateway: SheetsGateway,
     ) -> None:
         self.spreadsheet_id = spreadsheet_id
         self.locator = f"gsheet:{spreadsheet_id}"
         self.display_name = f"Google Sheet {spreadsheet_id}"
         self.scenario_tab = scenario_tab
-        self.gateway = gateway or SheetsGateway(spreadsheet_id)
+        self.gateway = gateway
         self.last_row = 0
         self._tabs: dict[str, TabInfo] | None = None
         self._layout: SheetLayout | None = None

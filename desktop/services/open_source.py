@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.errors import InputError
 from desktop.services.source import DEFAULT_SCENARIO_TAB, Source
+
+if TYPE_CHECKING:
+    from desktop.services.sheets import SheetsAccess
+
+#: Opens what the user named on a scenario tab (None: the default tab); built at start-up.
+SourceOpener = Callable[[str, str | None], Source]
 
 ACCEPTED = (
     "a path to an .xlsx workbook, gsheet:<spreadsheet id>, "
@@ -70,8 +78,12 @@ def parse_locator(text: str) -> Locator:
     return XlsxLocator(path)
 
 
-def open_source(text: str, scenario_tab: str | None = None) -> Source:
-    """Open the source the user named, on ``scenario_tab`` (default ``Master Scenario Convert``)."""
+def open_source(text: str, scenario_tab: str | None = None, *, sheets: SheetsAccess | None = None) -> Source:
+    """Open the source the user named, on ``scenario_tab`` (default ``Master Scenario Convert``).
+
+    A Google Sheet is reached through ``sheets`` (endpoint and credentials, decided at start-up);
+    without it only workbooks can be opened.
+    """
     locator = parse_locator(text)
     tab = scenario_tab or DEFAULT_SCENARIO_TAB
     if isinstance(locator, XlsxLocator):
@@ -80,6 +92,19 @@ def open_source(text: str, scenario_tab: str | None = None) -> Source:
         from desktop.services.workbook import XlsxSource
 
         return XlsxSource(locator.path, scenario_tab=tab)
+    if sheets is None:
+        raise ValueError("opening a Google Sheet needs the Sheets access decided at start-up")
     from desktop.services.gsheet_source import GoogleSheetSource
+    from desktop.services.sheets import SheetsGateway
 
-    return GoogleSheetSource(locator.spreadsheet_id, scenario_tab=tab)
+    gateway = SheetsGateway(locator.spreadsheet_id, sheets.credentials, sheets.endpoint)
+    return GoogleSheetSource(locator.spreadsheet_id, scenario_tab=tab, gateway=gateway)
+
+
+def source_opener(sheets: SheetsAccess) -> SourceOpener:
+    """An opener for workbooks and Google Sheets reached through ``sheets``."""
+
+    def open_named(text: str, scenario_tab: str | None = None) -> Source:
+        return open_source(text, scenario_tab, sheets=sheets)
+
+    return open_named

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from ipaddress import ip_address
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.credentials import Credentials
 
 from desktop.domain.models import CellValue
 from desktop.errors import AuthError, InputError, ServiceError
@@ -30,7 +28,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ENDPOINT_ENV = "SIMBATCH_SHEETS_ENDPOINT"
 DEFAULT_ENDPOINT = "https://sheets.googleapis.com/"
 #: Google refuses request bodies over 2 MB; stay a little below.
 MAX_BODY_BYTES = 2_000_000 - 16_384
@@ -47,20 +44,15 @@ Row = list[CellValue]
 _ANCHOR_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)")
 
 
-def sheets_endpoint() -> str:
-    """The Sheets API root: ``SIMBATCH_SHEETS_ENDPOINT`` when set, else Google's."""
-    return os.environ.get(ENDPOINT_ENV, "").strip() or DEFAULT_ENDPOINT
+@dataclass(frozen=True, slots=True)
+class SheetsAccess:
+    """How to reach the Sheets API: its root URL and where the credentials come from.
 
+    Decided once at start-up (``desktop.app.startup.sheets_access``) and passed in.
+    """
 
-def is_loopback(url: str) -> bool:
-    """True for a URL on this computer (a test server): no Google credentials are needed then."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
+    credentials: CredentialsProvider
+    endpoint: str = DEFAULT_ENDPOINT
 
 
 def a1(tab: str, cells: str | None = None) -> str:
@@ -155,22 +147,13 @@ class SlidingWindowLimiter:
                 self._times[number] = self._clock()
 
 
-def default_credentials(endpoint: str) -> Credentials:
-    """Anonymous credentials for a loopback test server, else the signed-in user's."""
-    if is_loopback(endpoint):
-        return AnonymousCredentials()
-    from desktop.services import auth
-
-    return auth.load_credentials()
-
-
 class SheetsGateway:
     """One spreadsheet, reached through the Sheets API v4; see the module docstring."""
 
     def __init__(
         self,
         spreadsheet_id: str,
-        credentials_provider: CredentialsProvider | None = None,
+        credentials_provider: CredentialsProvider,
         endpoint: str | None = None,
         *,
         retry: RetryPolicy | None = None,
@@ -180,8 +163,8 @@ class SheetsGateway:
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.spreadsheet_id = spreadsheet_id
-        self.endpoint = endpoint or sheets_endpoint()
-        self._credentials_provider = credentials_provider or (lambda: default_credentials(self.endpoint))
+        self.endpoint = endpoint or DEFAULT_ENDPOINT
+        self._credentials_provider = credentials_provider
         self._credentials: Credentials | None = None
         self.retry = (retry or RetryPolicy()).with_classifier(_classify_auth)
         self.read_limiter = SlidingWindowLimiter(reads_per_minute, quota_window)

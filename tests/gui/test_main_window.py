@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.gui.app import new_main_window
 from desktop.gui.mainwindow.actions import Action
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.workers import run_task
@@ -220,7 +221,7 @@ def test_a_file_that_is_not_a_workbook_is_reported_without_a_traceback(
 
 @pytest.mark.parametrize("shortcut", ["F5", "Ctrl+Shift+V"])
 def test_validate_shortcuts(qapp: object, shortcut: str) -> None:
-    window = MainWindow()
+    window = new_main_window()
     try:
         assert shortcut in [s.toString() for s in window.action_map[Action.VALIDATE].shortcuts()]
         assert window.action_map[Action.OPEN].shortcut().toString() == "Ctrl+O"
@@ -257,7 +258,7 @@ def test_closing_while_loading_cancels_quietly(
 
 
 def test_closing_waits_for_background_work_before_closing_the_journal(qtbot: QtBot) -> None:
-    window = MainWindow()  # owns its journal: closing the window closes it
+    window = new_main_window()  # owns its journal: closing the window closes it
     qtbot.addWidget(window)
     window.run_side.batches_panel.timer.start()
     seen: list[int] = []

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.gui.app import new_main_window
 from desktop.gui.mainwindow.actions import Action
-from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.rows.view import NO_ISSUES
 from desktop.journal import Journal
 from tests.gui.conftest import MessageLog, wait_idle
@@ -67,7 +67,7 @@ def test_unreachable_sheet_shows_the_cached_copy_offline(
     rows = XlsxSource(demo_copy).read_scenarios().scenarios
     with Journal.open() as journal:
         journal.cache_scenarios(sheet, rows)
-    window = MainWindow()
+    window = new_main_window()
     qtbot.addWidget(window)
     window.open_source(sheet)
     qtbot.waitUntil(lambda: not window.busy, timeout=60_000)

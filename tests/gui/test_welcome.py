@@ -23,15 +23,39 @@ HEADERS = ["Case_ID", "Case_Title", "Diagnosis", "Initial_Vitals", "State1_Vital
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 
-@pytest.fixture
-def welcome_window(qtbot: QtBot, message_boxes: MessageLog) -> Iterator[MainWindow]:
-    """The main window with the first-start welcome over it."""
+def _started_with_welcome(qtbot: QtBot) -> Iterator[MainWindow]:
     assert first_start()
     window = create_main_window_with_welcome()
     qtbot.addWidget(window)
     window.show()
     yield window
     window.close()
+
+
+@pytest.fixture
+def welcome_window(qtbot: QtBot, message_boxes: MessageLog) -> Iterator[MainWindow]:
+    """The main window with the first-start welcome over it."""
+    yield from _started_with_welcome(qtbot)
+
+
+@pytest.fixture
+def sheets(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSheets]:
+    """A Google Sheet on a loopback fake, named by SIMBATCH_SHEETS_ENDPOINT before the app starts."""
+    rows = [["Scenario bank"], HEADERS,
+            ["CARD-001", "Chest pain", "STEMI", '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, '
+             '"waveform": "sinus_ecg"}', None],
+            ["RESP-002", "Asthma", "Asthma attack", None, None]]
+    with FakeSheets(SHEET_ID, tabs={TAB: rows}) as fake:
+        monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", fake.endpoint)
+        yield fake
+
+
+@pytest.fixture
+def sheets_welcome_window(
+    sheets: FakeSheets, qtbot: QtBot, message_boxes: MessageLog
+) -> Iterator[MainWindow]:
+    """The welcome window of an app started with the Sheets endpoint on the fake."""
+    yield from _started_with_welcome(qtbot)
 
 
 def _welcome(window: MainWindow) -> WelcomeDialog:
@@ -100,28 +124,23 @@ def test_the_workbook_choice_opens_the_picked_file_and_is_remembered(
 
 
 def test_a_bad_link_is_explained_and_a_sheet_link_opens_the_google_sheet(
-    qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, sheets_welcome_window: MainWindow, message_boxes: MessageLog,
 ) -> None:
-    rows = [["Scenario bank"], HEADERS,
-            ["CARD-001", "Chest pain", "STEMI", '{"HR": 88, "BP": "120/80", "SpO2": 98, "RR": 16, '
-             '"waveform": "sinus_ecg"}', None],
-            ["RESP-002", "Asthma", "Asthma attack", None, None]]
-    with FakeSheets(SHEET_ID, tabs={TAB: rows}) as sheets:
-        monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", sheets.endpoint)
-        welcome = _welcome(welcome_window)
-        welcome.link_edit.setText("not a link")
-        welcome.link_button.click()
-        assert welcome.isVisible() and welcome.choice is None
-        assert welcome.message.text()  # one sentence saying what a link looks like
-        welcome.link_edit.setText(f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0")
-        welcome.link_button.click()
-        qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
-        wait_idle(qtbot, welcome_window)
-        assert welcome_window.source is not None and SHEET_ID in welcome_window.source.locator
-        assert welcome_window.model.rowCount() == 2
-        assert SHEET_ID in str(load_settings().last_source)
-        again = _reopened(qtbot)
-        assert again.source is not None and SHEET_ID in again.source.locator
-        again.close()
-        welcome_window.close()
+    welcome_window = sheets_welcome_window
+    welcome = _welcome(welcome_window)
+    welcome.link_edit.setText("not a link")
+    welcome.link_button.click()
+    assert welcome.isVisible() and welcome.choice is None
+    assert welcome.message.text()  # one sentence saying what a link looks like
+    welcome.link_edit.setText(f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0")
+    welcome.link_button.click()
+    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    wait_idle(qtbot, welcome_window)
+    assert welcome_window.source is not None and SHEET_ID in welcome_window.source.locator
+    assert welcome_window.model.rowCount() == 2
+    assert SHEET_ID in str(load_settings().last_source)
+    again = _reopened(qtbot)
+    assert again.source is not None and SHEET_ID in again.source.locator
+    again.close()
+    welcome_window.close()
     assert message_boxes.shown == []

@@ -149,11 +149,15 @@ def test_logout_and_no_keyring(
 def test_loopback_endpoint_needs_no_sign_in() -> None:
     from google.auth.credentials import AnonymousCredentials
 
-    from desktop.services.sheets import default_credentials
+    from desktop.app.startup import ENDPOINT_ENV, sheets_access
 
-    assert isinstance(default_credentials("http://127.0.0.1:9/"), AnonymousCredentials)
+    loopback = sheets_access({ENDPOINT_ENV: "http://127.0.0.1:9/"})
+    assert loopback.endpoint == "http://127.0.0.1:9/"
+    assert isinstance(loopback.credentials(), AnonymousCredentials)
+    google = sheets_access({})
+    assert google.endpoint == "https://sheets.googleapis.com/"
     with pytest.raises(AuthError, match="not signed in"):
-        default_credentials("https://sheets.googleapis.com/")
+        google.credentials()
 
 
 def test_logout_withdraws_the_access_at_google(

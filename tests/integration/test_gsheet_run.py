@@ -19,13 +19,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
+from google.auth.credentials import AnonymousCredentials
 
+from desktop.app.startup import default_source_opener
 from desktop.jobs.engine import LiveRun, ProgressSnapshot
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.progress import progress_cells
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus
 from desktop.services.gsheet_source import GoogleSheetSource
-from desktop.services.open_source import open_source
 from desktop.services.retry import RetryPolicy
 from desktop.services.sheets import SheetsGateway
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB
@@ -125,7 +126,7 @@ def sheets_with(rows: list[list[Any]], tab: str = TAB, **kwargs: Any) -> TabCoun
 
 def quick_source(fake: FakeSheets, tab: str = TAB) -> GoogleSheetSource:
     """A Google Sheet source on the fake whose retries are quick (outage tests)."""
-    gateway = SheetsGateway(SHEET_ID, endpoint=fake.endpoint,
+    gateway = SheetsGateway(SHEET_ID, AnonymousCredentials, fake.endpoint,
                             retry=RetryPolicy(max_attempts=2, base=0.01, cap=0.02))
     return GoogleSheetSource(SHEET_ID, tab, gateway=gateway)
 
@@ -172,7 +173,7 @@ def test_a_thousand_row_run_stays_within_the_call_budget(
 ) -> None:
     with sheets_with(scenario_rows(1000)) as fake:
         monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", fake.endpoint)
-        source = open_source(f"gsheet:{SHEET_ID}")
+        source = default_source_opener()(f"gsheet:{SHEET_ID}", None)
         run_id = plan(journal, source)
         generating = [t for t in journal.tasks(run_id) if t.columns_requested]
         assert len(journal.tasks(run_id)) == 1000 and len(generating) > 250

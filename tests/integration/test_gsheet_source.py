@@ -11,9 +11,9 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from openpyxl import load_workbook
 
+from desktop.app.startup import default_source_opener
 from desktop.errors import ServiceError
 from desktop.services.gsheet_source import GoogleSheetSource
-from desktop.services.open_source import open_source
 from desktop.services.retry import RetryPolicy
 from desktop.services.sheets import SheetsGateway
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB, CellRef
@@ -90,7 +90,7 @@ def test_unreachable_sheet_is_a_service_error(fake: FakeSheets) -> None:
 
 def test_open_source_uses_the_endpoint_setting(fake: FakeSheets, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIMBATCH_SHEETS_ENDPOINT", fake.endpoint)
-    source = open_source(f"gsheet:{fake.spreadsheet_id}")
+    source = default_source_opener()(f"gsheet:{fake.spreadsheet_id}", None)
     assert source.locator == f"gsheet:{fake.spreadsheet_id}"
     assert len(source.read_scenarios([3, 4]).scenarios) == 2
 

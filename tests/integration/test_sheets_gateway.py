@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
+from desktop.app.startup import is_loopback
 from desktop.errors import AuthError, InputError, ServiceError
 from desktop.services.retry import RetryPolicy
-from desktop.services.sheets import SheetsGateway, a1, column_letters, is_loopback
+from desktop.services.sheets import SheetsGateway, a1, column_letters
 from tests.concurrency import run_in_threads
 from tests.fakes.sheets_server import FakeSheets
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from desktop.cli_output import (
-    ProgressBar,
-    format_count,
-    format_duration,
-    format_rows,
-    format_table,
-    print_json,
-)
+from desktop.app.text import format_count, format_duration, format_rows
+from desktop.cli_output import ProgressBar, format_table, print_json
 
 
 class FakeTty(io.StringIO):

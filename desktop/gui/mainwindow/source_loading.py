@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton, QStyle
 
 from desktop.app.rows import Loaded, latest_run_info, load_source
-from desktop.cli_output import format_count
+from desktop.app.text import format_count
 from desktop.domain.models import RowReport, Scenario
 from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
@@ -88,9 +88,9 @@ class SourceLoading(WindowBase):
         """Open a source in the background and show its rows (or its cached copy when unreachable)."""
         self._source_text = text
         tab = scenario_tab or self.context.settings.scenario_tab
-        journal = self.context.journal
+        journal, opener = self.context.journal, self.context.opener
         self.work.start(
-            "Opening", lambda _ctx: load_source(text, tab, journal), on_result=self._source_loaded
+            "Opening", lambda _ctx: load_source(opener, text, tab, journal), on_result=self._source_loaded
         )
 
     def retry(self) -> None:

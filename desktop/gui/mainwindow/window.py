@@ -40,7 +40,6 @@ from desktop.gui.rows.view import RowsView
 from desktop.gui.run.resume import confirm_close
 from desktop.gui.run.review import ReviewPanel
 from desktop.gui.run.side import install_run_side, show_row_status
-from desktop.journal import Journal
 from desktop.paths import demo_copy_path
 
 __all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
@@ -51,10 +50,14 @@ log = logging.getLogger(__name__)
 class MainWindow(ChangeFlow):
     """One open source: its rows, the selected row's details, the run side and the review."""
 
-    def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: AppContext, parent: QWidget | None = None, *, owns_journal: bool = False
+    ) -> None:
+        """A window on ``context`` (journal, settings store and source opener, made at start-up);
+        ``owns_journal``: closing the window closes the journal."""
         super().__init__(parent)
-        self._owns_journal = context is None
-        self.context = context if context is not None else AppContext(Journal.open(), parent=self)
+        self._owns_journal = owns_journal
+        self.context = context
         self.source = None
         self.scenarios = {}
         self.reports = None

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.cli_output import format_count
+from desktop.app.text import format_count
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, CellValue, Fix, Scenario
 from desktop.journal import RunKind

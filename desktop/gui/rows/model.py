@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from desktop.cli_output import format_count
+from desktop.app.text import format_count
 from desktop.domain.models import RowReport, Scenario, Severity
 from desktop.journal import NEEDS_REVIEW
 

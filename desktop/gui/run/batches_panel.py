@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app.runs import BatchSweep, list_batch_jobs, sweep_batches
-from desktop.cli_output import format_duration
+from desktop.app.text import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, run_task
 from desktop.gui.run.controller import controller_for
@@ -202,8 +202,9 @@ class BatchesPanel(QWidget):
         in_flight = {j.run_id for j in self.model.jobs if j.finished_at is None} | self._submitted
         settings = self.context.settings.model_copy()
         journal, source, say = self.context.journal, self.context.source, self.controller.say
+        opener = self.context.opener
         self._sweep = run_task(
-            lambda _ctx: sweep_batches(journal, source, settings, run_id, cancel, say),
+            lambda _ctx: sweep_batches(journal, source, settings, opener, run_id, cancel, say),
             on_result=lambda sweep: self._swept(sweep, in_flight),
             on_error=self._failed, owner=self,
         )

@@ -31,7 +31,7 @@ from desktop.app.runs import (
     prepare_live_run,
     submit_batch_run,
 )
-from desktop.cli_output import format_duration, format_rows
+from desktop.app.text import format_duration, format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app.runs import RunHistory, level_prefix, recent_runs, run_history
-from desktop.cli_output import format_duration
+from desktop.app.text import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.run.controller import RunState, controller_for

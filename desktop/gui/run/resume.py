@@ -23,7 +23,7 @@ from desktop.gui.run.controller import RunController, controller_for, what_to_do
 from desktop.jobs.batch import BatchOutcome
 from desktop.journal import Journal, RunKind, RunRecord
 from desktop.services.llm import LLMClient, from_settings
-from desktop.services.open_source import open_source
+from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 
@@ -94,22 +94,23 @@ class _LiveResume:
     workers: int
 
 
-def _prepare_live_resume(run: RunRecord, open_now: Source | None, settings: Settings) -> _LiveResume:
+def _prepare_live_resume(
+    run: RunRecord, open_now: Source | None, settings: Settings, opener: SourceOpener
+) -> _LiveResume:
     """Check the key and reopen the run's source (the open one when it is the same)."""
     if run.model:
         settings.model = run.model
     client = from_settings(settings)
-    source = open_now if open_now is not None and open_now.locator == run.source else open_source(
-        run.source, scenario_tab=run.scenario_tab
-    )
+    reuse = open_now is not None and open_now.locator == run.source
+    source = open_now if reuse and open_now is not None else opener(run.source, run.scenario_tab)
     workers = int(str(run.settings.get("workers", settings.workers)))
     return _LiveResume(run, source, client, workers)
 
 
 def _resume_batches(journal: Journal, run: RunRecord, open_now: Source | None, settings: Settings,
-                    controller: RunController) -> BatchOutcome:
+                    controller: RunController, opener: SourceOpener) -> BatchOutcome:
     """Carry on with a batch run (new chunks for rows an expired batch left, then one check)."""
-    with run_source(run, open_now) as source:
+    with run_source(run, open_now, opener) as source:
         return batch_runner(journal, source, run.run_id, settings, controller.say).run(wait=False)
 
 
@@ -124,7 +125,8 @@ def resume_runs(context: AppContext, runs: list[RunRecord]) -> None:
         if not live or controller.active:
             return
         run, open_now, run_settings = live[0], context.source, settings.model_copy()
-        run_task(lambda _ctx: _prepare_live_resume(run, open_now, run_settings),
+        opener = context.opener
+        run_task(lambda _ctx: _prepare_live_resume(run, open_now, run_settings, opener),
                  on_result=_start, on_error=lambda e: controller.failed.emit(what_to_do(e)))
 
     def _start(prepared: _LiveResume) -> None:
@@ -139,7 +141,8 @@ def resume_runs(context: AppContext, runs: list[RunRecord]) -> None:
             return
         run = batches.pop(0)
         journal, open_now = context.journal, context.source
-        run_task(lambda _ctx: _resume_batches(journal, run, open_now, settings, controller),
+        opener = context.opener
+        run_task(lambda _ctx: _resume_batches(journal, run, open_now, settings, controller, opener),
                  on_result=next_batch, on_error=batch_failed)
 
     def batch_failed(error: BaseException) -> None:

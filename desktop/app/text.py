@@ -1,0 +1,33 @@
+"""Plain-language text shared by the command line, the desktop app and the reports: counts with their
+noun, durations, row ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from desktop.domain.rowspec import format_row_spec
+
+
+def format_rows(rows: Sequence[int]) -> str:
+    """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
+    return format_row_spec(rows).replace(",", ", ")
+
+
+def format_count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: ``1, "row"`` → ``"1 row"``; ``2, "row"`` → ``"2 rows"``.
+
+    ``plural`` is for nouns that do not just add an ``s`` (``"fix"``, ``"fixes"``).
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
+def format_duration(seconds: float) -> str:
+    """``75`` → ``"1m15s"``; ``3725`` → ``"1h02m"``."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
