@@ -64,6 +64,18 @@ BENCHES: dict[str, list[Figure]] = {
                           f"{r['seconds']:.0f} s, ≥ {r['shortest_progress_gap_s']} s apart)"),
                "≤ 1 write per few s", lambda r: (r["shortest_progress_gap_s"] or 99) >= 2.0),
     ],
+    "shared_sheet": [
+        Figure("Two colleagues on one Google Sheet, 1,000 rows: busiest client's Sheets calls per minute",
+               lambda r: (f"{r['busiest_client_calls_per_min']:g} reads or writes/min; "
+                          f"{r['two']['sheets_calls_per_1000_rows']:g} calls per 1,000 rows in all"),
+               "< 60/min per user", lambda r: r["busiest_client_calls_per_min"] < 60),
+        Figure("Two colleagues vs one on 1,000 rows: rows per minute",
+               lambda r: (f"{r['speedup']:.2f}× ({r['two']['rows_per_min']:.0f} vs "
+                          f"{r['one']['rows_per_min']:.0f} rows/min)"), "—", None),
+        Figure("LLM requests with two colleagues on 1,000 rows",
+               lambda r: str(r["two"]["llm_requests"]), "1,000",
+               lambda r: r["two"]["llm_requests"] == r["rows"]),
+    ],
     "gui_latency": [
         Figure("GUI event-loop stall during a 1,000-row run, longest of ten runs",
                lambda r: (f"{r['longest_stall_ms']:.0f} ms (per run: "
