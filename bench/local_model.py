@@ -1,5 +1,5 @@
 """Rows per minute through a real local model: ``simbatch run`` over the demo workbook's rows that need
-generation, against llama-cpp-python's server with SmolLM2-135M-Instruct on loopback (2 threads, 2
+generation, against llama-cpp-python's server with SmolLM2-135M-Instruct on loopback (one thread, 2
 workers). Skipped, with a message, when ``.venv-local-model`` has not been built
 (``make local-model-venv``). The last line is ``RESULT {json}`` for bench/run_all.py.
 

@@ -88,7 +88,7 @@ def submit_batch_run(
     journal: Journal, source: Source, rows: Sequence[int], settings: Settings, say: Say | None = None
 ) -> BatchOutcome:
     """Check the key, journal a batch run over ``rows`` and submit its batches (without waiting)."""
-    service = batch_client_from_settings(settings.openai_base_url)
+    service = batch_client_from_settings(settings.openai_base_url, provider=settings.llm_provider)
     table = source.read_scenarios(list(rows))
     run_id = create_enrichment_run(
         journal, source, table, format_row_spec(rows), kind=RunKind.BATCH, model=settings.model,

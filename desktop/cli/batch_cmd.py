@@ -227,7 +227,9 @@ def run_submit(args: argparse.Namespace) -> int:
     from desktop.services.batch_api import batch_client_from_settings
 
     with _journal() as ctx, open_selection(args) as selection:
-        service = batch_client_from_settings(ctx.settings.openai_base_url)  # no key: no run is journaled
+        service = batch_client_from_settings(  # no key (or a local model): no run is journaled
+            ctx.settings.openai_base_url, provider=ctx.settings.llm_provider
+        )
         model = args.model or ctx.settings.model
         run_settings: dict[str, object] = {"mode": "batch", "base_url": service.base_url}
         if args.batch_id:

@@ -10,8 +10,8 @@ from desktop.app.text import format_duration, format_rows
 from desktop.cli.selection import add_source_arguments, open_selection
 from desktop.cli_output import format_table, print_json
 from desktop.domain.pricing import PriceTable
+from desktop.jobs.colleagues import colleague_claims
 from desktop.jobs.planning import estimate_run
-from desktop.jobs.sharing import colleague_claims
 from desktop.settings import load_settings
 
 

@@ -80,7 +80,7 @@ def shape_request(
     if mode is OutputMode.JSON_SCHEMA:
         shaped["response_format"] = dict(response_format)
         return shaped
-    schema = schema_of(response_format)
+    schema = portable_schema(schema_of(response_format))
     cap = shaped.pop("max_completion_tokens", None)
     if cap is not None:
         shaped["max_tokens"] = cap
@@ -93,6 +93,23 @@ def shape_request(
     messages[last]["content"] = str(messages[last].get("content") or "") + json_instruction(schema)
     shaped["messages"] = messages
     return shaped
+
+
+def portable_schema(schema: Any) -> Any:
+    """``schema`` with ``\\d`` in patterns written ``[0-9]``.
+
+    llama-cpp-python's schema-to-grammar converter copies ``\\d`` into the grammar, which then fails to
+    parse ("unknown escape") and takes the server down with it; ``[0-9]`` means the same digits.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: value.replace("\\d", "[0-9]") if key == "pattern" and isinstance(value, str)
+            else portable_schema(value)
+            for key, value in schema.items()
+        }  # fmt: skip
+    if isinstance(schema, list):
+        return [portable_schema(item) for item in schema]
+    return schema
 
 
 def extract_json_object(text: str) -> str | None:

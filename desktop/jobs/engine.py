@@ -330,6 +330,8 @@ class LiveRun:
 
     def _process(self, task: RowTask) -> None:
         row = task.row
+        if self._shared is not None and not self._shared.allowed_rows([row]):
+            return  # its block was taken over or handed on while queued: the claims decide its fate
         plan = task.plan
         if not plan:
             self.journal.mark_processing(self.run_id, row)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 
 from desktop.domain.models import CellValue
 from desktop.errors import SimBatchError
@@ -116,8 +115,9 @@ class SharedRows:
                     continue
                 self.journal.set_claim_status(self.run_id, [block], ClaimStep.LOST)
             self._todo[block] = rows
-        self._beater = threading.Thread(target=self._beat_loop, name="claims-heartbeat", daemon=True)
-        self._beater.start()
+        if self._beater is None or not self._beater.is_alive():
+            self._beater = threading.Thread(target=self._beat_loop, name="claims-heartbeat", daemon=True)
+            self._beater.start()
 
     @property
     def started(self) -> bool:
@@ -408,8 +408,12 @@ class SharedRows:
 
     def _hand_over(self, block: int, rows: list[int], note: str) -> None:
         self.journal.hand_over(self.run_id, rows, note)
-        self.handed_over += len(rows)
-        self._todo.pop(block, None)
+        in_flight = [t.row for t in self._tasks(rows) if t.status is RowStatus.PROCESSING]
+        self.handed_over += len(rows) - len(in_flight)
+        if in_flight:  # answers still coming: look at the block again once they are in
+            self._todo[block] = in_flight
+        else:
+            self._todo.pop(block, None)
 
 
 def _needs_work(task: RowTask) -> bool:
@@ -441,49 +445,3 @@ def shared_rows_for(
         journal, source, run_id, holder_name=display_name(settings), lease=settings.claim_lease_sec,
         take_over=take_over, batch=batch,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ColleagueClaim:
-    """A row someone else's SimBatch holds: who, and since when (their clock, shown in ours)."""
-
-    holder: str
-    since: str
-    batch: bool = False
-
-    def describe(self) -> str:
-        """``in progress by Dana's PC, since 10:42``."""
-        what = "in a batch job of" if self.batch else "in progress by"
-        return f"{what} {self.holder}, since {self.since}"
-
-
-def colleague_claims(source: object, own_run_ids: Collection[str] = ()) -> dict[str, ColleagueClaim]:
-    """Case IDs claimed by other SimBatches on a Google Sheet (two reads; nothing for a workbook or
-    when nobody claims anything). Rows of ``own_run_ids`` are not colleagues'."""
-    if not isinstance(source, GoogleSheetSource):
-        return {}
-    board = ClaimBoard(source.gateway, source.scenario_sheet_id(), "", "")
-    if not board.join():
-        return {}
-    try:
-        states = board.read()
-    except SessionGone:
-        return {}
-    claims: dict[str, ColleagueClaim] = {}
-    for state in states.values():
-        if not state.busy or state.holder_id in own_run_ids:
-            continue
-        claim = ColleagueClaim(state.holder_name, state.since_local(), state.status == ClaimStatus.BATCH)
-        for case_id in state.case_ids:
-            claims[case_id] = claim
-    return claims
-
-
-def claims_text(source: object) -> dict[str, str]:
-    """``{case_id: "in progress by Dana's PC, since 10:42"}`` for rows colleagues hold (for tables);
-    empty when the claims cannot be read (they are advisory here: runs check them again)."""
-    try:
-        return {case: claim.describe() for case, claim in colleague_claims(source).items()}
-    except SimBatchError as exc:
-        log.info("Colleagues' claims not shown: %s", exc)
-        return {}

@@ -76,12 +76,13 @@ class ClaimsPart(JournalPart):
 
     def hand_over(self, run_id: str, rows: Sequence[int], note: str) -> None:
         """Rows a colleague processes or processed: CANCELLED here with ``note`` as the reason, so this
-        run neither requests nor writes them (resume looks at them again)."""
+        run neither requests nor writes them (resume looks at them again). A row whose request is in
+        flight here is left alone: its answer is handed over once it has come back."""
         stamp = now_iso()
         with self._store.write() as conn:
             conn.executemany(
                 "UPDATE row_tasks SET status = 'CANCELLED', error = ?, updated_at = ?"
-                " WHERE run_id = ? AND row = ? AND status != 'FAILED'"
+                " WHERE run_id = ? AND row = ? AND status NOT IN ('FAILED', 'PROCESSING')"
                 " AND NOT (status = 'COMPLETED' AND written_at IS NOT NULL)",
                 [(note, stamp, run_id, row) for row in rows],
             )

@@ -152,12 +152,7 @@ def parse_warning(text: str, columns: Iterable[str], issues: Sequence[Issue]) ->
 def journal_generated(task: RowTask) -> dict[str, list[str]] | None:
     """The fields the model wrote per column, when the journal records them (runs since field-level
     generation); None for older runs, whose generated fields are told from the values."""
-    generated = getattr(task, "generated", None)
-    return (
-        {str(c): list(f) for c, f in generated.items()}
-        if isinstance(generated, Mapping) and generated
-        else None
-    )
+    return {str(c): list(f) for c, f in task.generated.items()} if task.generated else None
 
 
 def _flag_warning(flag: Mapping[str, object]) -> RowWarning | None:
@@ -176,9 +171,8 @@ def warnings_of(task: RowTask, states: Sequence[StateChange], issues: Sequence[I
     """The row's journaled warnings about its vitals, each with its kind: the issue objects the journal
     keeps for flagged rows when it has them, else its warning lines matched against ``issues`` (the
     validation of the row after the run)."""
-    flags = getattr(task, "flags", None)
-    if flags:
-        return [w for w in (_flag_warning(f) for f in flags if isinstance(f, Mapping)) if w is not None]
+    if task.flags:
+        return [w for w in (_flag_warning(f) for f in task.flags) if w is not None]
     columns = [s.column for s in states] + list(task.columns_requested)
     found = (parse_warning(text, columns, issues) for text in task.warnings)
     return [w for w in found if w is not None]

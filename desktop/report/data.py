@@ -89,6 +89,8 @@ class Summary:
     flagged: int
     failed: int
     conflicts: int
+    #: Rows listed under "Check these first" (a row counts once even with several reasons).
+    needs_look: int
     cancelled: int
     unfinished: int
     changed_rows: int
@@ -99,11 +101,6 @@ class Summary:
     input_tokens: int
     cached_tokens: int
     output_tokens: int
-
-    @property
-    def needs_look(self) -> int:
-        """Rows listed under "Check these first" (a row counts once even with several reasons)."""
-        return self.flagged + self.failed + self.conflicts
 
     @property
     def cached_share(self) -> float:
@@ -296,6 +293,7 @@ def build_report(journal: Journal, run_id: str, prices: PriceTable | None = None
         flagged=sum(1 for e in entries if FLAGGED in e.attention),
         failed=t.failed,
         conflicts=sum(1 for e in entries if CONFLICT in e.attention),
+        needs_look=sum(1 for e in entries if e.attention),
         cancelled=t.cancelled,
         unfinished=t.pending + t.processing + t.submitted,
         changed_rows=sum(1 for e in entries if e.changed),

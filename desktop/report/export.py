@@ -45,6 +45,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # a document to share, like any file the user saves
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -13,7 +13,17 @@ from html import escape
 from desktop.report.changes import StateChange
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, RunReport, Summary
 from desktop.report.html_style import PRINT_STYLE, STYLE
-from desktop.report.wording import REASONS, duration, headline, source_name, tokens, usd, value, what_to_check
+from desktop.report.wording import (
+    REASONS,
+    count,
+    duration,
+    headline,
+    source_name,
+    tokens,
+    usd,
+    value,
+    what_to_check,
+)
 
 SCORE_CHART, WARNINGS_CHART, PROGRESS_CHART = "score", "warnings", "progress"
 
@@ -77,10 +87,12 @@ def _attention(report: RunReport) -> str:
             f'<div class="title">{escape(entry.title)}</div></td>'
             f"<td>{_badges(entry)}</td><td>{escape(what_to_check(entry))}</td></tr>"
         )
+    nouns = {FAILED: ("failed", "failed"), CONFLICT: ("conflict", "conflicts"),
+             FLAGGED: ("flagged for review", "flagged for review")}  # fmt: skip
     counts = {a: sum(1 for r in rows if a in r.attention) for a in (FAILED, CONFLICT, FLAGGED)}
-    said = ", ".join(f"{n:,} {REASONS[a].lower()}" for a, n in counts.items() if n)
+    said = ", ".join(count(n, *nouns[a]) for a, n in counts.items() if n)
     return (
-        f"<h2>Check these first <small>({len(rows):,} rows: {said})</small></h2>"
+        f"<h2>Check these first <small>({count(len(rows), 'row')}: {said})</small></h2>"
         '<table class="grid attention" width="100%" cellspacing="0" cellpadding="4">'
         "<thead><tr><th>Row</th><th>Case</th><th>Why</th><th>What to check</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table>"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import openai
 
-from desktop.errors import AuthError, ServiceError, SimBatchError
+from desktop.errors import AuthError, ServiceError, SimBatchError, UsageError
 from desktop.services.llm import KEY_REFUSED, require_openai_key, resolve_base_url
 from desktop.services.llm_wire import api_error_message, failure_kind, redact
 from desktop.services.retry import RetryPolicy
@@ -216,8 +216,17 @@ class BatchAPIClient:
 
 
 def batch_client_from_settings(
-    openai_base_url: str | None, retry: RetryPolicy | None = None
+    openai_base_url: str | None, retry: RetryPolicy | None = None, *, provider: str = "openai"
 ) -> BatchAPIClient:
-    """A client for the configured endpoint with the key from ``OPENAI_API_KEY`` or the keyring."""
+    """A client for the configured endpoint with the key from ``OPENAI_API_KEY`` or the keyring.
+
+    ``provider`` is the chosen model provider: with a local model no batch is sent anywhere (scenario
+    data must not leave the site just because batch mode was picked).
+    """
+    if provider == "local":
+        raise UsageError(
+            "Batch mode uses the OpenAI Batch API, and a local model is chosen in Settings: "
+            "use a live run, or choose OpenAI in Settings for batch mode."
+        )
     key = require_openai_key()
     return BatchAPIClient(resolve_base_url(openai_base_url), key, retry=retry or RetryPolicy())

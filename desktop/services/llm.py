@@ -55,6 +55,9 @@ TEMPERATURE = 0.2
 KEY_REFUSED = "The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
 #: Sent as the key to a local server (the SDK needs one; the user's OpenAI key never goes there).
 LOCAL_KEY = "local-no-key"
+#: A local model on a CPU may need minutes for its first request (the long system prompt is evaluated
+#: once, then reused from its cache) and requests wait in the server's queue one after another.
+LOCAL_TIMEOUT_SEC = 600.0
 
 
 class _HasLLMSettings(Protocol):
@@ -411,7 +414,7 @@ def from_settings(
         limiter=limiter or RateLimiter(settings.requests_per_minute, settings.tokens_per_minute),
         retry=retry or RetryPolicy(),
         prices=PriceTable.load(settings.price_overrides),
-        timeout=timeout,
+        timeout=max(timeout, LOCAL_TIMEOUT_SEC) if local else timeout,
         memory=memory if memory is not None else OutputMemory(),
         free=local,
     )

@@ -4,7 +4,8 @@ OpenAI-compatible servers do:
 - ``openai()``: ``json_schema``, ``json_object`` and plain text (the real API).
 - ``llama_cpp()``: llama-cpp-python's server. ``json_schema`` is answered HTTP 500 with its pydantic
   validation error ("Input should be 'text' or 'json_object'"); ``json_object`` with a ``schema`` is
-  followed; ``max_completion_tokens`` is ignored (it reads ``max_tokens``).
+  followed; ``max_completion_tokens`` is ignored (it reads ``max_tokens``). A ``\\d`` in a schema
+  pattern makes its grammar fail to parse and the server process die: the connection drops unanswered.
 - ``text_only(status)``: a server that refuses both ``json_schema`` and ``json_object`` (400 in the
   OpenAI error shape, or 422 in FastAPI's ``detail`` shape); with the schema in the prompt its model
   answers with a sentence and the JSON object in a code fence.
@@ -73,6 +74,13 @@ class FormatSupport:
             f"Invalid parameter: 'response_format' of type '{kind}' is not supported by this server.",
             param="response_format",
         )
+
+    def breaks(self, body: dict[str, Any]) -> bool:
+        """True when ``body`` takes this server down (llama.cpp: ``\\d`` in a json_object schema)."""
+        fmt = body.get("response_format")
+        if self.style != "llama_cpp" or not isinstance(fmt, dict) or fmt.get("type") != "json_object":
+            return False
+        return "\\\\d" in json.dumps(fmt.get("schema"))
 
     def as_schema_request(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """``body`` with its schema moved into ``json_schema`` form (so one generator serves every mode),

@@ -217,6 +217,8 @@ class FakeOpenAI(BatchAPI, LoopbackServer):
         refusal = self.formats.refusal(body)
         if refusal is not None:
             return refusal
+        if self.formats.breaks(body):
+            return _DROP
         if self.latency > 0:
             self._stopping.wait(self.latency)
         fault = transport_fault(self.faults, self.dice)

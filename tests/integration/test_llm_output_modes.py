@@ -84,6 +84,8 @@ def test_llama_cpp_500_falls_back_to_json_object_with_the_schema_at_once(
     schema = body["response_format"]["schema"]
     assert schema["required"] == COLUMNS
     assert schema["properties"]["Initial_Vitals"]["additionalProperties"] is False
+    # llama.cpp's grammar cannot take \d (the real server dies on it): digits are written [0-9].
+    assert schema["properties"]["Initial_Vitals"]["properties"]["BP"]["pattern"] == "^[0-9]{2,3}/[0-9]{2,3}$"
     assert "max_completion_tokens" not in body and body["max_tokens"] > 0  # what llama.cpp reads
     assert memory.get(llama.base_url, MODEL) is OutputMode.JSON_OBJECT
 
@@ -266,3 +268,18 @@ def test_cli_run_against_a_llama_cpp_style_local_server(
     with Journal.open() as journal:
         run = journal.get_run(document["run_id"])
     assert run is not None and run.model == MODEL
+
+
+def test_batch_mode_refuses_to_send_data_off_site_when_a_local_model_is_chosen(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.cli import main
+    from desktop.journal import Journal
+    from desktop.settings import Settings, save_settings
+
+    save_settings(Settings(llm_provider="local", local_base_url="http://127.0.0.1:9/v1", local_model=MODEL))
+    code = main(["batch", "submit", "--source", str(demo_copy), "--rows", "3-7"])
+    err = capsys.readouterr().err
+    assert code == 2 and "a local model is chosen in Settings" in err
+    with Journal.open() as journal:
+        assert journal.list_runs() == []

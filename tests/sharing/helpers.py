@@ -57,8 +57,11 @@ def tasks_of(home: Path) -> list[RowTask]:
 
 
 def completed_rows(home: Path) -> list[int]:
-    """Rows COMPLETED in a colleague's journal (a row twice if two runs completed it)."""
-    return [t.row for t in tasks_of(home) if t.status is RowStatus.COMPLETED]
+    """Rows COMPLETED with generated vitals in a colleague's journal (a row twice if two runs did it).
+
+    A row a colleague had already written when this run was planned has nothing to generate: it is
+    COMPLETED at no cost with an empty result, and not counted."""
+    return [t.row for t in tasks_of(home) if t.status is RowStatus.COMPLETED and t.result]
 
 
 def filled_rows(sheets: FakeSheets, within: set[int] | None = None) -> set[int]:

@@ -8,8 +8,8 @@ from google.auth.credentials import AnonymousCredentials
 
 from desktop.domain.pricing import PriceTable
 from desktop.jobs.batch import BatchOptions, BatchRun
+from desktop.jobs.colleagues import colleague_claims
 from desktop.jobs.planning import create_enrichment_run
-from desktop.jobs.sharing import colleague_claims
 from desktop.journal import Journal, RowStatus, RunKind
 from desktop.services.batch_api import BatchAPIClient
 from desktop.services.gsheet_source import GoogleSheetSource

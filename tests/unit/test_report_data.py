@@ -185,6 +185,18 @@ def test_journaled_issue_objects_and_generated_fields_are_used_when_present() ->
     assert (warning.column, warning.field) == ("Initial_Vitals", "HR")
     assert warning.kind == "Heart rate: inconsistent with rhythm or earlier state"
     assert warning.message.endswith("106 bpm.")
-    older = SimpleNamespace(warnings=task.warnings, columns_requested=["Initial_Vitals"])
+    older = SimpleNamespace(
+        warnings=task.warnings, columns_requested=["Initial_Vitals"], flags=[], generated={}
+    )
     assert journal_generated(older) is None  # type: ignore[arg-type]
     assert [w.message for w in warnings_of(older, states, [])] == ["text kept for the progress sheet"]  # type: ignore[arg-type]
+
+
+def test_a_row_with_two_reasons_is_one_row_to_check(journal: Journal) -> None:
+    run_id = finished_run(journal, 120, flagged=1.0, failed=0.0, conflicts=0.3)
+    report = build_report(journal, run_id)
+    both = [e for e in report.attention if CONFLICT in e.attention and FLAGGED in e.attention]
+    assert both
+    s = report.summary
+    assert s.needs_look == len(report.attention) < s.flagged + s.conflicts
+    assert f"{s.needs_look} rows need a look" in headline(s)

@@ -16,7 +16,7 @@ from desktop.domain.validate import summarize
 from desktop.gui.mainwindow.base import APP_TITLE, WindowBase
 from desktop.gui.mainwindow.demo_actions import show_demo_note
 from desktop.gui.rows.model import RowEntry, RunInfo
-from desktop.jobs.sharing import claims_text
+from desktop.jobs.colleagues import claims_text
 
 log = logging.getLogger(__name__)
 
