@@ -38,7 +38,8 @@ class WriteGate(Protocol):
         ...
 
     def write(self, values_by_row: Mapping[int, Mapping[CellRef, CellValue]]) -> set[int]:
-        """Write each run row's cells with its claim check; the rows refused (nothing of them written)."""
+        """Write each run row's cells with its claim check; the rows refused (nothing of them written).
+        Every row the write-back finishes is named, those with nothing to write with no cells."""
         ...
 
 
@@ -134,7 +135,7 @@ class WriteBack:
             self._journal.record_writeback(self._run_id, records)
         refused: set[int] = set()
         if self._gate is not None:
-            refused = self._gate.write(writes)
+            refused = self._gate.write({t.row: writes.get(t.row, {}) for t in unwritten})
         elif writes:
             self._source.write_cells({ref: v for cells in writes.values() for ref, v in cells.items()})
         for row, columns in outcome.conflicts.items():
