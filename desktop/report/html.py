@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from desktop.app.text import format_count
 from desktop.report.changes import StateChange
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, RunReport, Summary
 from desktop.report.html_style import PRINT_STYLE, STYLE
 from desktop.report.wording import (
     REASONS,
-    count,
     duration,
     headline,
     source_name,
@@ -90,9 +90,9 @@ def _attention(report: RunReport) -> str:
     nouns = {FAILED: ("failed", "failed"), CONFLICT: ("conflict", "conflicts"),
              FLAGGED: ("flagged for review", "flagged for review")}  # fmt: skip
     counts = {a: sum(1 for r in rows if a in r.attention) for a in (FAILED, CONFLICT, FLAGGED)}
-    said = ", ".join(count(n, *nouns[a]) for a, n in counts.items() if n)
+    said = ", ".join(format_count(n, *nouns[a]) for a, n in counts.items() if n)
     return (
-        f"<h2>Check these first <small>({count(len(rows), 'row')}: {said})</small></h2>"
+        f"<h2>Check these first <small>({format_count(len(rows), 'row')}: {said})</small></h2>"
         '<table class="grid attention" width="100%" cellspacing="0" cellpadding="4">'
         "<thead><tr><th>Row</th><th>Case</th><th>Why</th><th>What to check</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table>"
