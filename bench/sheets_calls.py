@@ -145,8 +145,7 @@ def main() -> int:
             FakeOpenAI(api_key=KEY, latency=args.latency) as fake,
             Journal.open() as journal,
         ):
-            os.environ["SIMBATCH_SHEETS_ENDPOINT"] = sheets.endpoint
-            gateway = CountingGateway(sheets.spreadsheet_id, AnonymousCredentials)
+            gateway = CountingGateway(sheets.spreadsheet_id, AnonymousCredentials, sheets.endpoint)
             source = GoogleSheetSource(sheets.spreadsheet_id, TAB, gateway=gateway)
             started = time.monotonic()
             table = source.read_scenarios(None)
