@@ -14,10 +14,8 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import openai
 
 from desktop.domain.enrichment import as_plan
 from desktop.domain.llm_schema import ReplyError, vitals_response_format
@@ -47,6 +45,11 @@ from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy, headers_of, parse_retry_after
 from desktop.services.secrets import get_openai_key
+
+if TYPE_CHECKING:
+    # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
+    # (tests/gui/test_startup_imports.py).
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,8 @@ class LLMClient:
         self.prices = prices
         self.max_reply_attempts = max(1, max_reply_attempts)
         self._api_key = api_key
+        import openai
+
         self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout)
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self._cache_key = prompt_cache_key(model)
@@ -257,6 +262,8 @@ class LLMClient:
         sent: list[int],
         cancel: threading.Event | None,
     ) -> Any:
+        import openai
+
         shaped = shape_request(request, response_format, mode)
         max_out = int(request["max_completion_tokens"])
 
@@ -323,6 +330,8 @@ class LLMClient:
 
     def _translate(self, exc: openai.OpenAIError, attempts: int) -> SimBatchError:
         """A typed, key-free error for an SDK failure that the retry policy gave up on or never retried."""
+        import openai
+
         if isinstance(exc, openai.APIConnectionError):  # includes timeouts
             return ServiceError(f"The LLM service at {self.host} could not be reached.")
         if isinstance(exc, openai.APIStatusError):
