@@ -139,7 +139,7 @@ def test_opening_workbook_b_then_saving_settings_keeps_b_as_the_last_source(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     assert load_settings().last_source == str(demo_copy)
-    window.open_source(str(workbook_b))
+    window.sources.open_source(str(workbook_b))
     wait_idle(qtbot, window)
     assert load_settings().last_source == str(workbook_b)
     window.open_settings()
