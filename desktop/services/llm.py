@@ -30,7 +30,8 @@ from desktop.domain.prompts import (
     prompt_cache_key,
 )
 from desktop.domain.reply_policy import MAX_FOLLOW_UPS, Verdict, follow_up, issue_text, judge_reply
-from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError
+from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError, short_text
+from desktop.org_config import OPENAI_ENDPOINT
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
 from desktop.services.llm_wire import (
     api_error_message,
@@ -39,7 +40,6 @@ from desktop.services.llm_wire import (
     failure_kind,
     is_format_refusal,
     redact,
-    short_text,
 )
 from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TEMPERATURE = 0.2
 KEY_REFUSED = "The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
 #: Sent as the key to a local server (the SDK needs one; the user's OpenAI key never goes there).
@@ -117,7 +116,7 @@ class LLMClient:
         memory: OutputMemory | None = None,
         free: bool = False,
     ) -> None:
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or OPENAI_ENDPOINT).rstrip("/")
         self.model = model
         self.limiter = limiter
         self.retry = retry.with_classifier(classify_format_refusal)
@@ -393,11 +392,15 @@ def require_openai_key() -> str:
 
 
 def resolve_base_url(configured: str | None) -> str:
-    """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default."""
+    """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default.
+
+    The settings value is the organisation's when its file locks the endpoint (``load_settings``), so
+    the environment never overrides a locked endpoint.
+    """
     for candidate in (configured, os.environ.get("OPENAI_BASE_URL")):
         if candidate and candidate.strip():
             return candidate.strip()
-    return DEFAULT_BASE_URL
+    return OPENAI_ENDPOINT
 
 
 def from_settings(

@@ -13,6 +13,7 @@ from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
 from desktop.domain.prompts import SYSTEM_PROMPT, prompt_cache_key
 from desktop.errors import AuthError, CancelledError, ServiceError
+from desktop.org_config import OPENAI_ENDPOINT
 from desktop.services import llm
 from desktop.services.llm import LLMClient, LLMRequestError, ReplyRejected, Usage
 from desktop.services.ratelimit import RateLimiter
@@ -312,7 +313,7 @@ def test_from_settings(monkeypatch: pytest.MonkeyPatch, fake: FakeOpenAI) -> Non
     assert llm.from_settings(settings).base_url == "http://127.0.0.1:9/v1"
     monkeypatch.delenv("OPENAI_BASE_URL")
     settings.openai_base_url = None
-    assert llm.from_settings(settings).base_url == llm.DEFAULT_BASE_URL
+    assert llm.from_settings(settings).base_url == OPENAI_ENDPOINT
 
 
 def test_unknown_model_costs_nothing_with_a_warning(fake: FakeOpenAI) -> None:
