@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,15 +27,13 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyr
 
 from google.auth.credentials import AnonymousCredentials  # noqa: E402
 
-from desktop.domain.pricing import PriceTable  # noqa: E402
+from bench.common import MODEL, fake_llm_client, scratch_home  # noqa: E402
 from desktop.jobs.engine import LiveRun  # noqa: E402
 from desktop.jobs.planning import create_enrichment_run  # noqa: E402
 from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, SharedRows  # noqa: E402
 from desktop.journal import Journal, RowStatus, RunKind  # noqa: E402
 from desktop.services.gsheet_source import GoogleSheetSource  # noqa: E402
-from desktop.services.llm import LLMClient  # noqa: E402
 from desktop.services.ratelimit import RateLimiter  # noqa: E402
-from desktop.services.retry import RetryPolicy  # noqa: E402
 from desktop.services.sheets import SheetsGateway  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
@@ -62,10 +59,8 @@ def run_clients(names: list[str], rows: int, workers: int, latency: float, folde
                 source = GoogleSheetSource(sheets.spreadsheet_id, TAB, gateway=gateway)
                 table = source.read_scenarios(None)
                 run_id = create_enrichment_run(journal, source, table, "all", kind=RunKind.LIVE,
-                                               model="gpt-4o-mini")
-                llm_client = LLMClient(llm.base_url, KEY, "gpt-4o-mini",
-                                       limiter=RateLimiter(100_000, 1_000_000_000),
-                                       retry=RetryPolicy(), prices=PriceTable.load())
+                                               model=MODEL)
+                llm_client = fake_llm_client(llm, KEY, RateLimiter(100_000, 1_000_000_000))
                 shared = SharedRows(journal, source, run_id, holder_name=f"{name}'s PC")
                 live = LiveRun(journal, source, run_id, llm_client.generate, workers=workers, shared=shared,
                                mirror_interval=SHARED_MIRROR_INTERVAL_SEC)
@@ -107,9 +102,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="simbatch-bench-") as tmp:
-        folder = Path(tmp)
-        os.environ["SIMBATCH_HOME"] = str(folder)
+    with scratch_home() as folder:
         one = run_clients(["Dana"], args.rows, args.workers, args.latency, folder)
         two = run_clients(["Dana", "Sam"], args.rows, args.workers, args.latency, folder)
     for label, result in (("one client ", one), ("two clients", two)):
