@@ -8,13 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.models import Scenario
+from desktop.gui.context import AppContext, RowsChange
 from desktop.gui.mainwindow.window import MainWindow
+from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
+from desktop.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.gui.conftest import MessageLog, wait_idle
+from tests.gui.run_helpers import journal_fixture  # noqa: F401
 
 OpenWindow = Callable[[str | Path], MainWindow]
 GUI = REPO_ROOT / "desktop" / "gui"
@@ -57,6 +63,21 @@ def test_only_the_start_up_knows_the_main_window_type() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "desktop.gui.mainwindow.window":
                 importers.append(path.relative_to(GUI).as_posix())
     assert importers == ["app.py"]
+
+
+def test_the_context_state_is_changed_only_by_methods_that_announce_it(
+    qtbot: QtBot, journal: Journal
+) -> None:
+    context = AppContext(journal, Settings())
+    for name in ("source", "locator", "offline", "offline_since", "scenarios", "reports", "row_status"):
+        with pytest.raises(AttributeError):
+            setattr(context, name, None)
+    changes: list[RowsChange] = []
+    context.rows_changed.connect(changes.append)
+    context.set_rows([Scenario(row=3, case_id="CARD-001", title="t")])
+    context.set_reports({})
+    assert changes == [RowsChange(), RowsChange(reports_only=True)]
+    assert context.case_ids() == {3: "CARD-001"} and context.report(3) is None
 
 
 def _workbook_with_rows(source: Path, target: Path, rows: int) -> Path:
