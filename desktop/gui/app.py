@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.app.demo import is_shipped_demo, open_demo_copy
 from desktop.app.startup import default_source_opener
 from desktop.gui.context import AppContext
-from desktop.gui.dialogs.welcome import WelcomeDialog
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
 from desktop.gui.run.resume import offer_resume
@@ -44,11 +43,6 @@ def initial_source(source: str | None) -> str:
     return last
 
 
-def scenario_tab_setting() -> str | None:
-    """The scenario tab name from the settings, or None for the default."""
-    return load_settings().scenario_tab
-
-
 def ensure_application() -> QApplication:
     """The running QApplication, created with SimBatch's names when there is none yet."""
     app = QApplication.instance()
@@ -77,7 +71,7 @@ def create_main_window(source: str | None = None) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
     window = new_main_window()
-    window.open_source(initial_source(source), scenario_tab_setting())
+    window.sources.open_source(initial_source(source))
     return window
 
 
@@ -91,19 +85,7 @@ def create_main_window_with_welcome() -> MainWindow:
     the welcome without a choice opens the user's copy of the demo workbook (never an empty window)."""
     ensure_application()
     window = new_main_window()
-    welcome = WelcomeDialog(window)
-
-    def chosen() -> None:
-        if welcome.choice:
-            window.open_source(welcome.choice, scenario_tab_setting())
-
-    def dismissed() -> None:
-        window.open_source(str(open_demo_copy()), scenario_tab_setting())
-
-    welcome.accepted.connect(chosen)
-    welcome.rejected.connect(dismissed)
-    window.welcome = welcome
-    welcome.open()
+    window.show_welcome()
     return window
 
 

@@ -1,7 +1,8 @@
-"""``AppContext``: the small shared state of the desktop app, read by every panel.
+"""``AppContext``: the one owner of the desktop app's state, read by every screen.
 
-The main window owns one context and updates it; panels (rows, run, progress, batch jobs, review)
-receive it in their constructor and listen to its signals instead of reaching into each other.
+The main window's controllers (sources, changes, runs) change it; the window and the panels (rows,
+details, run, progress, batch jobs, review) receive it in their constructor, read it, and listen to its
+signals instead of reaching into each other or keeping copies.
 
 - ``journal``: the run journal, opened once for the life of the window;
 - ``settings``: the user's settings, read from ``store`` (change them with ``store.update(**fields)``,
@@ -16,11 +17,13 @@ Signals are emitted on the GUI thread only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.app.startup import default_source_opener
 from desktop.domain.models import RowReport, Scenario
+from desktop.gui.rows.model import RowEntry
 from desktop.journal import Journal
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
@@ -28,13 +31,24 @@ from desktop.settings import Settings
 from desktop.settings_store import SettingsStore
 
 
+@dataclass(frozen=True, slots=True)
+class RowsChange:
+    """How the rows were replaced, so that views can update in place: ``reports_only`` after a
+    validation; ``reread`` when they are the open source's rows read again (the run columns shown stay
+    until read again); ``entries`` their table entries when already made (off the GUI thread)."""
+
+    reports_only: bool = False
+    reread: bool = False
+    entries: Sequence[RowEntry] | None = None
+
+
 class AppContext(QObject):
     """Shared state of one main window: journal, settings, source, rows, reports, offline flag."""
 
     #: The source (or the offline state) changed; read ``source``, ``offline`` and ``locator``.
     source_changed = Signal()
-    #: ``scenarios`` or ``reports`` were replaced.
-    rows_changed = Signal()
+    #: ``scenarios`` or ``reports`` were replaced: how, as a :class:`RowsChange`.
+    rows_changed = Signal(object)
     #: The user selected other rows (sheet row numbers, sorted).
     selection_changed = Signal(list)
     #: One row's run status changed (sheet row number); the rows table refreshes that row.
@@ -61,6 +75,7 @@ class AppContext(QObject):
         #: Locator of the rows shown (kept while offline, when ``source`` is None).
         self.locator: str | None = None
         self.scenarios: list[Scenario] = []
+        self._by_row: dict[int, Scenario] = {}
         self.reports: dict[int, RowReport] | None = None
         self.offline = False
         #: Time of the cached copy shown while offline (journal timestamp), else None.
@@ -72,16 +87,37 @@ class AppContext(QObject):
 
     # --- rows -------------------------------------------------------------------------------------
 
-    def set_rows(self, scenarios: Sequence[Scenario], reports: dict[int, RowReport] | None = None) -> None:
-        """Replace the loaded rows (and their reports) and tell the panels."""
+    def set_rows(
+        self,
+        scenarios: Sequence[Scenario],
+        reports: dict[int, RowReport] | None = None,
+        *,
+        reread: bool = False,
+        entries: Sequence[RowEntry] | None = None,
+    ) -> None:
+        """Replace the loaded rows (and their reports) and tell the panels; ``reread`` and ``entries``
+        as in :class:`RowsChange`."""
         self.scenarios = list(scenarios)
+        self._by_row = {s.row: s for s in self.scenarios}
         self.reports = reports
-        self.rows_changed.emit()
+        self.rows_changed.emit(RowsChange(reread=reread, entries=entries))
 
     def set_reports(self, reports: dict[int, RowReport] | None) -> None:
         """Replace the validation reports and tell the panels."""
         self.reports = reports
-        self.rows_changed.emit()
+        self.rows_changed.emit(RowsChange(reports_only=True))
+
+    def scenario(self, row: int) -> Scenario | None:
+        """The loaded scenario of a sheet row, or None."""
+        return self._by_row.get(row)
+
+    def report(self, row: int) -> RowReport | None:
+        """The latest validation report of a sheet row, or None (not validated)."""
+        return None if self.reports is None else self.reports.get(row)
+
+    def case_ids(self) -> dict[int, str]:
+        """Each loaded row's case id, by sheet row."""
+        return {s.row: s.case_id for s in self.scenarios}
 
     def set_row_status(self, row: int, status: str) -> None:
         """Record a row's run status and announce it with ``row_status_changed``."""
