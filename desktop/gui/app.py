@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.app.demo import is_shipped_demo, open_demo_copy
 from desktop.app.startup import default_source_opener
 from desktop.gui.context import AppContext
-from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.mainwindow.window import ErrorReporter, MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
 from desktop.gui.run.resume import offer_resume
 from desktop.journal import Journal
@@ -58,19 +58,20 @@ def ensure_application() -> QApplication:
     return app
 
 
-def new_main_window() -> MainWindow:
+def new_main_window(report_error: ErrorReporter | None = None) -> MainWindow:
     """The main window with what it depends on, decided here once: the journal (the window closes
-    it), the settings store and the source opener (how Google Sheets is reached)."""
+    it), the settings store and the source opener (how Google Sheets is reached); ``report_error`` as
+    in :class:`MainWindow`."""
     context = AppContext(Journal.open(), store=SettingsStore(), opener=default_source_opener())
-    window = MainWindow(context, owns_journal=True)
+    window = MainWindow(context, owns_journal=True, report_error=report_error)
     context.setParent(window)
     return window
 
 
-def create_main_window(source: str | None = None) -> MainWindow:
+def create_main_window(source: str | None = None, *, report_error: ErrorReporter | None = None) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
-    window = new_main_window()
+    window = new_main_window(report_error)
     window.sources.open_source(initial_source(source))
     return window
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import Scenario
+from desktop.gui.app import create_main_window
 from desktop.gui.context import AppContext, RowsChange
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.journal import Journal
@@ -78,6 +79,19 @@ def test_the_context_state_is_changed_only_by_methods_that_announce_it(
     context.set_reports({})
     assert changes == [RowsChange(), RowsChange(reports_only=True)]
     assert context.case_ids() == {3: "CARD-001"} and context.report(3) is None
+
+
+def test_errors_go_to_the_reporter_that_start_up_passes_in(
+    qtbot: QtBot, tmp_path: Path, message_boxes: MessageLog
+) -> None:
+    reported: list[tuple[str, BaseException]] = []
+    missing = tmp_path / "missing.xlsx"
+    window = create_main_window(str(missing), report_error=lambda doing, e: reported.append((doing, e)))
+    qtbot.addWidget(window)
+    wait_idle(qtbot, window)
+    assert [doing for doing, _ in reported] == ["Opening"] and "missing.xlsx" in str(reported[0][1])
+    assert message_boxes.shown == []
+    window.close()
 
 
 def _workbook_with_rows(source: Path, target: Path, rows: int) -> Path:
