@@ -15,7 +15,6 @@ from desktop.app.startup import default_source_opener
 from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.window import ErrorReporter, MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
-from desktop.gui.run.resume import offer_resume
 from desktop.journal import Journal
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
@@ -102,7 +101,7 @@ def run_app(source: str | None = None) -> int:
         return 2
     window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
-    _offer_resume(window)
+    window.runs.offer_resume()
     return app.exec()
 
 
@@ -130,8 +129,3 @@ def _log_to_file_and_report_crashes() -> None:
             log.exception("Unexpected error (no crash report could be written)", exc_info=(kind, exc, tb))
 
     sys.excepthook = report
-
-
-def _offer_resume(window: MainWindow) -> None:
-    """Offer unfinished runs and batches for resume."""
-    offer_resume(window.context, window)
