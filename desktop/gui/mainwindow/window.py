@@ -131,7 +131,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.summary_label, 1)
         report_error = report_error or self.show_error
         self.work = WindowWork(self, on_busy_changed=self._update_actions, on_error=report_error)
-        self.progress_bar = self.work.progress_bar
 
         self.sources = SourceController(context, self.work, self)
         self.changes = ChangeController(context, self.work, self.sources, self)
