@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
@@ -57,9 +57,12 @@ from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.gui.widgets.banner import OfflineBanner
 from desktop.paths import APP_NAME, demo_copy_path
 
-__all__ = ["MainWindow", "summary_text"]
+__all__ = ["ErrorReporter", "MainWindow", "summary_text"]
 
 log = logging.getLogger(__name__)
+
+#: Tells the user what went wrong: ``report(doing, error)``.
+ErrorReporter = Callable[[str, BaseException], None]
 
 
 def summary_text(row_count: int, reports: Sequence[RowReport] | None) -> str:
@@ -77,10 +80,16 @@ class MainWindow(QMainWindow):
     """One open source: its rows, the selected row's details, the run side and the review."""
 
     def __init__(
-        self, context: AppContext, parent: QWidget | None = None, *, owns_journal: bool = False
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        owns_journal: bool = False,
+        report_error: ErrorReporter | None = None,
     ) -> None:
         """A window on ``context`` (journal, settings store and source opener, made at start-up);
-        ``owns_journal``: closing the window closes the journal."""
+        ``owns_journal``: closing the window closes the journal; ``report_error`` tells the user what
+        went wrong (by default in a message box, see :meth:`show_error`)."""
         super().__init__(parent)
         self._owns_journal = owns_journal
         self.context = context
@@ -120,10 +129,8 @@ class MainWindow(QMainWindow):
         self.summary_label = QLabel("")
         self.statusBar().addWidget(self.source_label)
         self.statusBar().addWidget(self.summary_label, 1)
-        # show_error is looked up on each error: callers (the self-test) may replace it on the instance.
-        report_error = lambda doing, error: self.show_error(doing, error)  # noqa: E731
+        report_error = report_error or self.show_error
         self.work = WindowWork(self, on_busy_changed=self._update_actions, on_error=report_error)
-        self.progress_bar = self.work.progress_bar
 
         self.sources = SourceController(context, self.work, self)
         self.changes = ChangeController(context, self.work, self.sources, self)
