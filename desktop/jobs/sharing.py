@@ -338,9 +338,9 @@ class SharedRows:
         """Write the cells of each run row together with the claim check of its block; returns the
         rows not written because their block was lost (nothing of those reached the sheet)."""
         with self._lock:
-            pending = {row: cells for row, cells in values_by_row.items() if cells}
+            # Rows without cells stay: their block's claim check goes in the same fenced write.
             refused: set[int] = {row for row in values_by_row if self.block_of(row) not in self._holdings}
-            pending = {row: cells for row, cells in pending.items() if row not in refused}
+            pending = {row: cells for row, cells in values_by_row.items() if row not in refused}
             while pending:
                 blocks = sorted({self.block_of(row) for row in pending})
                 holdings = [self._holdings[b] for b in blocks]

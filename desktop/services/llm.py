@@ -30,7 +30,7 @@ from desktop.domain.prompts import (
     prompt_cache_key,
 )
 from desktop.domain.reply_policy import MAX_FOLLOW_UPS, Verdict, follow_up, issue_text, judge_reply
-from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError
+from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError, short_text
 from desktop.org_config import OPENAI_ENDPOINT
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
 from desktop.services.llm_wire import (
@@ -40,7 +40,6 @@ from desktop.services.llm_wire import (
     failure_kind,
     is_format_refusal,
     redact,
-    short_text,
 )
 from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter

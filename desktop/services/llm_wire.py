@@ -76,8 +76,3 @@ def redact(text: str, api_key: str) -> str:
     if api_key:
         text = text.replace(api_key, "[secret]")
     return mask_secrets(text)
-
-
-def short_text(text: str, limit: int = 200) -> str:
-    one = " ".join(str(text).split())
-    return one if len(one) <= limit else one[: limit - 1] + "…"

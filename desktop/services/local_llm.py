@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from desktop.domain.models import Scenario
-from desktop.errors import ServiceError
+from desktop.errors import ServiceError, short_text
 from desktop.services.llm import LOCAL_KEY, from_settings
-from desktop.services.llm_wire import api_error_message, short_text
+from desktop.services.llm_wire import api_error_message
 from desktop.services.output_memory import OutputMemory
 
 if TYPE_CHECKING:
