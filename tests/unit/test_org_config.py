@@ -172,7 +172,7 @@ def test_where_the_file_is_looked_for() -> None:
     # A portable (bundled) app looks beside its executable first; a .app beside the .app itself.
     portable = candidate_paths("linux", {}, executable="/media/usb/simbatch/simbatch", frozen=True)
     assert portable[0] == Path("/media/usb/simbatch/simbatch-org.json")
-    exe = "/Volumes/K/SimBatch.app/Contents/MacOS/simbatch"
+    exe = "/Volumes/K/SimBatch.app/Contents/MacOS/SimBatch"
     app = candidate_paths("darwin", {}, executable=exe, frozen=True)
     assert app[:2] == [
         Path("/Volumes/K/SimBatch.app/Contents/MacOS/simbatch-org.json"),
