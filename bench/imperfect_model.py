@@ -16,29 +16,25 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
 
+from bench.common import DEMO, MODEL, fake_llm_client, scratch_home  # noqa: E402
 from desktop.domain.pricing import PriceTable  # noqa: E402
 from desktop.jobs.batch import BatchOptions, BatchRun  # noqa: E402
 from desktop.jobs.engine import LiveRun  # noqa: E402
 from desktop.jobs.planning import create_enrichment_run  # noqa: E402
 from desktop.journal import Journal, RowStatus, RunKind  # noqa: E402
 from desktop.services.batch_api import BatchAPIClient  # noqa: E402
-from desktop.services.llm import LLMClient  # noqa: E402
-from desktop.services.ratelimit import RateLimiter  # noqa: E402
 from desktop.services.retry import RetryPolicy  # noqa: E402
 from desktop.services.workbook import XlsxSource  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.integration.live_helpers import make_workbook  # noqa: E402
 
-DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
 KEY = "sk-bench-0123456789"
-MODEL = "gpt-4o-mini"
 
 
 def figures(journal: Journal, run_id: str, requests: int) -> dict[str, float]:
@@ -65,9 +61,7 @@ def live(book: Path, journal: Journal, warnings: float, criticals: float) -> dic
         run_id = create_enrichment_run(
             journal, source, source.read_scenarios(None), "all", kind=RunKind.LIVE, model=MODEL
         )
-        client = LLMClient(fake.base_url, KEY, MODEL, limiter=RateLimiter(), retry=RetryPolicy(),
-                           prices=PriceTable.load())  # fmt: skip
-        LiveRun(journal, source, run_id, client.generate, workers=8).execute()
+        LiveRun(journal, source, run_id, fake_llm_client(fake, KEY).generate, workers=8).execute()
         source.close()
         return figures(journal, run_id, len(fake.chat_requests(None)))
 
@@ -93,10 +87,7 @@ def main() -> int:
     parser.add_argument("--warnings", type=float, default=0.20)
     parser.add_argument("--criticals", type=float, default=0.05)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        os.environ["SIMBATCH_HOME"] = str(folder / "home")
-        (folder / "home").mkdir()
+    with scratch_home() as folder:
         results: dict[str, dict[str, float]] = {}
         with Journal.open() as journal:
             for mode, runner in (("live", live), ("batch", batch)):

@@ -90,26 +90,20 @@ def probe_gui(workbook: str) -> int:
     imported = time.perf_counter()
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from desktop.app.runs import unfinished_work
     from desktop.gui.app import create_main_window, ensure_application
-    from desktop.gui.run.resume import unfinished_work
 
     ensure_application()
     gui_imported = time.perf_counter()
     window = create_main_window(workbook)
     shown_info: list[float] = []
-    original = window._run_info_loaded
-
-    def noted(info: dict[int, tuple[str, float, str]]) -> None:
-        original(info)
-        shown_info.append(time.perf_counter())
-
-    window._run_info_loaded = noted  # type: ignore[method-assign]
+    window.sources.run_info_loaded.connect(lambda _info: shown_info.append(time.perf_counter()))
     window.show()
     loop = QEventLoop()
     timer = QTimer()
     timer.setInterval(2)
     timer.timeout.connect(
-        lambda: loop.quit() if window.scenarios and window.model.rowCount() and shown_info else None
+        lambda: loop.quit() if window.context.scenarios and window.model.rowCount() and shown_info else None
     )
     timer.start()
     QTimer.singleShot(30_000, loop.quit)

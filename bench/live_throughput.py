@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,28 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
 
-
-from desktop.domain.pricing import PriceTable  # noqa: E402
+from bench.common import DEMO, MODEL, fake_llm_client, scratch_home  # noqa: E402
 from desktop.jobs.engine import LiveRun  # noqa: E402
 from desktop.jobs.planning import create_enrichment_run  # noqa: E402
 from desktop.journal import Journal, RowStatus, RunKind  # noqa: E402
-from desktop.services.llm import LLMClient  # noqa: E402
 from desktop.services.ratelimit import RateLimiter  # noqa: E402
-from desktop.services.retry import RetryPolicy  # noqa: E402
 from desktop.services.workbook import XlsxSource  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.gui.run_helpers import make_workbook  # noqa: E402
 
-DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
 RPM = 600
 TPM = 50_000_000
 LATENCY = 0.3
 KEY = "sk-bench-0123456789"
-
-
-def client(fake: FakeOpenAI, rpm: float | None) -> LLMClient:
-    return LLMClient(fake.base_url, KEY, "gpt-4o-mini", limiter=RateLimiter(rpm, TPM),
-                     retry=RetryPolicy(), prices=PriceTable.load())
 
 
 def main() -> int:
@@ -52,17 +42,14 @@ def main() -> int:
     parser.add_argument("--sequential-rows", type=int, default=10)
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        os.environ["SIMBATCH_HOME"] = str(folder / "home")
-        (folder / "home").mkdir()
+    with scratch_home() as folder:
         book = folder / "bench.xlsx"
         make_workbook(DEMO, book, args.rows)
         with Journal.open() as journal, FakeOpenAI(api_key=KEY, latency=LATENCY, rpm_limit=RPM,
                                                    tpm_limit=TPM) as fake:
             source = XlsxSource(book)
             # sequential: one row after another, no pool
-            seq_client = client(fake, None)
+            seq_client = fake_llm_client(fake, KEY, RateLimiter(None, TPM))
             table = source.read_scenarios(None)
             sample = table.scenarios[: args.sequential_rows]
             start = time.monotonic()
@@ -73,8 +60,9 @@ def main() -> int:
             fake.log.clear()
 
             run_id = create_enrichment_run(journal, source, table, "all", kind=RunKind.LIVE,
-                                           model="gpt-4o-mini", overwrite=True)
-            live = LiveRun(journal, source, run_id, client(fake, RPM).generate, workers=args.workers)
+                                           model=MODEL, overwrite=True)
+            limited = fake_llm_client(fake, KEY, RateLimiter(RPM, TPM))
+            live = LiveRun(journal, source, run_id, limited.generate, workers=args.workers)
             start = time.monotonic()
             outcome = live.execute()
             elapsed = time.monotonic() - start

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,10 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
 
+from bench.common import DEMO, scratch_home  # noqa: E402
 from desktop.settings import Settings, save_settings  # noqa: E402
 from tests.local_model.llama_server import VENV, LlamaServer, venv_python  # noqa: E402
-
-DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
 
 
 def main() -> int:
@@ -34,13 +32,10 @@ def main() -> int:
         print(message)
         print("RESULT " + json.dumps({"skipped": message}))
         return 0
-    with tempfile.TemporaryDirectory(prefix="simbatch-bench-local-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        os.environ["SIMBATCH_HOME"] = str(home)
-        book = Path(tmp) / "scenarios.xlsx"
+    with scratch_home("simbatch-bench-local-") as folder:
+        book = folder / "scenarios.xlsx"
         shutil.copyfile(DEMO, book)
-        with LlamaServer.start(log_path=Path(tmp) / "server.log") as server:
+        with LlamaServer.start(log_path=folder / "server.log") as server:
             save_settings(Settings(llm_provider="local", local_base_url=server.base_url,
                                    local_model=server.model, workers=2))  # fmt: skip
             started = time.perf_counter()

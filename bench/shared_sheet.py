@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
+
+from bench.common import MODEL, scratch_home  # noqa: E402
 
 KEY = "sk-bench-shared-0123456789"
 QUOTA_PER_MIN = 60
@@ -78,8 +79,8 @@ def client(args: argparse.Namespace) -> dict[str, Any]:
         sampler.start()
         source = GoogleSheetSource(args.spreadsheet, TAB, gateway=gateway)
         table = source.read_scenarios(None)
-        run_id = create_enrichment_run(journal, source, table, "all", kind=RunKind.LIVE, model="gpt-4o-mini")
-        llm_client = LLMClient(args.llm, KEY, "gpt-4o-mini", limiter=RateLimiter(100_000, 1_000_000_000),
+        run_id = create_enrichment_run(journal, source, table, "all", kind=RunKind.LIVE, model=MODEL)
+        llm_client = LLMClient(args.llm, KEY, MODEL, limiter=RateLimiter(100_000, 1_000_000_000),
                                retry=RetryPolicy(), prices=PriceTable.load())
         shared = SharedRows(journal, source, run_id, holder_name=f"{args.client}'s PC")
         live = LiveRun(journal, source, run_id, llm_client.generate, workers=args.workers, shared=shared,
@@ -117,7 +118,7 @@ def run_clients(names: list[str], args: argparse.Namespace, folder: Path) -> dic
         FakeSheets(tabs={TAB: scenario_rows(args.rows)}) as sheets,
         FakeOpenAI(api_key=KEY, latency=args.latency) as llm,
     ):
-        env = dict(os.environ, SIMBATCH_HOME=str(folder), PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))  # SIMBATCH_HOME: the scratch data folder
         processes = {
             name: subprocess.Popen(
                 [sys.executable, __file__, "--client", name, "--workers", str(args.workers),
@@ -165,8 +166,7 @@ def main() -> int:
     if args.client:
         print(json.dumps(client(args)))
         return 0
-    with tempfile.TemporaryDirectory(prefix="simbatch-bench-") as tmp:
-        folder = Path(tmp)
+    with scratch_home() as folder:
         one = run_clients(["Dana"], args, folder)
         two = run_clients(["Dana", "Sam"], args, folder)
     for label, result in (("one client ", one), ("two clients", two)):

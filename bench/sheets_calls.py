@@ -17,7 +17,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -32,22 +31,19 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyr
 import openpyxl  # noqa: E402
 from google.auth.credentials import AnonymousCredentials  # noqa: E402
 
+from bench.common import DEMO, MODEL, fake_llm_client, scratch_home  # noqa: E402
 from desktop.domain.models import CellValue  # noqa: E402
-from desktop.domain.pricing import PriceTable  # noqa: E402
 from desktop.jobs.engine import LiveRun  # noqa: E402
 from desktop.jobs.planning import create_enrichment_run  # noqa: E402
 from desktop.journal import Journal, RowStatus, RunKind  # noqa: E402
 from desktop.services.gsheet_source import GoogleSheetSource  # noqa: E402
-from desktop.services.llm import LLMClient  # noqa: E402
 from desktop.services.ratelimit import RateLimiter  # noqa: E402
-from desktop.services.retry import RetryPolicy  # noqa: E402
 from desktop.services.sheets import SheetsGateway  # noqa: E402
 from desktop.services.source import PROGRESS_TAB  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
 from tests.gui.run_helpers import make_workbook  # noqa: E402
 
-DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
 TAB = "Master Scenario Convert"
 KEY = "sk-bench-sheets-0123456789"
 TARGET_SCENARIO_CALLS = 12
@@ -142,26 +138,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.02, help="seconds per fake OpenAI reply")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="simbatch-bench-") as tmp:
-        folder = Path(tmp)
-        os.environ["SIMBATCH_HOME"] = str(folder / "home")
-        (folder / "home").mkdir()
+    with scratch_home() as folder:
         tab = sheet_rows(args.rows, folder)
         with (
             FakeSheets(tabs={TAB: tab}) as sheets,
             FakeOpenAI(api_key=KEY, latency=args.latency) as fake,
             Journal.open() as journal,
         ):
-            os.environ["SIMBATCH_SHEETS_ENDPOINT"] = sheets.endpoint
-            gateway = CountingGateway(sheets.spreadsheet_id, AnonymousCredentials)
+            gateway = CountingGateway(sheets.spreadsheet_id, AnonymousCredentials, sheets.endpoint)
             source = GoogleSheetSource(sheets.spreadsheet_id, TAB, gateway=gateway)
             started = time.monotonic()
             table = source.read_scenarios(None)
             run_id = create_enrichment_run(journal, source, table, "all", kind=RunKind.LIVE,
-                                           model="gpt-4o-mini", overwrite=True)
-            client = LLMClient(fake.base_url, KEY, "gpt-4o-mini",
-                               limiter=RateLimiter(100_000, 1_000_000_000),
-                               retry=RetryPolicy(), prices=PriceTable.load())
+                                           model=MODEL, overwrite=True)
+            client = fake_llm_client(fake, KEY, RateLimiter(100_000, 1_000_000_000))
             live = LiveRun(journal, source, run_id, client.generate, workers=args.workers)
             outcome = live.execute()
             seconds = time.monotonic() - started

@@ -21,6 +21,12 @@ def first_line(message: BaseException | str, fallback: str | None = None) -> str
     return type(message).__name__ if isinstance(message, BaseException) else ""
 
 
+def short_text(text: object, limit: int = 200) -> str:
+    """``text`` on one line (runs of white space folded), cut to ``limit`` characters with ``…``."""
+    one = " ".join(str(text).split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
 class SimBatchError(Exception):
     """Base of every error shown to users. ``str(error)`` is one clear sentence."""
 

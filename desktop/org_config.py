@@ -27,6 +27,9 @@ ORG_FILE = "simbatch-org.json"
 ENV_VAR = "SIMBATCH_ORG_CONFIG"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+#: OpenAI's own endpoint: the LLM endpoint when nothing names another one, and so what a file that
+#: locks ``llm.base_url`` without giving one locks it to.
+OPENAI_ENDPOINT = "https://api.openai.com/v1"
 
 #: Dotted keys of the file that it may lock, and the user setting each one governs (``llm.base_url``
 #: and ``llm.model`` govern the local server's settings when ``llm.provider`` is "local").
@@ -136,6 +139,9 @@ class OrgConfig(_Strict):
                 values[names["base_url"]] = self.llm.base_url
             if self.llm.model is not None:
                 values[names["model"]] = self.llm.model
+        if "openai_base_url" in self.locked_settings() and "openai_base_url" not in values:
+            # Locked to OpenAI's endpoint, stated as a value: with none, OPENAI_BASE_URL would apply.
+            values["openai_base_url"] = OPENAI_ENDPOINT
         if self.limits is not None:
             values.update(self.limits.model_dump(exclude_none=True))
         if self.prices is not None:

@@ -157,9 +157,10 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
 
     ensure_application()
     errors: list[str] = []
-    window = create_main_window(str(workbook))
     # A modal message box would stall an unattended run: collect the sentence instead.
-    window.show_error = lambda doing, error: errors.append(f"{doing}: {error}")  # type: ignore[method-assign]
+    window = create_main_window(
+        str(workbook), report_error=lambda doing, error: errors.append(f"{doing}: {error}")
+    )
     watcher = _ShownWatcher()
     window.installEventFilter(watcher)
     try:
@@ -167,15 +168,16 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
         _wait_until(lambda: watcher.shown_at is not None or bool(errors), "the main window to show", errors)
         assert watcher.shown_at is not None
         shown_after = watcher.shown_at - started
-        opened = lambda: window.source is not None and not window.busy  # noqa: E731
+        opened = lambda: window.context.source is not None and not window.busy  # noqa: E731
         _wait_until(opened, "the demo workbook to open", errors)
-        if not window.scenarios:
+        if not window.context.scenarios:
             raise SelfTestFailure("the demo workbook opened but showed no scenario rows.")
         if not window.action_map[Action.VALIDATE].isEnabled():
             raise SelfTestFailure("the Validate action is disabled after opening the demo workbook.")
         window.action_map[Action.VALIDATE].trigger()
-        _wait_until(lambda: window.reports is not None and not window.busy, "validation to finish", errors)
-        return shown_after, len(window.scenarios), _check_reports(window)
+        validated = lambda: window.context.reports is not None and not window.busy  # noqa: E731
+        _wait_until(validated, "validation to finish", errors)
+        return shown_after, len(window.context.scenarios), _check_reports(window)
     finally:
         window.removeEventFilter(watcher)
         window.close()
@@ -184,8 +186,8 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
 
 def _check_reports(window: MainWindow) -> int:
     """Every row has a report, and the demo's planted critical problems were found."""
-    reports = window.reports or {}
-    missing = sorted(set(window.scenarios) - set(reports))
+    reports = window.context.reports or {}
+    missing = sorted({s.row for s in window.context.scenarios} - set(reports))
     if missing:
         raise SelfTestFailure(f"validation gave no report for rows {missing[:5]}.")
     critical = sum(1 for r in reports.values() if r.critical_count)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from desktop.errors import first_line
+from desktop.files import write_atomically
 from desktop.paths import data_home
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 
@@ -118,18 +118,22 @@ def upgrade_settings(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def base_settings() -> Settings:
-    """The layers under the user's own: built-in defaults and the organisation file.
+def _layers_below() -> tuple[Settings, frozenset[str]]:
+    """The layers under the user's own (built-in defaults and the organisation file), and the keys the
+    organisation locks; the organisation file is read once for both.
 
     Raises ``OrgConfigError`` when the organisation file is malformed.
     """
     from desktop.org_config import load_org_layer
 
     layer = load_org_layer()
-    return Settings.model_validate(layer.values) if layer else Settings()
+    if layer is None:
+        return Settings(), frozenset()
+    return Settings.model_validate(layer.values), layer.locked
 
 
-def _locked() -> frozenset[str]:
+def locked_settings() -> frozenset[str]:
+    """The settings the organisation file locks (none without one)."""
     from desktop.org_config import load_org_layer
 
     layer = load_org_layer()
@@ -140,7 +144,7 @@ def load_settings() -> Settings:
     """The effective settings: defaults, the organisation file, then the user's file (except
     locked keys). A missing, unreadable or corrupt user file gives the layers below it; only a
     malformed organisation file raises (``OrgConfigError``)."""
-    base = base_settings()
+    base, locked = _layers_below()
     path = settings_path()
     if not path.exists():
         return base
@@ -151,7 +155,7 @@ def load_settings() -> Settings:
         version = data.get("version", 0)
         if isinstance(version, int) and version > SETTINGS_VERSION:
             log.warning("Settings file %s comes from a newer SimBatch; unknown entries are ignored.", path)
-        user = {k: v for k, v in upgrade_settings(data).items() if k not in _locked()}
+        user = {k: v for k, v in upgrade_settings(data).items() if k not in locked}
         return Settings.model_validate({**base.model_dump(), **user})
     except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
         backup = _backup_corrupt(path)
@@ -168,25 +172,15 @@ def save_settings(settings: Settings) -> None:
     """Write what differs from the layers below (defaults, organisation) atomically: a temp file in
     the same folder, then rename. Locked keys are never written."""
     path = settings_path()
-    base = base_settings().model_dump(mode="json")
-    locked = _locked()
+    below, locked = _layers_below()
+    base = below.model_dump(mode="json")
     payload = {
         key: value
         for key, value in settings.model_dump(mode="json").items()
         if key not in locked and base.get(key) != value
     }
     payload["version"] = SETTINGS_VERSION
-    text = json.dumps(payload, indent=2, sort_keys=True) + "\n"
-    fd, tmp_name = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _backup_corrupt(path: Path) -> Path | None:

@@ -7,8 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MAX_MB="${SIMBATCH_MAX_BUNDLE_MB:-250}"
 case "$(uname -s)" in
-    MINGW* | MSYS* | CYGWIN*) EXE=".exe" PY="${PYTHON:-$ROOT/.venv/Scripts/python.exe}" ;;
-    *) EXE="" PY="${PYTHON:-$ROOT/.venv/bin/python}" ;;
+    MINGW* | MSYS* | CYGWIN*) PY="${PYTHON:-$ROOT/.venv/Scripts/python.exe}" ;;
+    *) PY="${PYTHON:-$ROOT/.venv/bin/python}" ;;
 esac
 cd "$ROOT"
 
@@ -20,13 +20,19 @@ fi
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" packaging/simbatch.spec
 
+# The programs each system's bundle holds (packaging/spec_helpers.py PROGRAMS): the command line, and
+# on Windows and macOS the windowed app, which is the .app's main program on macOS.
 BUNDLE="$ROOT/dist/simbatch"
-test -x "$BUNDLE/simbatch$EXE" || { echo "The bundle has no simbatch$EXE program." >&2; exit 1; }
-if [ -n "$EXE" ] || [ "$(uname -s)" = Darwin ]; then
-    test -x "$BUNDLE/simbatch-gui$EXE" || { echo "The bundle has no simbatch-gui$EXE program." >&2; exit 1; }
-fi
+case "$(uname -s)" in
+    MINGW* | MSYS* | CYGWIN*) PROGRAMS="simbatch.exe simbatch-gui.exe" ;;
+    Darwin) PROGRAMS="simbatch-cli SimBatch" ;;
+    *) PROGRAMS="simbatch" ;;
+esac
+for program in $PROGRAMS; do
+    test -x "$BUNDLE/$program" || { echo "The bundle has no $program program." >&2; exit 1; }
+done
 if [ "$(uname -s)" = Darwin ]; then
-    test -x "$ROOT/dist/SimBatch.app/Contents/MacOS/simbatch-gui" \
+    test -x "$ROOT/dist/SimBatch.app/Contents/MacOS/SimBatch" \
         || { echo "PyInstaller did not produce dist/SimBatch.app." >&2; exit 1; }
 fi
 size_mb=$(du -sm "$BUNDLE" | cut -f1)

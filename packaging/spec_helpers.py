@@ -15,6 +15,21 @@ SHEETS_DISCOVERY_DOC = "sheets.v4.json"
 
 _DISCOVERY_DIR = ("googleapiclient", "discovery_cache", "documents")
 
+#: The programs of the bundle per system: (the command line, the windowed app or None). On macOS the
+#: windowed program is the .app's main program, named as the issue and Finder expect
+#: (``SimBatch.app/Contents/MacOS/SimBatch``, Info.plist's ``CFBundleExecutable``); the command line
+#: beside it cannot be ``simbatch``, which the case-insensitive macOS file system takes for the same file.
+PROGRAMS: dict[str, tuple[str, str | None]] = {
+    "win32": ("simbatch", "simbatch-gui"),
+    "darwin": ("simbatch-cli", "SimBatch"),
+    "linux": ("simbatch", None),
+}
+
+
+def programs(platform: str) -> tuple[str, str | None]:
+    """(command line, windowed app or None) program names for a ``sys.platform`` value."""
+    return PROGRAMS.get(platform, PROGRAMS["linux"])
+
 #: Modules imported by name only at run time (entry points, lazy imports) that analysis cannot see.
 HIDDEN_IMPORTS: tuple[str, ...] = (
     # keyring finds its backends through entry points; each OS needs its own.

@@ -66,7 +66,7 @@ def main() -> int:
     assert welcome is not None
     save(welcome, out, "linux-1-welcome.png")
     welcome.reject()  # closing the welcome opens the demo workbook
-    wait_for(lambda: window.source is not None and not window.busy, what="the demo workbook")
+    wait_for(lambda: window.context.source is not None and not window.busy, what="the demo workbook")
     save(window, out, "linux-2-main-window.png")
 
     org_file = SCRATCH / "etc" / "xdg" / "SimBatch" / "simbatch-org.json"

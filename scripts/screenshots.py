@@ -115,7 +115,7 @@ def _open_validated(workbook: Path) -> MainWindow:
     window.show()
     wait_for(lambda: not window.busy, what="the workbook to open")
     window.action_map[Action.VALIDATE].trigger()
-    wait_for(lambda: window.reports is not None and not window.busy, what="validation")
+    wait_for(lambda: window.context.reports is not None and not window.busy, what="validation")
     window.select_row(CRITICAL_ROW)
     return window
 
@@ -123,12 +123,12 @@ def _open_validated(workbook: Path) -> MainWindow:
 def _save_preview(window: MainWindow, action: QAction, out_dir: Path, name: str) -> None:
     """Trigger a change action on the selected rows, save its preview, then cancel the preview."""
     action.trigger()
-    wait_for(lambda: window.preview is not None, what=f"the {action.text().rstrip('…')} preview")
-    assert window.preview is not None
-    window.preview.resize(900, 520)
-    save(window.preview, out_dir, name)
-    window.preview.reject()
-    wait_for(lambda: window.preview is None and not window.busy)
+    wait_for(lambda: window.changes.preview is not None, what=f"the {action.text().rstrip('…')} preview")
+    assert window.changes.preview is not None
+    window.changes.preview.resize(900, 520)
+    save(window.changes.preview, out_dir, name)
+    window.changes.preview.reject()
+    wait_for(lambda: window.changes.preview is None and not window.busy)
 
 
 def _dark_palette() -> object:
@@ -204,7 +204,7 @@ def shoot_all(out_dir: Path) -> int:
 
         side = window.run_side
         window.rows_view.select_rows([])
-        window.table.clearSelection()
+        window.rows_view.table.clearSelection()
         window.tabs.setCurrentWidget(side.run_panel)
         wait_for(lambda: side.run_panel.estimate is not None, what="the estimate")
         save(window, out_dir, "run_panel")
@@ -222,7 +222,7 @@ def shoot_all(out_dir: Path) -> int:
         side.batches_panel.table.selectRow(0)
         save(window, out_dir, "batch_jobs")
         window.rows_view.select_rows([])
-        window.table.clearSelection()
+        window.rows_view.table.clearSelection()
         side.run_panel.mode.setCurrentIndex(side.run_panel.mode.findData("live"))
         window.tabs.setCurrentWidget(side.run_panel)
         wait_for(lambda: side.run_panel.start_button.isEnabled(), what="the Start button")

@@ -11,15 +11,28 @@ for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SIMBATCH_SHEETS_ENDPOINT"):
     os.environ.pop(_name, None)
 
 import hashlib  # noqa: E402
+import importlib.util  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
 
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = REPO_ROOT / "resources"
 DEMO_WORKBOOK = RESOURCES / "demo" / "scenarios.xlsx"
+
+
+def load_spec_helpers() -> ModuleType:
+    """``packaging/spec_helpers.py``, loaded by path: the folder is called ``packaging``, like the PyPI
+    package pytest itself uses."""
+    path = REPO_ROOT / "packaging" / "spec_helpers.py"
+    spec = importlib.util.spec_from_file_location("simbatch_spec_helpers", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def resources_state() -> dict[str, tuple[int, str]]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from ipaddress import ip_address
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from google.auth.credentials import AnonymousCredentials, Credentials
 
 from desktop.services.open_source import SourceOpener, source_opener
 from desktop.services.sheets import DEFAULT_ENDPOINT, SheetsAccess
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
 
 ENDPOINT_ENV = "SIMBATCH_SHEETS_ENDPOINT"
 
@@ -32,6 +34,12 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def _anonymous_credentials() -> Credentials:
+    from google.auth.credentials import AnonymousCredentials  # Google's libraries load when a sheet is used
+
+    return AnonymousCredentials()
+
+
 def _signed_in_credentials() -> Credentials:
     from desktop.services import auth  # loads the Google sign-in libraries only when a sheet is used
 
@@ -44,7 +52,7 @@ def sheets_access(environ: Mapping[str, str] | None = None) -> SheetsAccess:
     env = os.environ if environ is None else environ
     endpoint = env.get(ENDPOINT_ENV, "").strip() or DEFAULT_ENDPOINT
     if is_loopback(endpoint):
-        return SheetsAccess(AnonymousCredentials, endpoint)
+        return SheetsAccess(_anonymous_credentials, endpoint)
     return SheetsAccess(_signed_in_credentials, endpoint)
 
 

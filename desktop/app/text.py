@@ -14,11 +14,12 @@ def format_rows(rows: Sequence[int]) -> str:
 
 
 def format_count(n: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun in the right number: ``1, "row"`` → ``"1 row"``; ``2, "row"`` → ``"2 rows"``.
+    """A count with thousands separators and its noun in the right number: ``1, "row"`` → ``"1 row"``;
+    ``1234, "row"`` → ``"1,234 rows"``.
 
     ``plural`` is for nouns that do not just add an ``s`` (``"fix"``, ``"fixes"``).
     """
-    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
 
 
 def format_duration(seconds: float) -> str:

@@ -81,11 +81,6 @@ def columns_to_generate(
     return list(plan_row(scenario, vitals_columns, overwrite=overwrite))
 
 
-def cell_needs_generation(raw: object, column: str) -> bool:
-    """True when a vitals cell is empty, a placeholder, not a JSON object, or has a critical issue."""
-    return bool(fields_to_generate(raw, column))
-
-
 def as_plan(columns: Sequence[str] | Mapping[str, Sequence[str]]) -> FieldPlan:
     """A field plan from a plan, or from a list of columns (each generated whole)."""
     if isinstance(columns, Mapping):

@@ -18,6 +18,7 @@ from desktop.domain.llm_schema import ReplyError, parse_reply
 from desktop.domain.models import Issue, Scenario, Severity
 from desktop.domain.validate import validate_scenario
 from desktop.domain.vitals import format_vitals
+from desktop.errors import short_text
 
 #: At most this many follow-up questions after a rejected reply (live mode only).
 MAX_FOLLOW_UPS = 2
@@ -60,7 +61,7 @@ def judge_reply(
     unusable. The complaint names the problem so that asking again can say what to fix.
     """
     if refusal:
-        raise ReplyError(f"The model refused: {_short(refusal)}")
+        raise ReplyError(f"The model refused: {short_text(refusal)}")
     if finish_reason == "length":
         raise ReplyError("The reply was cut off before it was complete.")
     if finish_reason == "content_filter":
@@ -100,8 +101,3 @@ def follow_up(reply: str | None, complaint: str) -> list[dict[str, str]]:
             ),
         },
     ]
-
-
-def _short(text: str, limit: int = 200) -> str:
-    one = " ".join(str(text).split())
-    return one if len(one) <= limit else one[: limit - 1] + "…"

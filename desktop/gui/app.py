@@ -13,10 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.app.demo import is_shipped_demo, open_demo_copy
 from desktop.app.startup import default_source_opener
 from desktop.gui.context import AppContext
-from desktop.gui.dialogs.welcome import WelcomeDialog
-from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.mainwindow.window import ErrorReporter, MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
-from desktop.gui.run.resume import offer_resume
 from desktop.journal import Journal
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
@@ -44,11 +42,6 @@ def initial_source(source: str | None) -> str:
     return last
 
 
-def scenario_tab_setting() -> str | None:
-    """The scenario tab name from the settings, or None for the default."""
-    return load_settings().scenario_tab
-
-
 def ensure_application() -> QApplication:
     """The running QApplication, created with SimBatch's names when there is none yet."""
     app = QApplication.instance()
@@ -64,20 +57,21 @@ def ensure_application() -> QApplication:
     return app
 
 
-def new_main_window() -> MainWindow:
+def new_main_window(report_error: ErrorReporter | None = None) -> MainWindow:
     """The main window with what it depends on, decided here once: the journal (the window closes
-    it), the settings store and the source opener (how Google Sheets is reached)."""
+    it), the settings store and the source opener (how Google Sheets is reached); ``report_error`` as
+    in :class:`MainWindow`."""
     context = AppContext(Journal.open(), store=SettingsStore(), opener=default_source_opener())
-    window = MainWindow(context, owns_journal=True)
+    window = MainWindow(context, owns_journal=True, report_error=report_error)
     context.setParent(window)
     return window
 
 
-def create_main_window(source: str | None = None) -> MainWindow:
+def create_main_window(source: str | None = None, *, report_error: ErrorReporter | None = None) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
-    window = new_main_window()
-    window.open_source(initial_source(source), scenario_tab_setting())
+    window = new_main_window(report_error)
+    window.sources.open_source(initial_source(source))
     return window
 
 
@@ -91,19 +85,7 @@ def create_main_window_with_welcome() -> MainWindow:
     the welcome without a choice opens the user's copy of the demo workbook (never an empty window)."""
     ensure_application()
     window = new_main_window()
-    welcome = WelcomeDialog(window)
-
-    def chosen() -> None:
-        if welcome.choice:
-            window.open_source(welcome.choice, scenario_tab_setting())
-
-    def dismissed() -> None:
-        window.open_source(str(open_demo_copy()), scenario_tab_setting())
-
-    welcome.accepted.connect(chosen)
-    welcome.rejected.connect(dismissed)
-    window.welcome = welcome
-    welcome.open()
+    window.show_welcome()
     return window
 
 
@@ -119,7 +101,7 @@ def run_app(source: str | None = None) -> int:
         return 2
     window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
-    _offer_resume(window)
+    window.runs.offer_resume()
     return app.exec()
 
 
@@ -147,8 +129,3 @@ def _log_to_file_and_report_crashes() -> None:
             log.exception("Unexpected error (no crash report could be written)", exc_info=(kind, exc, tb))
 
     sys.excepthook = report
-
-
-def _offer_resume(window: MainWindow) -> None:
-    """Offer unfinished runs and batches for resume."""
-    offer_resume(window.context, window)

@@ -390,13 +390,12 @@ class SharedRows:
         to no cells). A block whose last rows these are is marked DONE in the same request, so a
         colleague waiting for it sees it free without one more call."""
         with self._lock:
+            # Rows without cells stay: their block's claim check goes in the same fenced write.
             refused: set[int] = {row for row in values_by_row if self.block_of(row) not in self._holdings}
             pending = {row: cells for row, cells in values_by_row.items() if row not in refused}
             while pending:
                 finishing = self._finishing(pending)
-                blocks = sorted({self.block_of(row) for row, cells in pending.items() if cells} | finishing)
-                if not blocks:
-                    return refused
+                blocks = sorted({self.block_of(row) for row in pending})
                 holdings = [self._holdings[b] for b in blocks]
                 merged = {ref: value for cells in pending.values() for ref, value in cells.items()}
                 done = dict.fromkeys(finishing, ClaimStatus.DONE.value)
@@ -444,6 +443,9 @@ class SharedRows:
                 del self._holdings[block]
                 self._done_in_sheet.discard(block)
             self.journal.set_claim_status(self.run_id, done, ClaimStep.DONE)
+            if done and self._next_read is not None:  # this run may have nothing else to do now
+                self._wait = self._min_wait
+                self._next_read = min(self._next_read, self._clock() + self._wait)
 
     def stop(self) -> None:
         """Stop heartbeating and keep the claims (a Batch API job in flight holds them for its life)."""

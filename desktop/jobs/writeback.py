@@ -135,6 +135,8 @@ class WriteBack:
             self._journal.record_writeback(self._run_id, records)
         refused: set[int] = set()
         if self._gate is not None:
+            # Every row goes to the gate, those with nothing left to write too: a row whose cells a
+            # colleague filled is only done here if its block is still ours, which the fenced write checks.
             refused = self._gate.write({t.row: writes.get(t.row, {}) for t in unwritten})
         elif writes:
             self._source.write_cells({ref: v for cells in writes.values() for ref, v in cells.items()})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from desktop.domain.models import CANONICAL_ORDER
 from desktop.journal.db import JournalPart, from_json, now_iso, to_json
 from desktop.journal.records import RowStatus, RowTask, shown_status
 
@@ -269,19 +268,6 @@ class TasksPart(JournalPart):
             "SELECT row, columns_requested FROM row_tasks WHERE run_id = ?", (run_id,)
         )
         return {r["row"]: from_json(r["columns_requested"], []) for r in rows}
-
-    def field_plans(self, run_id: str) -> dict[int, dict[str, list[str]]]:
-        """Per row of the run, column → the vitals fields to generate (``RowTask.plan`` for every row,
-        without reading whole tasks)."""
-        rows = self._store.rows(
-            "SELECT row, columns_requested, fields_requested FROM row_tasks WHERE run_id = ?", (run_id,)
-        )
-        plans: dict[int, dict[str, list[str]]] = {}
-        for r in rows:
-            fields = from_json(r["fields_requested"], {})
-            columns = from_json(r["columns_requested"], [])
-            plans[r["row"]] = {c: list(fields.get(c) or CANONICAL_ORDER) for c in columns}
-        return plans
 
     def mark_finished_many(self, run_id: str, finished: Iterable[Mapping[str, object]]) -> None:
         """Finish many rows at once. Each item has ``row`` and ``status`` (COMPLETED or FAILED) and may

@@ -8,14 +8,15 @@ beside the target and renamed, so a crash never leaves half a report.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.domain.pricing import PriceTable
+from desktop.files import write_atomically
 from desktop.journal import Journal
-from desktop.report.data import RunReport, build_report
+from desktop.report.build import build_report
+from desktop.report.data import RunReport
 from desktop.report.html import render_html
 from desktop.report.images import Progress, chart_images, data_uri, monitor_strips, report_pngs
 
@@ -37,21 +38,6 @@ def ensure_gui_application() -> None:
     if QGuiApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         QGuiApplication(["simbatch"])
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # a document to share, like any file the user saves
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def html_document(report: RunReport, pngs: Mapping[str, bytes]) -> str:
@@ -79,11 +65,11 @@ def export_report(
     if html_path is not None:
         pngs = report_pngs(report, progress)
         tell(0, 0, "Writing the HTML file")
-        _write_atomically(Path(html_path), html_document(report, pngs).encode("utf-8"))
+        write_atomically(Path(html_path), html_document(report, pngs).encode("utf-8"), shared=True)
     if pdf_path is not None:
         from desktop.report.pdf import pdf_bytes
 
         tell(0, 0, "Laying out the PDF")
         data, pages = pdf_bytes(report, chart_images(report), monitor_strips(report))
-        _write_atomically(Path(pdf_path), data)
+        write_atomically(Path(pdf_path), data, shared=True)
     return ExportedReport(report, html_path, pdf_path, pages)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from desktop.report.changes import StateChange
+from desktop.app.text import format_count
+from desktop.report.changes import FieldChange, StateChange
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, RunReport, Summary
 from desktop.report.html_style import PRINT_STYLE, STYLE
 from desktop.report.wording import (
     REASONS,
-    count,
     duration,
     headline,
     source_name,
@@ -45,7 +45,7 @@ def _summary(s: Summary) -> str:
     if s.other_mode_usd is not None:
         other = f"{'Live' if s.is_batch else 'Batch API'} would have cost {usd(s.other_mode_usd)}"
     else:
-        other = "no price known for the other mode" if s.kind in ("live", "batch") else ""
+        other = "no price known for the other mode" if s.kind.enriches else ""
     tiles_top = [
         _tile("Completed", f"{s.completed:,}", f"of {s.rows:,} rows · {s.changed_rows:,} changed", "good"),
         _tile(
@@ -90,9 +90,9 @@ def _attention(report: RunReport) -> str:
     nouns = {FAILED: ("failed", "failed"), CONFLICT: ("conflict", "conflicts"),
              FLAGGED: ("flagged for review", "flagged for review")}  # fmt: skip
     counts = {a: sum(1 for r in rows if a in r.attention) for a in (FAILED, CONFLICT, FLAGGED)}
-    said = ", ".join(count(n, *nouns[a]) for a, n in counts.items() if n)
+    said = ", ".join(format_count(n, *nouns[a]) for a, n in counts.items() if n)
     return (
-        f"<h2>Check these first <small>({count(len(rows), 'row')}: {said})</small></h2>"
+        f"<h2>Check these first <small>({format_count(len(rows), 'row')}: {said})</small></h2>"
         '<table class="grid attention" width="100%" cellspacing="0" cellpadding="4">'
         "<thead><tr><th>Row</th><th>Case</th><th>Why</th><th>What to check</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table>"
@@ -135,21 +135,26 @@ def _state_label(state: StateChange) -> str:
     return escape(state.column) + (" <small>(new)</small>" if state.was_empty else "")
 
 
+def _field(tag: str, found: FieldChange, was_empty: bool, label: str = "") -> str:
+    """One field's before → after in a ``tag`` element, marked when it has a warning."""
+    mark = ' class="warned"' if found.warnings else ""
+    return f"<{tag}{mark}>{label}{_cell(found.before, found.after, found.generated, was_empty)}</{tag}>"
+
+
+def _fields_of(state: StateChange, fields: list[str]) -> list[tuple[str, FieldChange | None]]:
+    """Each of ``fields`` with its change in ``state`` (None when the state has no such field)."""
+    by_name = {f.field: f for f in state.fields}
+    return [(name, by_name.get(name)) for name in fields]
+
+
 def _changes_table(states: list[StateChange], fields: list[str]) -> str:
     """One line per state, one column per field."""
     body = []
     for state in states:
-        by_name = {f.field: f for f in state.fields}
-        cells = []
-        for name in fields:
-            found = by_name.get(name)
-            if found is None:
-                cells.append('<td class="same">—</td>')
-                continue
-            mark = ' class="warned"' if found.warnings else ""
-            cells.append(
-                f"<td{mark}>{_cell(found.before, found.after, found.generated, state.was_empty)}</td>"
-            )
+        cells = [
+            '<td class="same">—</td>' if found is None else _field("td", found, state.was_empty)
+            for _name, found in _fields_of(state, fields)
+        ]
         body.append(f'<tr><th class="field">{_state_label(state)}</th>{"".join(cells)}</tr>')
     header = "".join(f"<th>{escape(name)}</th>" for name in fields)
     return (
@@ -162,14 +167,11 @@ def _changes_lines(states: list[StateChange], fields: list[str]) -> str:
     """One paragraph per state, its changed fields in a row (for print: far quicker for Qt to lay out)."""
     lines = []
     for state in states:
-        by_name = {f.field: f for f in state.fields}
-        items = []
-        for name in fields:
-            found = by_name.get(name)
-            if found is not None and (found.changed or found.warnings):
-                value = _cell(found.before, found.after, found.generated, state.was_empty)
-                mark = ' class="warned"' if found.warnings else ""
-                items.append(f"<span{mark}>{escape(name)} {value}</span>")
+        items = [
+            _field("span", found, state.was_empty, f"{escape(name)} ")
+            for name, found in _fields_of(state, fields)
+            if found is not None and (found.changed or found.warnings)
+        ]
         lines.append(f'<p class="state"><b>{_state_label(state)}</b>: {" · ".join(items)}</p>')
     return "".join(lines)
 

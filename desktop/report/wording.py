@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from desktop.app.text import format_duration
+from desktop.app.text import format_count, format_duration
+from desktop.journal import RunKind
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, Summary
 
 REASONS = {FAILED: "Failed", CONFLICT: "Conflict", FLAGGED: "Flagged for review"}
-KIND_NAMES = {"live": "live", "batch": "Batch API", "autofix": "auto-fix", "defaults": "defaults",
-              "revert": "revert"}  # fmt: skip
+KIND_NAMES = {RunKind.LIVE: "live", RunKind.BATCH: "Batch API", RunKind.AUTOFIX: "auto-fix",
+              RunKind.DEFAULTS: "defaults", RunKind.REVERT: "revert"}  # fmt: skip
 
 
 def usd(value: float) -> str:
@@ -42,21 +43,16 @@ def source_name(source: str) -> str:
     return PurePath(source).name or source
 
 
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1,234 rows`` / ``1 row``: a count with thousands separators and its noun in the right number."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
-
-
 def headline(s: Summary) -> str:
     """One or two sentences answering: what did the run do, what must I check, what did it cost."""
-    kind = KIND_NAMES.get(s.kind, s.kind)
-    done = f"This {kind} run over {count(s.rows, 'row')} of {source_name(s.source)}"
-    if s.kind in ("live", "batch"):
-        done += f" completed {s.completed:,} and changed {count(s.changed_rows, 'row')}"
+    kind = KIND_NAMES[s.kind]
+    done = f"This {kind} run over {format_count(s.rows, 'row')} of {source_name(s.source)}"
+    if s.kind.enriches:
+        done += f" completed {s.completed:,} and changed {format_count(s.changed_rows, 'row')}"
         if s.fields_generated:
-            done += f" ({count(s.fields_generated, 'field')} generated)"
+            done += f" ({format_count(s.fields_generated, 'field')} generated)"
     else:
-        done += f" changed {count(s.changed_rows, 'row')}"
+        done += f" changed {format_count(s.changed_rows, 'row')}"
     parts = [done + "."]
     reasons = [
         (s.flagged, "flagged for review"),
@@ -66,12 +62,12 @@ def headline(s: Summary) -> str:
     listed = [f"{n:,} {text}" for n, text in reasons if n]
     if listed:
         verb = "needs" if s.needs_look == 1 else "need"
-        parts.append(f"{count(s.needs_look, 'row')} {verb} a look: {', '.join(listed)}.")
+        parts.append(f"{format_count(s.needs_look, 'row')} {verb} a look: {', '.join(listed)}.")
     else:
         parts.append("No row needs a second look.")
     if s.unfinished:
-        parts.append(f"{count(s.unfinished, 'row')} not finished yet.")
-    if s.kind in ("live", "batch"):
+        parts.append(f"{format_count(s.unfinished, 'row')} not finished yet.")
+    if s.kind.enriches:
         cost = f"It cost {usd(s.cost_usd)}"
         if s.other_mode_usd is not None:
             other = "a live run" if s.is_batch else "the Batch API"

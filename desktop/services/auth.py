@@ -24,7 +24,7 @@ from google.oauth2.credentials import Credentials
 from desktop.errors import AuthError, InputError, ServiceError, UsageError
 from desktop.org_config import load_org_layer
 from desktop.services import secrets
-from desktop.settings import load_settings
+from desktop.settings import load_settings, locked_settings
 from desktop.settings_store import update_settings
 
 log = logging.getLogger(__name__)
@@ -96,12 +96,6 @@ def configured_client() -> tuple[dict[str, Any], str]:
     if layer is not None and layer.config.google_oauth_client is not None:
         return layer.config.google_oauth_client.installed_config(), f"the organisation file {layer.path}"
     raise UsageError(NO_CLIENT_FILE)
-
-
-def locked_settings() -> frozenset[str]:
-    """The settings the organisation file locks (none without one)."""
-    layer = load_org_layer()
-    return layer.locked if layer else frozenset()
 
 
 # ----------------------------------------------------------------------------- sign-in

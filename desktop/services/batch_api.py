@@ -10,15 +10,18 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
-
-import openai
 
 from desktop.errors import AuthError, ServiceError, SimBatchError, UsageError
 from desktop.services.llm import KEY_REFUSED, require_openai_key, resolve_base_url
 from desktop.services.llm_wire import api_error_message, failure_kind, redact
 from desktop.services.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
+    # (tests/gui/test_startup_imports.py).
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,6 @@ class RemoteBatch:
         """The provider's batch-level errors as one sentence (empty when none)."""
         messages = [str(e.get("message") or e.get("code") or "") for e in self.errors]
         return "; ".join(m for m in messages if m)
-
-    def error_codes(self) -> set[str]:
-        """The codes of the batch-level errors (e.g. ``token_limit_exceeded``)."""
-        return {str(e.get("code")) for e in self.errors if e.get("code")}
 
 
 def _remote(batch: Any) -> RemoteBatch:
@@ -107,12 +106,16 @@ class BatchAPIClient:
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.retry = retry
         self._api_key = api_key
+        import openai
+
         self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"BatchAPIClient(base_url={self.base_url!r})"
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
+        import openai
+
         def on_retry(exc: BaseException, delay: float, attempt: int) -> None:
             log.warning(
                 "%s at %s failed (%s); retry %d in %.2f s.",
@@ -131,6 +134,8 @@ class BatchAPIClient:
             raise self._translate(what, exc) from None
 
     def _translate(self, what: str, exc: openai.OpenAIError) -> SimBatchError:
+        import openai
+
         if isinstance(exc, openai.APIConnectionError):
             return ServiceError(f"The Batch API at {self.host} could not be reached ({what}).")
         if isinstance(exc, openai.APIStatusError):

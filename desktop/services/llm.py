@@ -14,10 +14,8 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import openai
 
 from desktop.domain.enrichment import as_plan
 from desktop.domain.llm_schema import ReplyError, vitals_response_format
@@ -32,7 +30,8 @@ from desktop.domain.prompts import (
     prompt_cache_key,
 )
 from desktop.domain.reply_policy import MAX_FOLLOW_UPS, Verdict, follow_up, issue_text, judge_reply
-from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError
+from desktop.errors import AuthError, CancelledError, InputError, ServiceError, SimBatchError, short_text
+from desktop.org_config import OPENAI_ENDPOINT
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected, Usage
 from desktop.services.llm_wire import (
     api_error_message,
@@ -41,16 +40,19 @@ from desktop.services.llm_wire import (
     failure_kind,
     is_format_refusal,
     redact,
-    short_text,
 )
 from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy, headers_of, parse_retry_after
 from desktop.services.secrets import get_openai_key
 
+if TYPE_CHECKING:
+    # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
+    # (tests/gui/test_startup_imports.py).
+    import openai
+
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TEMPERATURE = 0.2
 KEY_REFUSED = "The OpenAI API key was refused; check it in Settings or OPENAI_API_KEY."
 #: Sent as the key to a local server (the SDK needs one; the user's OpenAI key never goes there).
@@ -114,7 +116,7 @@ class LLMClient:
         memory: OutputMemory | None = None,
         free: bool = False,
     ) -> None:
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or OPENAI_ENDPOINT).rstrip("/")
         self.model = model
         self.limiter = limiter
         self.retry = retry.with_classifier(classify_format_refusal)
@@ -126,6 +128,8 @@ class LLMClient:
         self.prices = prices
         self.max_reply_attempts = max(1, max_reply_attempts)
         self._api_key = api_key
+        import openai
+
         self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout)
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self._cache_key = prompt_cache_key(model)
@@ -257,6 +261,8 @@ class LLMClient:
         sent: list[int],
         cancel: threading.Event | None,
     ) -> Any:
+        import openai
+
         shaped = shape_request(request, response_format, mode)
         max_out = int(request["max_completion_tokens"])
 
@@ -323,6 +329,8 @@ class LLMClient:
 
     def _translate(self, exc: openai.OpenAIError, attempts: int) -> SimBatchError:
         """A typed, key-free error for an SDK failure that the retry policy gave up on or never retried."""
+        import openai
+
         if isinstance(exc, openai.APIConnectionError):  # includes timeouts
             return ServiceError(f"The LLM service at {self.host} could not be reached.")
         if isinstance(exc, openai.APIStatusError):
@@ -384,11 +392,15 @@ def require_openai_key() -> str:
 
 
 def resolve_base_url(configured: str | None) -> str:
-    """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default."""
+    """The endpoint: the settings value, else ``OPENAI_BASE_URL``, else the OpenAI default.
+
+    The settings value is the organisation's when its file locks the endpoint (``load_settings``), so
+    the environment never overrides a locked endpoint.
+    """
     for candidate in (configured, os.environ.get("OPENAI_BASE_URL")):
         if candidate and candidate.strip():
             return candidate.strip()
-    return DEFAULT_BASE_URL
+    return OPENAI_ENDPOINT
 
 
 def from_settings(

@@ -5,12 +5,15 @@ secrets in anything shown. Used by the live client and the Batch API client."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from desktop.domain.output_modes import extract_json_object
 from desktop.logs import mask_secrets
+
+if TYPE_CHECKING:
+    # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
+    # (tests/gui/test_startup_imports.py).
+    import openai
 
 
 def is_format_refusal(exc: openai.APIStatusError) -> bool:
@@ -26,6 +29,8 @@ def is_format_refusal(exc: openai.APIStatusError) -> bool:
 
 def classify_format_refusal(exc: BaseException) -> bool | None:
     """Retry classifier: a 500 that names ``response_format`` is a refusal, never an outage to retry."""
+    import openai
+
     if isinstance(exc, openai.APIStatusError) and exc.status_code == 500 and names_response_format(exc):
         return False
     return None
@@ -71,8 +76,3 @@ def redact(text: str, api_key: str) -> str:
     if api_key:
         text = text.replace(api_key, "[secret]")
     return mask_secrets(text)
-
-
-def short_text(text: str, limit: int = 200) -> str:
-    one = " ".join(str(text).split())
-    return one if len(one) <= limit else one[: limit - 1] + "…"

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import openai
-
 from desktop.domain.models import Scenario
-from desktop.errors import ServiceError
+from desktop.errors import ServiceError, short_text
 from desktop.services.llm import LOCAL_KEY, from_settings
-from desktop.services.llm_wire import api_error_message, short_text
+from desktop.services.llm_wire import api_error_message
 from desktop.services.output_memory import OutputMemory
 
 if TYPE_CHECKING:
@@ -29,6 +27,8 @@ def list_models(base_url: str, timeout: float = 10.0) -> list[str]:
     host = urlsplit(url).netloc or url
     if not url.startswith(("http://", "https://")):
         raise ServiceError(f"{base_url!r} is not a server address; it starts with http:// or https://.")
+    import openai  # about 2 s to import: only when a server is asked for its models
+
     client = openai.OpenAI(base_url=url, api_key=LOCAL_KEY, max_retries=0, timeout=timeout)
     try:
         models = [m.id for m in client.models.list()]

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from desktop.domain.output_modes import OutputMode
+from desktop.files import write_atomically
 from desktop.paths import data_home
 
 log = logging.getLogger(__name__)
@@ -79,9 +78,6 @@ class OutputMemory:
     def _write(self, data: dict[str, str]) -> None:
         text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".formats-", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.path)
+            write_atomically(self.path, text.encode("utf-8"))
         except OSError as exc:  # a cache: failing to write costs one probe next time, nothing more
             log.warning("Could not write %s (%s).", self.path, exc)

@@ -17,6 +17,7 @@ import http.client
 import logging
 import random
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -110,9 +111,8 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def classify_openai(exc: BaseException) -> bool | None:
     """Classifier for the openai SDK's exceptions."""
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - openai is a dependency
+    openai = sys.modules.get("openai")
+    if openai is None:  # nothing raised it then; importing the SDK (about 2 s) to find out would stall
         return None
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True

@@ -10,10 +10,10 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
-import keyring.errors
+if TYPE_CHECKING:
+    import keyring.backend
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class KeyringStatus:
 
 
 def _backend() -> keyring.backend.KeyringBackend:
+    import keyring  # with its backends' libraries, imported when a secret is first needed, not at start-up
+
     return keyring.get_keyring()
 
 
@@ -104,7 +106,9 @@ def set_secret(name: str, value: str) -> bool:
             with _lock:
                 _session.pop(name, None)
             return True
-        _note_failure("store a secret", keyring.errors.NoKeyringError())
+        from keyring.errors import NoKeyringError
+
+        _note_failure("store a secret", NoKeyringError())
     except Exception as exc:
         _note_failure("store a secret", exc)
     with _lock:
@@ -114,13 +118,15 @@ def set_secret(name: str, value: str) -> bool:
 
 def delete_secret(name: str) -> None:
     """Forget a secret everywhere it may be kept; a secret that was never stored is not an error."""
+    from keyring.errors import PasswordDeleteError
+
     with _lock:
         _session.pop(name, None)
     try:
         backend = _backend()
         if _backend_is_usable(backend):
             backend.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
+    except PasswordDeleteError:
         pass
     except Exception as exc:
         _note_failure("delete a secret", exc)

@@ -15,14 +15,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
-
-from google.auth.credentials import Credentials
 
 from desktop.domain.models import CellValue
 from desktop.errors import AuthError, InputError, ServiceError
 from desktop.services.retry import RetryPolicy, Sleeper, cancellable_sleep, status_of
+
+if TYPE_CHECKING:
+    # google.auth (and asyncio under it) is imported when a sheet is opened, not at start-up.
+    from google.auth.credentials import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ HTTP_TIMEOUT_SEC = 120.0
 UNREACHABLE = "Google Sheets could not be reached; check the network and try again."
 BUSY = "Google Sheets is refusing requests for now (quota or overload); try again in a few minutes."
 
-CredentialsProvider = Callable[[], Credentials]
+CredentialsProvider = Callable[[], "Credentials"]
 Row = list[CellValue]
 _ANCHOR_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)")
 

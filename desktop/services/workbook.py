@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,16 @@ from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 _TEMP_PREFIX = ".~simbatch-"
+#: One lock per workbook file for this process: each save loads the whole file and writes it back, so
+#: two source objects saving one file at once (a run's write-back and anything else in the app) would
+#: lose whichever change was loaded first.
+_SAVE_LOCKS: dict[Path, threading.Lock] = {}
+_SAVE_LOCKS_GUARD = threading.Lock()
+
+
+def _save_lock(path: Path) -> threading.Lock:
+    with _SAVE_LOCKS_GUARD:
+        return _SAVE_LOCKS.setdefault(path, threading.Lock())
 #: Excel stores at most this many characters in a cell; longer text is refused rather than cut.
 EXCEL_CELL_LIMIT = 32_767
 _NOT_A_WORKBOOK = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError)
@@ -243,14 +254,16 @@ class XlsxSource(Source):
         for_this_save = self._lock is None or not self._lock.held  # outside a run: held for one save
         self.hold_for_writing()
         try:
-            with self._file_errors():
-                wb = load_workbook(self.path, rich_text=True, keep_vba=self.path.suffix.lower() == ".xlsm")
-            try:
-                change(wb)
-                self._save_atomic(wb)
-            finally:
-                wb.close()
-                _release_cells(wb)
+            with _save_lock(self.path):
+                with self._file_errors():
+                    keep_vba = self.path.suffix.lower() == ".xlsm"
+                    wb = load_workbook(self.path, rich_text=True, keep_vba=keep_vba)
+                try:
+                    change(wb)
+                    self._save_atomic(wb)
+                finally:
+                    wb.close()
+                    _release_cells(wb)
         finally:
             if for_this_save:
                 self.close()

@@ -53,10 +53,11 @@ plist="$APP/Contents/Info.plist"
 [ "$(/usr/libexec/PlistBuddy -c 'Print :CFBundleShortVersionString' "$plist")" = "$VERSION" ] \
     || fail "Info.plist does not carry version $VERSION"
 main="$(/usr/libexec/PlistBuddy -c 'Print :CFBundleExecutable' "$plist")"
+[ "$main" = SimBatch ] || fail "the app's main program is $main, not SimBatch"
 lipo -archs "$APP/Contents/MacOS/$main" | grep -qw "$ARCH" || fail "the app is not built for $ARCH"
 pass "image layout, Info.plist version $VERSION, $ARCH build, main program $main"
 
-[ "$("$APP/Contents/MacOS/simbatch" --version)" = "simbatch $VERSION" ] || fail "simbatch --version"
+[ "$("$APP/Contents/MacOS/simbatch-cli" --version)" = "simbatch $VERSION" ] || fail "simbatch-cli --version"
 self_test "$APP/Contents/MacOS/$main" from-image
 pass "--self-test from the mounted image"
 

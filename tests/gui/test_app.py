@@ -39,7 +39,7 @@ def test_the_last_opened_source_is_remembered_and_reopened(
     second = create_main_window(None)
     qtbot.addWidget(second)
     wait_idle(qtbot, second)
-    assert second.source is not None and second.source.locator == str(demo_copy.absolute())
+    assert second.context.source is not None and second.context.source.locator == str(demo_copy.absolute())
     second.close()
     assert message_boxes.shown == []
 

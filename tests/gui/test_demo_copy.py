@@ -42,7 +42,7 @@ def test_reset_demo_asks_first_puts_a_fresh_copy_back_and_can_be_undone(
 ) -> None:
     window = _demo_window(qtbot, open_window)
     copy = demo_copy_path()
-    row = next(iter(window.scenarios))
+    row = window.context.scenarios[0].row
     XlsxSource(copy).write_cells({CellRef(row, "Initial_Vitals"): VITALS})
     changed = copy.read_bytes()
     actions = window.action_map
@@ -65,7 +65,8 @@ def test_reset_demo_asks_first_puts_a_fresh_copy_back_and_can_be_undone(
     assert copy.read_bytes() == changed
     wait_idle(qtbot, window)
     assert not window.action_map[Action.UNDO_DEMO_RESET].isEnabled()
-    assert window.scenarios[row].vitals["Initial_Vitals"] is not None
+    scenario = window.context.scenario(row)
+    assert scenario is not None and scenario.vitals["Initial_Vitals"] is not None
 
 
 def test_no_run_from_the_window_touches_a_file_under_resources(
@@ -81,12 +82,12 @@ def test_no_run_from_the_window_touches_a_file_under_resources(
 
     for kind in (Action.AUTOFIX, Action.DEFAULTS):  # preview, then Apply
         action = window.action_map[kind]
-        window.table.clearSelection()
+        window.rows_view.table.clearSelection()
         action.trigger()
-        qtbot.waitUntil(lambda: window.preview is not None, timeout=TIMEOUT_MS)
-        assert window.preview is not None
-        window.preview.apply_button.click()
-        qtbot.waitUntil(lambda: window.preview is None and not window.busy, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.changes.preview is not None, timeout=TIMEOUT_MS)
+        assert window.changes.preview is not None
+        window.changes.preview.apply_button.click()
+        qtbot.waitUntil(lambda: window.changes.preview is None and not window.busy, timeout=TIMEOUT_MS)
     kinds = {run.kind for run in window.context.journal.list_runs()}
     assert {RunKind.AUTOFIX.value, RunKind.DEFAULTS.value} <= kinds
 

@@ -74,7 +74,7 @@ def loaded_window(qtbot: QtBot, open_window: OpenWindow, path: Path) -> MainWind
 def validated_window(qtbot: QtBot, open_window: OpenWindow, path: Path) -> MainWindow:
     window = loaded_window(qtbot, open_window, path)
     window.action_map[Action.VALIDATE].trigger()
-    qtbot.waitUntil(lambda: window.reports is not None and not window.busy, timeout=15_000)
+    qtbot.waitUntil(lambda: window.context.reports is not None and not window.busy, timeout=15_000)
     return window
 
 
@@ -83,7 +83,7 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
 ) -> None:
     window = open_window(demo_copy)
     assert window.busy
-    assert window.progress_bar.isVisible()
+    assert window.background.progress_bar.isVisible()
     assert not window.action_map[Action.OPEN].isEnabled()
     assert not window.action_map[Action.VALIDATE].isEnabled()
     assert not window.action_map[Action.DEFAULTS].isEnabled()
@@ -97,7 +97,7 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
     assert window.source_label.text() == "scenarios.xlsx"
     assert window.summary_label.text() == f"{len(rows)} rows · not validated"
     assert window.action_map[Action.VALIDATE].isEnabled() and window.action_map[Action.DEFAULTS].isEnabled()
-    assert not window.progress_bar.isVisible()
+    assert not window.background.progress_bar.isVisible()
     assert message_boxes.shown == []
 
 
@@ -135,16 +135,17 @@ def test_detail_pane_shows_vitals_and_issues_of_the_selected_row(
     window = validated_window(qtbot, open_window, demo_copy)
     row = PLANTED_CRITICAL[0]
     window.select_row(row)
-    scenario = window.scenarios[row]
-    assert window.selected_rows() == [row]
+    scenario = window.context.scenario(row)
+    assert scenario is not None
+    assert window.rows_view.selected_rows() == [row]
     assert window.detail.heading.text().startswith(f"Row {row} · {scenario.case_id}")
     assert "Initial_Vitals:" in window.detail.vitals_view.toPlainText()
     texts = window.detail.issue_texts()
     assert texts and texts[0].startswith("Critical — ")
-    report = window.reports[row] if window.reports else None
+    report = window.context.reports[row] if window.context.reports else None
     assert report is not None and len(texts) == len(report.issues)
 
-    window.table.selectAll()
+    window.rows_view.table.selectAll()
     assert window.detail.heading.text() == f"{window.model.rowCount()} rows selected."
 
 
@@ -156,8 +157,8 @@ def test_add_defaults_previews_then_writes_on_apply_and_revalidates(
     window = validated_window(qtbot, open_window, demo_copy)
     window.select_row(row)
     window.action_map[Action.DEFAULTS].trigger()
-    qtbot.waitUntil(lambda: window.defaults_preview is not None, timeout=10_000)
-    dialog = window.defaults_preview
+    qtbot.waitUntil(lambda: window.changes.preview is not None, timeout=10_000)
+    dialog = window.changes.preview
     assert dialog is not None
     preview = dialog.row_texts()
     assert preview and {r[0] for r in preview} == {str(row)}
@@ -167,15 +168,15 @@ def test_add_defaults_previews_then_writes_on_apply_and_revalidates(
     assert initial_vitals(demo_copy, row) == before, "nothing is written before Apply"
 
     dialog.apply_button.click()
-    qtbot.waitUntil(lambda: window.reports is not None and not window.busy, timeout=15_000)
+    qtbot.waitUntil(lambda: window.context.reports is not None and not window.busy, timeout=15_000)
     after = initial_vitals(demo_copy, row)
     for name in added:
         assert after.get(name) not in (None, ""), f"{name} was not filled in the workbook"
     for name, value in before.items():
         if value not in (None, ""):
             assert after[name] == value, f"present field {name} changed"
-    assert window.reports is not None
-    assert window.reports[row].score >= 0
+    assert window.context.reports is not None
+    assert window.context.reports[row].score >= 0
     assert message_boxes.shown == []
 
 
@@ -186,11 +187,11 @@ def test_cancelling_the_preview_writes_nothing(
     original = demo_copy.read_bytes()
     window.select_row(PLANTED_MISSING_ROW)
     window.action_map[Action.DEFAULTS].trigger()
-    qtbot.waitUntil(lambda: window.defaults_preview is not None, timeout=10_000)
-    dialog = window.defaults_preview
+    qtbot.waitUntil(lambda: window.changes.preview is not None, timeout=10_000)
+    dialog = window.changes.preview
     assert dialog is not None
     dialog.reject()
-    qtbot.waitUntil(lambda: window.defaults_preview is None, timeout=5_000)
+    qtbot.waitUntil(lambda: window.changes.preview is None, timeout=5_000)
     assert not window.busy
     assert demo_copy.read_bytes() == original
 
@@ -239,7 +240,7 @@ def test_add_defaults_on_a_complete_row_says_there_is_nothing_to_add(
     window.select_row(CLEAN_ROWS[0])
     window.action_map[Action.DEFAULTS].trigger()
     qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
-    assert window.defaults_preview is None
+    assert window.changes.preview is None
     assert window.statusBar().currentMessage().startswith("Nothing to add")
     assert demo_copy.read_bytes() == original
     assert message_boxes.shown == []

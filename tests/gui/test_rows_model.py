@@ -1,8 +1,10 @@
-"""The rows table model: display, tooltips, severity roles, numeric sorting, 10,000 rows fast."""
+"""The rows table model: display, tooltips, severity roles, numeric sorting, 10,000 rows.
+
+How fast 10,000 rows load and sort is measured by bench/table_scale.py.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,8 +20,8 @@ from desktop.gui.rows.model import (
     COL_STATUS,
     SEVERITY_ROLE,
     RowsModel,
+    RowsSortProxy,
     RunInfo,
-    make_sort_proxy,
 )
 
 
@@ -71,7 +73,8 @@ def test_sorting_is_numeric_and_by_severity_rank(qapp: Any) -> None:
         _report(3, 9), _report(4, 100, Severity.INFO), _report(5, 20, Severity.CRITICAL),
         _report(6, 130, Severity.WARNING),
     ])
-    proxy = make_sort_proxy(model)
+    proxy = RowsSortProxy()
+    proxy.setSourceModel(model)
     proxy.sort(COL_SCORE, Qt.SortOrder.DescendingOrder)
     assert [proxy.data(proxy.index(i, COL_SCORE)) for i in range(4)] == ["130", "100", "20", "9"]
     proxy.sort(COL_SEVERITY, Qt.SortOrder.DescendingOrder)
@@ -80,20 +83,18 @@ def test_sorting_is_numeric_and_by_severity_rank(qapp: Any) -> None:
     ]
 
 
-def test_ten_thousand_rows_load_validate_and_sort_quickly(qapp: Any) -> None:
+def test_ten_thousand_rows_load_validate_and_sort(qapp: Any) -> None:
     scenarios = _scenarios(10_000)
     reports = [_report(s.row, (s.row * 37) % 131, Severity.WARNING) for s in scenarios]
     model = RowsModel()
-    proxy = make_sort_proxy(model)
-    started = time.perf_counter()
+    proxy = RowsSortProxy()
+    proxy.setSourceModel(model)
     model.set_scenarios(scenarios)
     model.set_reports(reports)
     proxy.sort(COL_SCORE, Qt.SortOrder.AscendingOrder)
-    elapsed = time.perf_counter() - started
     assert proxy.rowCount() == 10_000
     scores = [int(proxy.data(proxy.index(i, COL_SCORE))) for i in range(0, 10_000, 500)]
     assert scores == sorted(scores)
-    assert elapsed < 2.0, f"10,000 rows took {elapsed:.2f} s"
 
 
 def test_last_run_is_a_compact_local_date_and_time() -> None:
@@ -218,3 +219,18 @@ def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> No
     assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"
 
 
+
+
+def test_sorted_rows_follow_changed_values(qapp: Any) -> None:
+    model = RowsModel()
+    proxy = RowsSortProxy()
+    proxy.setSourceModel(model)
+    model.set_scenarios(_scenarios(4))
+    model.set_reports([_report(3, 50), _report(4, 10), _report(5, 30), _report(6, 20)])
+    proxy.sort(COL_SCORE, Qt.SortOrder.AscendingOrder)
+    assert [proxy.data(proxy.index(i, COL_ROW)) for i in range(4)] == ["4", "6", "5", "3"]
+    model.set_reports([_report(4, 90)])  # the lowest becomes the highest: the view re-sorts
+    assert [proxy.data(proxy.index(i, COL_ROW)) for i in range(4)] == ["6", "5", "3", "4"]
+    model.set_scenarios(_scenarios(2))  # fewer rows: no rank of the old rows is used
+    proxy.sort(COL_CASE, Qt.SortOrder.DescendingOrder)
+    assert [proxy.data(proxy.index(i, COL_CASE)) for i in range(2)] == ["CASE-00001", "CASE-00000"]

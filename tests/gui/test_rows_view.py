@@ -23,7 +23,7 @@ def test_selection_box_selects_rows_and_follows_the_table(
     view = window.rows_view
     view.selection_box.setText("10-12, 20")
     view.apply_selection_box()
-    assert window.selected_rows() == [10, 11, 12, 20]
+    assert window.rows_view.selected_rows() == [10, 11, 12, 20]
     assert window.context.selected_rows() == [10, 11, 12, 20]
     window.select_row(5)
     assert view.selection_box.text() == "5"
@@ -35,7 +35,7 @@ def test_selection_box_selects_rows_and_follows_the_table(
 def test_issue_and_status_filters_hide_rows(qtbot: QtBot, open_window: OpenWindow, demo_copy: Path) -> None:
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
-    window.validate()
+    window.changes.validate()
     wait_idle(qtbot, window)
     view = window.rows_view
     total = view.proxy.rowCount()
@@ -69,11 +69,11 @@ def test_unreachable_sheet_shows_the_cached_copy_offline(
         journal.cache_scenarios(sheet, rows)
     window = new_main_window()
     qtbot.addWidget(window)
-    window.open_source(sheet)
+    window.sources.open_source(sheet)
     qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
     assert window.context.offline
     assert window.banner.isVisibleTo(window)
-    assert window.banner_label.text().startswith("Offline — showing the copy from ")
+    assert window.banner.label.text().startswith("Offline — showing the copy from ")
     assert window.model.rowCount() == len(rows)
     assert not window.action_map[Action.DEFAULTS].isEnabled()
     assert not window.action_map[Action.AUTOFIX].isEnabled()
@@ -115,7 +115,7 @@ def test_needs_review_status_filter_and_badge(qtbot: QtBot, open_window: OpenWin
         journal.mark_processing(run_id, row)
         journal.mark_completed(run_id, row, result={}, input_tokens=0, cached_tokens=0, output_tokens=0,
                                cost_usd=0.0, vitals_added=1, warnings=[], flags=flags)  # fmt: skip
-    window._refresh_run_info()
+    window.sources.refresh_run_info()
     qtbot.waitUntil(lambda: window.model.entry_for_row(37).status == "NEEDS_REVIEW", timeout=5_000)
     view = window.rows_view
     view.status_filter.setCurrentIndex(view.status_filter.findText("Needs review"))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.dialogs.settings_dialog import SettingsDialog
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.services import auth, secrets
 from desktop.settings import Settings, load_settings, settings_path
-from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeOAuth
+from desktop.settings_store import SettingsStore
+from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeBrowser, FakeOAuth
 from tests.fakes.openai_server import FakeOpenAI, FormatSupport
 from tests.gui.conftest import wait_idle
 
@@ -89,6 +92,29 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
         assert secrets.get_secret(auth.TOKEN_SECRET) is None
 
 
+def test_signing_in_with_the_configured_client_file_writes_no_settings(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings have one writer, the store: the dialog's sign-in does not rewrite the file."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: FakeBrowser())
+    with FakeOAuth() as oauth:
+        client_file = oauth.write_client_file(tmp_path / "client_secrets.json")
+        store = SettingsStore()
+        store.update(google_client_secrets=str(client_file))
+        written = settings_path().stat()
+        notified: list[Settings] = []
+        store.subscribe(notified.append)
+        dialog = SettingsDialog(store.current, store=store)
+        qtbot.addWidget(dialog)
+        dialog.google_button.click()
+        qtbot.waitUntil(lambda: dialog.google_label.text() == f"Signed in as {EMAIL}", timeout=10_000)
+        now = settings_path().stat()
+        assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+        assert notified == [] and store.current.google_client_secrets == str(client_file)
+    auth.forget_credentials()
+
+
 def test_local_model_provider_lists_models_tests_and_saves_without_a_key(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -139,7 +165,7 @@ def test_opening_workbook_b_then_saving_settings_keeps_b_as_the_last_source(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     assert load_settings().last_source == str(demo_copy)
-    window.open_source(str(workbook_b))
+    window.sources.open_source(str(workbook_b))
     wait_idle(qtbot, window)
     assert load_settings().last_source == str(workbook_b)
     window.open_settings()

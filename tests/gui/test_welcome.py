@@ -76,10 +76,10 @@ def test_the_demo_choice_opens_a_copy_says_so_and_is_remembered(
     qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog, simbatch_home: Path
 ) -> None:
     _welcome(welcome_window).demo_button.click()
-    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: welcome_window.context.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
-    assert welcome_window.source is not None
-    copy = Path(welcome_window.source.locator)
+    assert welcome_window.context.source is not None
+    copy = Path(welcome_window.context.source.locator)
     assert copy == demo_copy_path() and copy.is_relative_to(simbatch_home)
     assert copy.read_bytes() == demo_workbook().read_bytes()
     assert welcome_window.source_label.text() == DEMO_LABEL
@@ -88,7 +88,7 @@ def test_the_demo_choice_opens_a_copy_says_so_and_is_remembered(
     assert welcome_window.model.rowCount() > 0
     assert not welcome_window.welcome or not welcome_window.welcome.isVisible()
     again = _reopened(qtbot)
-    assert again.source is not None and Path(again.source.locator) == copy
+    assert again.context.source is not None and Path(again.context.source.locator) == copy
     again.close()
     assert message_boxes.shown == []
 
@@ -97,10 +97,10 @@ def test_closing_the_welcome_opens_the_demo_so_the_window_is_never_empty(
     qtbot: QtBot, welcome_window: MainWindow, message_boxes: MessageLog
 ) -> None:
     _welcome(welcome_window).reject()
-    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: welcome_window.context.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
-    assert welcome_window.source is not None
-    assert Path(welcome_window.source.locator) == demo_copy_path()
+    assert welcome_window.context.source is not None
+    assert Path(welcome_window.context.source.locator) == demo_copy_path()
     assert welcome_window.model.rowCount() > 0
     assert message_boxes.shown == []
 
@@ -112,13 +112,13 @@ def test_the_workbook_choice_opens_the_picked_file_and_is_remembered(
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *_a, **_k: (str(demo_copy), "Excel workbooks (*.xlsx)")))
     _welcome(welcome_window).file_button.click()
-    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: welcome_window.context.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
-    assert welcome_window.source is not None
-    assert welcome_window.source.locator == str(demo_copy.absolute())
+    assert welcome_window.context.source is not None
+    assert welcome_window.context.source.locator == str(demo_copy.absolute())
     assert load_settings().last_source == str(demo_copy.absolute())
     again = _reopened(qtbot)
-    assert again.source is not None and again.source.locator == str(demo_copy.absolute())
+    assert again.context.source is not None and again.context.source.locator == str(demo_copy.absolute())
     again.close()
     assert message_boxes.shown == []
 
@@ -134,13 +134,13 @@ def test_a_bad_link_is_explained_and_a_sheet_link_opens_the_google_sheet(
     assert welcome.message.text()  # one sentence saying what a link looks like
     welcome.link_edit.setText(f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0")
     welcome.link_button.click()
-    qtbot.waitUntil(lambda: welcome_window.source is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: welcome_window.context.source is not None, timeout=15_000)
     wait_idle(qtbot, welcome_window)
-    assert welcome_window.source is not None and SHEET_ID in welcome_window.source.locator
+    assert welcome_window.context.source is not None and SHEET_ID in welcome_window.context.source.locator
     assert welcome_window.model.rowCount() == 2
     assert SHEET_ID in str(load_settings().last_source)
     again = _reopened(qtbot)
-    assert again.source is not None and SHEET_ID in again.source.locator
+    assert again.context.source is not None and SHEET_ID in again.context.source.locator
     again.close()
     welcome_window.close()
     assert message_boxes.shown == []

@@ -51,7 +51,7 @@ def test_after_a_run_the_rows_show_cost_and_time_and_review_lists_the_run(
     window = open_window(demo_copy)
     wait_idle(qtbot, window)
     assert window.review.run_box.count() == 0
-    window.validate()
+    window.changes.validate()
     wait_idle(qtbot, window)
     before = window.model.entry_for_row(14)
     assert before is not None and before.severity == "critical"  # row 14 misses RR and waveform

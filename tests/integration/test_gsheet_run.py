@@ -207,8 +207,10 @@ def test_a_thousand_row_run_stays_within_the_call_budget(
         flushes = progress[1:]
         assert len(flushes) == live.mirror.writes
         assert len(flushes) <= duration / interval + 2, (len(flushes), duration)
+        # Spaced by the interval on the mirror's clock; arrival times at the server jitter on a busy
+        # machine, so only a write per completion (gaps of milliseconds) is ruled out here.
         gaps = [b.time - a.time for a, b in itertools.pairwise(flushes[:-1])]
-        assert all(gap >= interval * 0.9 for gap in gaps), gaps
+        assert all(gap >= interval * 0.5 for gap in gaps), gaps
         mirror_matches_journal(fake, journal, run_id)
         # every generated cell is in the sheet
         tab = fake.tab(TAB)

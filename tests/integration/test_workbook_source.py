@@ -8,7 +8,6 @@ import re
 import stat
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from desktop.errors import InputError
 from desktop.services import workbook as workbook_module
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB, CellRef
 from desktop.services.workbook import XlsxSource
+from tests.concurrency import run_in_threads
 from tests.conftest import DEMO_WORKBOOK, REPO_ROOT
 
 TAB = "Master Scenario Convert"
@@ -95,6 +95,25 @@ def test_write_preserves_everything_else(rich_workbook: Path) -> None:
     assert after["Lookup"] == before["Lookup"]
     assert after["names"] == before["names"]
     assert load_workbook(rich_workbook).sheetnames == [TAB, "Lookup", PROGRESS_TAB]
+
+
+def test_saves_from_two_threads_of_one_app_lose_nothing(rich_workbook: Path) -> None:
+    """Each save loads the whole file and writes it back: two source objects saving at once (a run's
+    write-back and anything else in the app) must not drop each other's cells."""
+
+    def writer(row: int, column: str) -> None:
+        source = XlsxSource(rich_workbook)
+        for n in range(4):
+            source.write_cells({CellRef(row, column): f"{column} {n}"})
+            source.write_progress([[f"b-{column}-{n}", row, "C", "COMPLETED"]])
+
+    errors = run_in_threads(writer, [(3, "State1_Vitals"), (4, "Initial_Vitals")], timeout=60)
+    assert errors == []
+    refs = [CellRef(3, "State1_Vitals"), CellRef(4, "Initial_Vitals")]
+    cells = XlsxSource(rich_workbook).read_cells(refs)
+    assert cells == {ref: f"{ref.column} 3" for ref in refs}
+    batch_ids = {line[0] for line in XlsxSource(rich_workbook).read_progress()}
+    assert batch_ids == {f"b-{ref.column}-{n}" for ref in refs for n in range(4)}
 
 
 def test_formula_cached_value_or_text(rich_workbook: Path, tmp_path: Path) -> None:
@@ -276,7 +295,7 @@ def test_file_is_closed_between_operations(rich_workbook: Path) -> None:
     assert open_handles(rich_workbook) == 0
 
 
-def test_ten_thousand_rows_read_quickly(tmp_path: Path) -> None:
+def test_ten_thousand_rows_are_read(tmp_path: Path) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(TAB)
     ws.append(["Case_ID", "Title", "Diagnosis", "Initial_Vitals", "State1_Vitals", "State2_Vitals"])
@@ -284,12 +303,9 @@ def test_ten_thousand_rows_read_quickly(tmp_path: Path) -> None:
         ws.append([n + 1, f"Case {n}", "Sepsis " * 10, VITALS, VITALS, None])
     path = tmp_path / "big.xlsx"
     wb.save(path)
-    start = time.perf_counter()
-    table = XlsxSource(path).read_scenarios()
-    elapsed = time.perf_counter() - start
+    table = XlsxSource(path).read_scenarios()  # how fast: bench/table_scale.py
     assert len(table.scenarios) == 10_000 and table.last_row == 10_001
     assert table.scenarios[-1].case_id == "10000"
-    assert elapsed < 5, f"reading 10,000 rows took {elapsed:.1f} s"
 
 
 def test_progress_tab_has_bold_headers_and_existing_one_is_untouched(rich_workbook: Path) -> None:

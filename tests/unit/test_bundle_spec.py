@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import load_spec_helpers
 
-
-def _load_spec_helpers() -> ModuleType:
-    # Loaded by path: the folder is called ``packaging``, like the PyPI package pytest itself uses.
-    path = REPO_ROOT / "packaging" / "spec_helpers.py"
-    spec = importlib.util.spec_from_file_location("simbatch_spec_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-helpers = _load_spec_helpers()
+helpers = load_spec_helpers()
 
 DOCS = "googleapiclient/discovery_cache/documents"
 

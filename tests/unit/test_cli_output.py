@@ -28,6 +28,7 @@ def test_row_ranges_and_durations() -> None:
 def test_counts_take_the_plural_past_one() -> None:
     assert [format_count(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
     assert [format_count(n, "fix", "fixes") for n in (1, 3)] == ["1 fix", "3 fixes"]
+    assert format_count(1234, "row") == "1,234 rows"  # as the report and the run panel show counts
 
 
 def test_print_json_keeps_unicode() -> None:

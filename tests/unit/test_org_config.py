@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from desktop.org_config import (
+    OPENAI_ENDPOINT,
     ORG_FILE,
     OrgConfigError,
     candidate_paths,
@@ -18,6 +19,8 @@ from desktop.org_config import (
     load_org_layer,
     parse_org_file,
 )
+from desktop.services.batch_api import batch_client_from_settings
+from desktop.services.llm import from_settings
 from desktop.settings import PriceOverride, Settings, load_settings, save_settings, settings_path
 
 EXAMPLE = {
@@ -71,6 +74,36 @@ def test_a_local_model_server_for_everyone(tmp_path: Path, monkeypatch: pytest.M
     save_settings(settings)
     again = load_settings()
     assert (again.llm_provider, again.local_base_url) == ("local", "http://llm.ward.local:8080/v1")
+
+
+@pytest.mark.parametrize(
+    ("org", "endpoint"),
+    [
+        (EXAMPLE, "https://llm.example-hospital.org/v1"),
+        # Locked without naming a server: locked to OpenAI's own endpoint.
+        ({"llm": {"model": "gpt-4.1-mini"}, "locked": ["llm"]}, OPENAI_ENDPOINT),
+        ({"locked": ["llm.base_url"]}, OPENAI_ENDPOINT),
+    ],
+)
+def test_openai_base_url_in_the_environment_does_not_override_a_locked_endpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, org: dict[str, Any], endpoint: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://elsewhere.example.com/v1")
+    write_org(tmp_path, monkeypatch, org)
+    settings = load_settings()
+    assert from_settings(settings).base_url == endpoint
+    assert batch_client_from_settings(settings.openai_base_url).base_url == endpoint
+    assert "openai_base_url" in load_org_layer().origins(settings.model_dump())  # type: ignore[union-attr]
+
+
+def test_openai_base_url_in_the_environment_applies_when_the_endpoint_is_not_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://elsewhere.example.com/v1")
+    write_org(tmp_path, monkeypatch, {"llm": {"model": "gpt-4.1-mini"}, "locked": ["llm.model"]})
+    assert from_settings(load_settings()).base_url == "https://elsewhere.example.com/v1"
 
 
 def test_a_whole_section_can_be_locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,7 +172,7 @@ def test_where_the_file_is_looked_for() -> None:
     # A portable (bundled) app looks beside its executable first; a .app beside the .app itself.
     portable = candidate_paths("linux", {}, executable="/media/usb/simbatch/simbatch", frozen=True)
     assert portable[0] == Path("/media/usb/simbatch/simbatch-org.json")
-    exe = "/Volumes/K/SimBatch.app/Contents/MacOS/simbatch"
+    exe = "/Volumes/K/SimBatch.app/Contents/MacOS/SimBatch"
     app = candidate_paths("darwin", {}, executable=exe, frozen=True)
     assert app[:2] == [
         Path("/Volumes/K/SimBatch.app/Contents/MacOS/simbatch-org.json"),

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, load_spec_helpers
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 VERSION = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -100,6 +100,32 @@ def test_installer_definitions_carry_the_pyproject_version() -> None:
     plist = plistlib.loads((REPO_ROOT / "packaging" / "macos" / "Info.plist").read_bytes())
     assert plist["CFBundleShortVersionString"] == plist["CFBundleVersion"] == VERSION
     assert plist["NSHighResolutionCapable"] is True
+
+
+def test_program_names_agree_between_the_spec_info_plist_workflows_and_scripts() -> None:
+    programs = load_spec_helpers().programs
+    mac_cli, mac_app = programs("darwin")
+    # The issue's path: the .app runs Contents/MacOS/SimBatch, and Info.plist must say so.
+    plist = plistlib.loads((REPO_ROOT / "packaging" / "macos" / "Info.plist").read_bytes())
+    assert plist["CFBundleExecutable"] == mac_app == "SimBatch"
+    assert mac_cli.lower() != mac_app.lower()  # one file on the case-insensitive macOS file system
+    texts = [p.read_text(encoding="utf-8") for p in [
+        *workflow_files(), *REPO_ROOT.glob("packaging/**/*.sh"), *REPO_ROOT.glob("packaging/**/*.ps1"),
+        REPO_ROOT / "packaging" / "windows" / "simbatch.iss", REPO_ROOT / "packaging" / "README.md",
+    ]]
+    mac_named = {name for text in texts for name in re.findall(r"Contents/MacOS/([\w.-]+)", text)}
+    assert mac_named == {mac_cli, mac_app}, mac_named
+    windows_named = {name for text in texts for name in re.findall(r"(?<![\w-])(simbatch[\w-]*)\.exe", text)}
+    assert windows_named == set(programs("win32")), windows_named
+    # build_bundle.sh checks that each system's bundle holds exactly these programs.
+    script = (REPO_ROOT / "packaging" / "build_bundle.sh").read_text(encoding="utf-8")
+    listed = dict(re.findall(r'^\s+(.+?)\) PROGRAMS="([^"]+)"', script, re.MULTILINE))
+    assert listed["MINGW* | MSYS* | CYGWIN*"].split() == [f"{n}.exe" for n in programs("win32")]
+    assert listed["Darwin"].split() == [mac_cli, mac_app]
+    assert listed["*"].split() == [n for n in programs("linux") if n]
+    # The workflow self-tests the app's main program, as Finder starts it.
+    macos = (WORKFLOWS / "build-macos.yml").read_text(encoding="utf-8")
+    assert f"dist/SimBatch.app/Contents/MacOS/{mac_app} --self-test" in macos
 
 
 def test_an_upgrade_removes_the_old_qt_folder() -> None:

@@ -309,7 +309,6 @@ class SettingsDialog(QDialog):
             return
         self.google_button.setEnabled(False)
         self.google_label.setText("Waiting for the browser sign-in…")
-        client = self.settings.google_client_secrets
 
         def done(_value: object) -> None:
             self.google_button.setEnabled(True)
@@ -319,7 +318,9 @@ class SettingsDialog(QDialog):
             self.google_button.setEnabled(True)
             self.google_label.setText(first_line(error, "Sign-in failed."))
 
-        run_task(lambda _ctx: auth.login(client), on_result=done, on_error=failed, owner=self)
+        # No client file named: sign-in uses the configured one (the settings' or the organisation's);
+        # naming it would have the sign-in write it into the settings, behind the store's back.
+        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)
 
     def _sign_out(self) -> None:
         """Withdraw the access at Google (a network call, so on a worker) and forget the token."""

@@ -5,32 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, cast
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
 
 from desktop.app import demo
 from desktop.errors import InputError
 from desktop.gui.context import AppContext
-from desktop.gui.mainwindow.actions import WindowState
-from desktop.gui.mainwindow.base import APP_TITLE
-
-
-class DemoWindow(Protocol):
-    """What the demo actions use of the main window (which imports this module, not the reverse)."""
-
-    context: AppContext
-
-    def open_source(self, text: str, scenario_tab: str | None = None) -> None: ...
-
-    def show_error(self, doing: str, error: BaseException) -> None: ...
-
-    def statusBar(self) -> QStatusBar: ...
-
-    def window_state(self) -> WindowState: ...
-
-    def _update_actions(self) -> None: ...
-
+from desktop.gui.mainwindow.runs import RunsController
+from desktop.gui.mainwindow.sources import SourceController
+from desktop.paths import APP_NAME
 
 #: Shown in the status bar while the demo copy is the open source.
 DEMO_LABEL = "Demo workbook (your copy)"
@@ -46,16 +30,6 @@ def demo_note() -> str:
     )
 
 
-def open_demo(window: DemoWindow) -> None:
-    """Open the user's copy of the demo workbook (made first when there is none)."""
-    try:
-        copy = demo.open_demo_copy()
-    except (OSError, InputError) as exc:
-        window.show_error("Opening the demo workbook", _as_input_error(exc))
-        return
-    window.open_source(str(copy))
-
-
 def show_demo_note(label: QLabel, status: QStatusBar, locator: str) -> bool:
     """When ``locator`` is the demo copy, say so in the status bar (its source ``label`` and a note
     for a while); True when it is."""
@@ -67,41 +41,83 @@ def show_demo_note(label: QLabel, status: QStatusBar, locator: str) -> bool:
     return True
 
 
-def reset_demo(window: DemoWindow) -> None:
-    """Ask, then replace the demo copy by a fresh one (the replaced copy is kept for Undo demo reset)."""
-    parent = cast(QWidget, window)
-    if window.window_state().demo_running:
-        QMessageBox.information(parent, APP_TITLE, "Wait for the run on the demo workbook to end first.")
-        return
-    answer = QMessageBox.question(
-        parent,
-        "Reset demo",
-        "Put back a fresh copy of the demo workbook? Your changes to the demo are kept aside once, "
-        "so File ▸ Undo demo reset can bring them back.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    if answer != QMessageBox.StandardButton.Yes:
-        return
-    _replace(window, demo.reset_demo, "The demo workbook is fresh again (Undo demo reset brings yours back).")
+class DemoController(QObject):
+    """File ▸ Open the demo workbook, Reset demo and Undo demo reset, for the window ``parent``.
 
+    ``sources`` opens the copy; ``runs`` says whether a run (perhaps on the demo) is going;
+    ``on_error(doing, error)`` tells the user what went wrong.
+    """
 
-def undo_demo_reset(window: DemoWindow) -> None:
-    """Bring back the demo copy that the last reset replaced."""
-    _replace(window, demo.undo_reset_demo, "Your demo workbook is back as it was before the reset.")
+    #: Something to tell the user in the status bar: the text and how long to show it (ms).
+    message = Signal(str, int)
+    #: The demo copy was reset or brought back: whether Reset and Undo demo reset fit may have changed.
+    changed = Signal()
 
+    def __init__(
+        self,
+        context: AppContext,
+        sources: SourceController,
+        runs: RunsController,
+        parent: QWidget,
+        on_error: Callable[[str, BaseException], None],
+    ) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._sources = sources
+        self._runs = runs
+        self._parent = parent
+        self._on_error = on_error
 
+    @property
+    def running(self) -> bool:
+        """True while a run on the demo copy is going (it may not be reset then)."""
+        return self._runs.active and demo.is_demo_copy(self._context.locator)
 
-def _replace(window: DemoWindow, step: Callable[[], Path], done: str) -> None:
-    try:
-        copy = step()
-    except (OSError, InputError) as exc:
-        window.show_error("Resetting the demo workbook", _as_input_error(exc))
-        return
-    window._update_actions()
-    if demo.is_demo_copy(window.context.locator) or window.context.locator is None:
-        window.open_source(str(copy))
-    window.statusBar().showMessage(done, NOTE_MS)
+    def open(self) -> None:
+        """Open the user's copy of the demo workbook (made first when there is none)."""
+        try:
+            copy = demo.open_demo_copy()
+        except (OSError, InputError) as exc:
+            self._on_error("Opening the demo workbook", _as_input_error(exc))
+            return
+        self._sources.open_source(str(copy))
+
+    def reset(self) -> None:
+        """Ask, then replace the demo copy by a fresh one (the replaced copy is kept for Undo demo reset)."""
+        if self.running:
+            QMessageBox.information(
+                self._parent, APP_NAME, "Wait for the run on the demo workbook to end first."
+            )
+            return
+        answer = QMessageBox.question(
+            self._parent,
+            "Reset demo",
+            "Put back a fresh copy of the demo workbook? Your changes to the demo are kept aside once, "
+            "so File ▸ Undo demo reset can bring them back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._replace(
+            demo.reset_demo, "The demo workbook is fresh again (Undo demo reset brings yours back)."
+        )
+
+    def undo_reset(self) -> None:
+        """Bring back the demo copy that the last reset replaced."""
+        self._replace(demo.undo_reset_demo, "Your demo workbook is back as it was before the reset.")
+
+    def _replace(self, step: Callable[[], Path], done: str) -> None:
+        try:
+            copy = step()
+        except (OSError, InputError) as exc:
+            self._on_error("Resetting the demo workbook", _as_input_error(exc))
+            return
+        self.changed.emit()
+        locator = self._context.locator
+        if locator is None or demo.is_demo_copy(locator):
+            self._sources.open_source(str(copy))
+        self.message.emit(done, NOTE_MS)
 
 
 def _as_input_error(exc: BaseException) -> InputError:

@@ -1,23 +1,38 @@
 """The main window: rows on the left, a tab per task on the right (details, run, progress, batch
 jobs, review), the actions in a toolbar and menus, and the progress of any long action below.
 
-It is assembled from parts of one job each: :mod:`status_work` (background work and its progress),
-:mod:`source_loading` (opening, offline banner, summary), :mod:`change_flow` (validate, auto-fix,
-defaults, undo), :mod:`actions` (actions, menus, shortcuts) and :mod:`desktop.gui.run.side` (the run tabs).
+The window lays out the screens and wires them; the work is done by controllers it owns, each with one
+job: :class:`SourceController` (opening sources), :class:`ChangeController` (validate, auto-fix,
+defaults, undo), :class:`RunsController` (what follows a run, closing with one going) and
+:class:`DemoController` (the demo copy). They change :class:`AppContext`, the one owner of the source,
+rows and reports; the window and the panels show what it holds when it signals a change.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop.app.demo import can_undo_reset, is_demo_copy
+from desktop.app.demo import can_undo_reset
 from desktop.app.rows import Loaded
-from desktop.gui.context import AppContext
+from desktop.app.text import format_count
+from desktop.domain.models import RowReport
+from desktop.domain.validate import summarize
+from desktop.errors import SimBatchError, first_line
+from desktop.gui.context import AppContext, RowsChange
 from desktop.gui.dialogs.about import AboutDialog, show_about
 from desktop.gui.dialogs.welcome import WelcomeDialog
 from desktop.gui.mainwindow.actions import (
@@ -28,61 +43,67 @@ from desktop.gui.mainwindow.actions import (
     install_menus,
     install_toolbar,
 )
-from desktop.gui.mainwindow.base import APP_TITLE
-from desktop.gui.mainwindow.change_flow import ChangeFlow
-from desktop.gui.mainwindow.demo_actions import open_demo, reset_demo, undo_demo_reset
-from desktop.gui.mainwindow.source_loading import OfflineBanner, summary_text
-from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
+from desktop.gui.mainwindow.background import SHUTDOWN_WAIT_SECONDS, Background
+from desktop.gui.mainwindow.changes import ChangeController
+from desktop.gui.mainwindow.demo_actions import DemoController, show_demo_note
+from desktop.gui.mainwindow.runs import RunsController
+from desktop.gui.mainwindow.sources import SourceController
 from desktop.gui.qt import workers
 from desktop.gui.rows.detail_pane import DetailPane
 from desktop.gui.rows.model import RowsModel
 from desktop.gui.rows.view import RowsView
-from desktop.gui.run.resume import confirm_close
 from desktop.gui.run.review import ReviewPanel
 from desktop.gui.run.side import install_run_side, show_row_status
-from desktop.paths import demo_copy_path
+from desktop.gui.widgets.banner import OfflineBanner
+from desktop.paths import APP_NAME, demo_copy_path
 
-__all__ = ["APP_TITLE", "Loaded", "MainWindow", "summary_text"]
+__all__ = ["ErrorReporter", "MainWindow", "summary_text"]
 
 log = logging.getLogger(__name__)
 
+#: Tells the user what went wrong: ``report(doing, error)``.
+ErrorReporter = Callable[[str, BaseException], None]
 
-class MainWindow(ChangeFlow):
+
+def summary_text(row_count: int, reports: Sequence[RowReport] | None) -> str:
+    """The status-bar summary, e.g. ``44 rows · 12 critical · 30 warnings · average score 104``."""
+    rows = format_count(row_count, "row")
+    if reports is None:
+        return f"{rows} · not validated"
+    totals = summarize(reports)
+    average = totals["average_score"]
+    shown = f"{average:g}" if isinstance(average, int | float) else str(average)
+    return f"{rows} · {totals['critical']} critical · {totals['warnings']} warnings · average score {shown}"
+
+
+class MainWindow(QMainWindow):
     """One open source: its rows, the selected row's details, the run side and the review."""
 
     def __init__(
-        self, context: AppContext, parent: QWidget | None = None, *, owns_journal: bool = False
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        owns_journal: bool = False,
+        report_error: ErrorReporter | None = None,
     ) -> None:
         """A window on ``context`` (journal, settings store and source opener, made at start-up);
-        ``owns_journal``: closing the window closes the journal."""
+        ``owns_journal``: closing the window closes the journal; ``report_error`` tells the user what
+        went wrong (by default in a message box, see :meth:`show_error`)."""
         super().__init__(parent)
         self._owns_journal = owns_journal
         self.context = context
-        self.source = None
-        self.scenarios = {}
-        self.reports = None
-        self.preview = None
-        self.undo_stack = []
-        self._source_text = None
-        #: The first-start welcome dialog while it is shown (see ``app.create_main_window_with_welcome``).
+        #: The first-start welcome dialog once shown (see :meth:`show_welcome`).
         self.welcome: WelcomeDialog | None = None
         #: The About dialog last opened from the Help menu.
         self.about_dialog: AboutDialog | None = None
 
         self.model = RowsModel(self)
         self.rows_view = RowsView(self.model)
-        self.proxy = self.rows_view.proxy
-        self.table = self.rows_view.table
         self.rows_view.selection_changed.connect(self._selection_changed)
-        self.context.set_selection_provider(self.rows_view.selected_rows)
-        self.context.row_status_changed.connect(
-            functools.partial(show_row_status, self.model, self.context)
-        )
-
+        context.set_selection_provider(self.rows_view.selected_rows)
+        context.row_status_changed.connect(functools.partial(show_row_status, self.model, context))
         self.banner = OfflineBanner()
-        self.banner_label = self.banner.label
-        self.retry_button = self.banner.retry_button
-        self.retry_button.clicked.connect(self.retry)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 0, 6)
@@ -93,12 +114,9 @@ class MainWindow(ChangeFlow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.detail, "Details")
-        self.run_side = install_run_side(self.context, self.tabs)
-        self.review = ReviewPanel(self.context)
+        self.run_side = install_run_side(context, self.tabs)
+        self.review = ReviewPanel(context)
         self.tabs.addTab(self.review, "Review")
-        self.run_side.on_run_ended(self._run_ended)
-        self.run_side.controller.state_changed.connect(lambda _state: self._update_actions())
-
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
@@ -106,18 +124,31 @@ class MainWindow(ChangeFlow):
         splitter.setStretchFactor(1, 2)
         self.setCentralWidget(splitter)
 
-        self._make_status_bar()
+        self.source_label = QLabel("No source open")
+        self.source_label.setContentsMargins(4, 0, 16, 0)
+        self.summary_label = QLabel("")
+        self.statusBar().addWidget(self.source_label)
+        self.statusBar().addWidget(self.summary_label, 1)
+        report_error = report_error or self.show_error
+        self.background = Background(self, on_busy_changed=self._update_actions, on_error=report_error)
+
+        self.sources = SourceController(context, self.background, self)
+        self.changes = ChangeController(context, self.background, self.sources, self)
+        self.runs = RunsController(context, self.run_side, self.sources, self)
+        self.demo = DemoController(context, self.sources, self.runs, self, report_error)
+        self._wire()
+
         self.action_map: dict[Action, QAction] = build_actions(self, {
-            Action.OPEN: self.choose_workbook,
-            Action.OPEN_SHEET: self.choose_sheet,
-            Action.OPEN_DEMO: lambda: open_demo(self),
-            Action.RESET_DEMO: lambda: reset_demo(self),
-            Action.UNDO_DEMO_RESET: lambda: undo_demo_reset(self),
-            Action.VALIDATE: self.validate,
-            Action.AUTOFIX: self.auto_fix,
-            Action.DEFAULTS: self.add_defaults,
-            Action.UNDO: self.undo,
-            Action.CANCEL: self.cancel,
+            Action.OPEN: self.sources.choose_workbook,
+            Action.OPEN_SHEET: self.sources.choose_sheet,
+            Action.OPEN_DEMO: self.demo.open,
+            Action.RESET_DEMO: self.demo.reset,
+            Action.UNDO_DEMO_RESET: self.demo.undo_reset,
+            Action.VALIDATE: self.changes.validate,
+            Action.AUTOFIX: self.changes.auto_fix,
+            Action.DEFAULTS: self.changes.add_defaults,
+            Action.UNDO: self.changes.undo,
+            Action.CANCEL: self.background.cancel,
             Action.SETTINGS: self.open_settings,
             Action.REVIEW: lambda: self.tabs.setCurrentWidget(self.review),
             Action.ABOUT: self.show_about,
@@ -125,35 +156,41 @@ class MainWindow(ChangeFlow):
         })
         install_toolbar(self, self.action_map)
         self.tab_actions = install_menus(self, self.action_map, self.tabs)
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(APP_NAME)
         self.resize(1280, 760)
         self._update_actions()
 
-    def _make_status_bar(self) -> None:
-        self.source_label = QLabel("No source open")
-        self.source_label.setContentsMargins(4, 0, 16, 0)
-        self.summary_label = QLabel("")
-        status = self.statusBar()
-        status.addWidget(self.source_label)
-        status.addWidget(self.summary_label, 1)
-        # show_error is looked up on each error: callers (the self-test) may replace it on the instance.
-        self.work = WindowWork(
-            self, on_busy_changed=self._update_actions, on_error=lambda doing, e: self.show_error(doing, e)
-        )
-        self.busy_label = self.work.busy_label
-        self.progress_bar = self.work.progress_bar
-        self.cancel_button = self.work.cancel_button
+    def _wire(self) -> None:
+        """Connect the controllers and the context to what the window shows."""
+        context, status = self.context, self.statusBar()
+        context.rows_changed.connect(self._rows_changed)
+        context.source_changed.connect(self._update_actions)
+        self.banner.retry_button.clicked.connect(self.sources.retry)
+        self.sources.opened.connect(self._opened)
+        self.sources.run_info_loaded.connect(self.model.set_run_info)
+        self.sources.claims_loaded.connect(self.model.set_claims)
+        self.changes.message.connect(status.showMessage)
+        self.changes.undo_changed.connect(self._update_actions)
+        self.runs.ended.connect(lambda _outcome: self.review.refresh())
+        self.runs.state_changed.connect(self._update_actions)
+        self.demo.message.connect(status.showMessage)
+        self.demo.changed.connect(self._update_actions)
+
+    @property
+    def busy(self) -> bool:
+        """True while a foreground background action runs."""
+        return self.background.busy
 
     def window_state(self) -> WindowState:
         """The one value the actions are enabled from."""
         return WindowState(
             busy=self.busy,
-            has_rows=bool(self.scenarios),
+            has_rows=bool(self.context.scenarios),
             can_write=self.context.can_write,
-            can_undo=bool(self.undo_stack),
+            can_undo=self.changes.can_undo,
             demo_exists=demo_copy_path().exists(),
             can_undo_demo_reset=can_undo_reset(),
-            demo_running=self.run_side.controller.active and is_demo_copy(self.context.locator),
+            demo_running=self.demo.running,
         )
 
     def _update_actions(self) -> None:
@@ -161,17 +198,59 @@ class MainWindow(ChangeFlow):
         enable_actions(self.action_map, state)
         self.banner.retry_button.setEnabled(not state.busy)
 
+    def show_error(self, doing: str, error: BaseException) -> None:
+        """Tell the user in one sentence what went wrong; never a traceback."""
+        if isinstance(error, SimBatchError):
+            message = str(error)
+        else:
+            log.error("%s failed", doing, exc_info=error)
+            message = f"{doing} failed unexpectedly: {first_line(error)}"
+        QMessageBox.critical(self, APP_NAME, message)
+
+    def show_welcome(self) -> None:
+        """Show the first-start welcome over the window: the choice made is opened; closing it without
+        a choice opens the user's copy of the demo workbook (never an empty window)."""
+        welcome = WelcomeDialog(self)
+
+        def chosen() -> None:
+            if welcome.choice:
+                self.sources.open_source(welcome.choice)
+
+        welcome.accepted.connect(chosen)
+        welcome.rejected.connect(self.demo.open)
+        self.welcome = welcome
+        welcome.open()
+
     def show_about(self) -> None:
         """Open the About dialog (version, licence, bundled components)."""
         self.about_dialog = show_about(self)
 
-    def _run_ended(self, _outcome: object) -> None:
-        """A run or a batch run ended: read the rows again (their vitals were written) and validate
-        them, and refresh the rows' Status/Cost/Last run and the Review runs."""
-        self.review.refresh()
-        self._refresh_run_info()
-        if not self.context.offline:
-            self._reload()  # reads the rows again (then their run columns once more)
+    # --- what the context holds -------------------------------------------------------------------
+
+    def _opened(self, loaded: Loaded) -> None:
+        name = loaded.source.display_name if loaded.source is not None else loaded.locator
+        self.setWindowTitle(f"{APP_NAME} — {name}")
+        self.source_label.setText(name)
+        self.source_label.setToolTip(loaded.locator)
+        show_demo_note(self.source_label, self.statusBar(), loaded.locator)
+        self.banner.show_loaded(loaded)
+        self._update_actions()
+
+    def _rows_changed(self, change: RowsChange) -> None:
+        context = self.context
+        if change.reports_only:
+            self.model.set_reports(context.reports.values() if context.reports else ())
+        else:
+            self.model.set_scenarios(
+                context.scenarios,
+                keep_run_info=change.reread,
+                reports=context.reports,
+                entries=change.entries,
+            )
+        reports = None if context.reports is None else list(context.reports.values())
+        self.summary_label.setText(summary_text(len(context.scenarios), reports))
+        self._refresh_detail()
+        self._update_actions()
 
     # --- settings ---------------------------------------------------------------------------------
 
@@ -195,18 +274,14 @@ class MainWindow(ChangeFlow):
         self.context.notify_selection(rows)
 
     def _refresh_detail(self) -> None:
-        rows = self.selected_rows()
-        if not rows:
-            self.detail.clear()
-        elif len(rows) > 1:
+        rows = self.rows_view.selected_rows()
+        scenario = self.context.scenario(rows[0]) if len(rows) == 1 else None
+        if len(rows) > 1:
             self.detail.show_multiple(len(rows))
+        elif scenario is None:
+            self.detail.clear()
         else:
-            scenario = self.scenarios.get(rows[0])
-            if scenario is None:
-                self.detail.clear()
-                return
-            report = None if self.reports is None else self.reports.get(rows[0])
-            self.detail.show_scenario(scenario, report)
+            self.detail.show_scenario(scenario, self.context.report(rows[0]))
 
     def select_row(self, sheet_row: int) -> None:
         """Select the table row showing a sheet row number (and scroll to it)."""
@@ -216,15 +291,14 @@ class MainWindow(ChangeFlow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about an active run, stop background work and release the source and journal."""
-        if not self.work.closed and not confirm_close(self.run_side.controller, self):
+        if not self.background.closed and not self.runs.confirm_close():
             event.ignore()
             return
-        self.work.shutdown()
-        self.run_side.stop()
+        self.background.shutdown()
+        self.runs.stop()
         if not workers.drain(SHUTDOWN_WAIT_SECONDS):
             log.warning("Background work was still running when the window closed.")
-        if self.source is not None:
-            self.source.close()
+        self.sources.close()
         super().closeEvent(event)
         if self._owns_journal:
             self.context.journal.close()

@@ -1,7 +1,7 @@
 """Table model over the scenario rows: one plain tuple per row, nothing recomputed per cell.
 
-Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run. Sorting goes through a
-``QSortFilterProxyModel`` using ``SORT_ROLE`` (see :func:`make_sort_proxy`).
+Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run. Sorting goes through
+:class:`RowsSortProxy`, by the raw values that ``SORT_ROLE`` also gives.
 """
 
 from __future__ import annotations
@@ -295,12 +295,23 @@ class RowsModel(QAbstractTableModel):
         pos = self._position.get(sheet_row)
         return None if pos is None else self._entries[pos]
 
+    def sort_keys(self, column: int) -> list[Any]:
+        """The raw sort value of every row in ``column``, in model order."""
+        self.flush_row_status()
+        return [_sort_key(entry, column) for entry in self._entries]
+
     def entries(self) -> Sequence[RowEntry]:
         """Every entry, in sheet order."""
         self.flush_row_status()
         return tuple(self._entries)
 
     # --- Qt model API --------------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: ModelIndex = QModelIndex()) -> QModelIndex:
+        """The index of a cell (invalid outside the table); one call where Qt's default makes three."""
+        if parent.isValid() or not (0 <= row < len(self._entries) and 0 <= column < len(COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
         """Number of scenario rows (0 under any parent: this is a flat table)."""
@@ -444,10 +455,49 @@ def _tooltip(entry: RowEntry, column: int) -> str:
     return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
 
 
-def make_sort_proxy(model: RowsModel, parent: QObject | None = None) -> QSortFilterProxyModel:
-    """A proxy that sorts the rows by their raw values (numbers as numbers)."""
-    proxy = QSortFilterProxyModel(parent)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    return proxy
+class RowsSortProxy(QSortFilterProxyModel):
+    """Sorts the rows by their raw values (numbers as numbers), fast.
+
+    Qt's own sort asks the Python model for both cells of every comparison (about 260,000 calls for
+    10,000 rows, seconds of GUI time). Here the sort column's keys are read once and ranked in Python;
+    a comparison is two list lookups. The ranks are forgotten whenever the rows or the sort column's
+    values change, before the proxy re-sorts (the handlers are connected ahead of the proxy's own).
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self._ranks: tuple[int, list[int]] | None = None  # (column, rank per model row)
+
+    def setSourceModel(self, model: Any) -> None:
+        """Use ``model`` (a :class:`RowsModel`) as the source."""
+        if isinstance(model, RowsModel):
+            for signal in (model.modelReset, model.layoutChanged, model.rowsInserted, model.rowsRemoved):
+                signal.connect(self._forget_ranks)
+            model.dataChanged.connect(self._values_changed)
+        super().setSourceModel(model)
+
+    def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:
+        """Whether the ``left`` row sorts before the ``right`` one in their column."""
+        ranks = self._ranks_of(left.column())
+        return ranks[left.row()] < ranks[right.row()]
+
+    def _ranks_of(self, column: int) -> list[int]:
+        if self._ranks is None or self._ranks[0] != column:
+            model = self.sourceModel()
+            keys = model.sort_keys(column) if isinstance(model, RowsModel) else []
+            ranks = [0] * len(keys)
+            rank, previous = -1, object()
+            for pos in sorted(range(len(keys)), key=keys.__getitem__):
+                if keys[pos] != previous:
+                    rank, previous = rank + 1, keys[pos]
+                ranks[pos] = rank
+            self._ranks = (column, ranks)
+        return self._ranks[1]
+
+    def _forget_ranks(self, *_args: object) -> None:
+        self._ranks = None
+
+    def _values_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_args: object) -> None:
+        if self._ranks is not None and top_left.column() <= self._ranks[0] <= bottom_right.column():
+            self._ranks = None

@@ -12,7 +12,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -39,9 +38,9 @@ from desktop.gui.rows.model import (
     COMPACT_TIME_SAMPLE,
     NEEDS_REVIEW_TEXT,
     NOT_RUN,
-    SORT_ROLE,
     STATUS_ROLE,
     RowsModel,
+    RowsSortProxy,
 )
 from desktop.journal import NEEDS_REVIEW
 
@@ -68,15 +67,13 @@ def issue_choices() -> list[tuple[str, str]]:
     return choices
 
 
-class RowFilterProxy(QSortFilterProxyModel):
+class RowFilterProxy(RowsSortProxy):
     """Sorts by raw values and hides rows that do not match the status and issue filters."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status = ANY
         self._issue = ANY
-        self.setSortRole(SORT_ROLE)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def set_status_filter(self, status: str) -> None:
         """Show only rows whose run status is ``status`` (``ANY`` for all)."""

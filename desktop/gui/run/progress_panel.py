@@ -97,7 +97,6 @@ class ProgressPanel(QWidget):
         self.controller = controller_for(context)
         self.snapshot: ProgressSnapshot | None = None
         self._last_point = 0.0
-        self._loading = False
 
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)

@@ -1,0 +1,43 @@
+"""What the benchmarks share: the demo workbook, a throw-away data folder and an LLM client on the fake
+OpenAI server.
+
+A script imports this after putting the repository root on ``sys.path`` (``from bench.common import …``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from desktop.domain.pricing import PriceTable
+from desktop.services.llm import LLMClient
+from desktop.services.ratelimit import RateLimiter
+from desktop.services.retry import RetryPolicy
+from tests.fakes.openai_server import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
+MODEL = "gpt-4o-mini"
+
+
+@contextlib.contextmanager
+def scratch_home(prefix: str = "simbatch-bench-") -> Iterator[Path]:
+    """A temporary folder whose ``home`` sub-folder is SimBatch's data folder (``SIMBATCH_HOME``) until
+    the folder is removed on leaving."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        folder = Path(tmp)
+        (folder / "home").mkdir()
+        os.environ["SIMBATCH_HOME"] = str(folder / "home")
+        yield folder
+
+
+def fake_llm_client(fake: FakeOpenAI, key: str, limiter: RateLimiter | None = None) -> LLMClient:
+    """The real LLM client on the fake server with the default retry policy and the price table
+    (no client-side limit unless ``limiter`` is given)."""
+    return LLMClient(
+        fake.base_url, key, MODEL,
+        limiter=limiter or RateLimiter(), retry=RetryPolicy(), prices=PriceTable.load(),
+    )
