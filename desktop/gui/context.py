@@ -11,7 +11,8 @@ signals instead of reaching into each other or keeping copies.
 - ``scenarios`` / ``reports``: the loaded rows and their latest validation reports;
 - ``offline``: True while the rows shown come from the journal's cached copy.
 
-Signals are emitted on the GUI thread only.
+The state is read-only from outside: ``set_source``, ``set_rows``, ``set_reports`` and ``set_row_status``
+change it, and each announces the change. Signals are emitted on the GUI thread only.
 """
 
 from __future__ import annotations

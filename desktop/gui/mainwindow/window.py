@@ -43,11 +43,11 @@ from desktop.gui.mainwindow.actions import (
     install_menus,
     install_toolbar,
 )
+from desktop.gui.mainwindow.background import SHUTDOWN_WAIT_SECONDS, Background
 from desktop.gui.mainwindow.changes import ChangeController
 from desktop.gui.mainwindow.demo_actions import DemoController, show_demo_note
 from desktop.gui.mainwindow.runs import RunsController
 from desktop.gui.mainwindow.sources import SourceController
-from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
 from desktop.gui.qt import workers
 from desktop.gui.rows.detail_pane import DetailPane
 from desktop.gui.rows.model import RowsModel
@@ -130,10 +130,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.source_label)
         self.statusBar().addWidget(self.summary_label, 1)
         report_error = report_error or self.show_error
-        self.work = WindowWork(self, on_busy_changed=self._update_actions, on_error=report_error)
+        self.background = Background(self, on_busy_changed=self._update_actions, on_error=report_error)
 
-        self.sources = SourceController(context, self.work, self)
-        self.changes = ChangeController(context, self.work, self.sources, self)
+        self.sources = SourceController(context, self.background, self)
+        self.changes = ChangeController(context, self.background, self.sources, self)
         self.runs = RunsController(context, self.run_side, self.sources, self)
         self.demo = DemoController(context, self.sources, self.runs, self, report_error)
         self._wire()
@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
             Action.AUTOFIX: self.changes.auto_fix,
             Action.DEFAULTS: self.changes.add_defaults,
             Action.UNDO: self.changes.undo,
-            Action.CANCEL: self.work.cancel,
+            Action.CANCEL: self.background.cancel,
             Action.SETTINGS: self.open_settings,
             Action.REVIEW: lambda: self.tabs.setCurrentWidget(self.review),
             Action.ABOUT: self.show_about,
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
     @property
     def busy(self) -> bool:
         """True while a foreground background action runs."""
-        return self.work.busy
+        return self.background.busy
 
     def window_state(self) -> WindowState:
         """The one value the actions are enabled from."""
@@ -291,10 +291,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about an active run, stop background work and release the source and journal."""
-        if not self.work.closed and not self.runs.confirm_close():
+        if not self.background.closed and not self.runs.confirm_close():
             event.ignore()
             return
-        self.work.shutdown()
+        self.background.shutdown()
         self.runs.stop()
         if not workers.drain(SHUTDOWN_WAIT_SECONDS):
             log.warning("Background work was still running when the window closed.")
