@@ -90,8 +90,8 @@ def probe_gui(workbook: str) -> int:
     imported = time.perf_counter()
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from desktop.app.runs import unfinished_work
     from desktop.gui.app import create_main_window, ensure_application
-    from desktop.gui.run.resume import unfinished_work
 
     ensure_application()
     gui_imported = time.perf_counter()

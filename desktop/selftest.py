@@ -157,9 +157,10 @@ def _exercise_window(workbook: Path, started: float) -> tuple[float, int, int]:
 
     ensure_application()
     errors: list[str] = []
-    window = create_main_window(str(workbook))
     # A modal message box would stall an unattended run: collect the sentence instead.
-    window.show_error = lambda doing, error: errors.append(f"{doing}: {error}")  # type: ignore[method-assign]
+    window = create_main_window(
+        str(workbook), report_error=lambda doing, error: errors.append(f"{doing}: {error}")
+    )
     watcher = _ShownWatcher()
     window.installEventFilter(watcher)
     try:

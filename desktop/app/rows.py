@@ -1,11 +1,12 @@
-"""Background work of the main window: opening a source (or its cached copy when it is unreachable),
-caching rows, planning and applying journaled changes, and undoing them. No widgets here."""
+"""Rows of a source, for both front-ends: opening a source (or its cached copy when it is unreachable),
+validating rows, planning and applying journaled changes, and reverting them. No widgets here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.domain.rowspec import format_row_spec
@@ -13,6 +14,9 @@ from desktop.errors import ServiceError
 from desktop.journal import Journal, RunKind
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
+
+if TYPE_CHECKING:
+    from desktop.jobs.writeback import RevertOutcome
 
 
 @dataclass(slots=True)
@@ -99,20 +103,29 @@ def plan_defaults(scenarios: Sequence[Scenario], progress: Callable[[int, int], 
 
 
 def apply_changes(
-    journal: Journal, source: Source, changes: Sequence[CellChange], kind: RunKind, case_ids: dict[int, str]
+    journal: Journal, source: Source, changes: Sequence[CellChange], kind: RunKind, case_ids: dict[int, str],
+    row_spec: str | None = None,
 ) -> str | None:
-    """Write changes in one batch and journal them as a run of ``kind`` (worker thread); the run id."""
+    """Write changes in one batch and journal them as a run of ``kind`` over ``row_spec`` (default: the
+    changed rows); the run id, or None when there is nothing to write."""
     from desktop.jobs.writeback import write_journaled_changes
 
-    rows = format_row_spec(c.row for c in changes)
+    rows = row_spec if row_spec is not None else format_row_spec(c.row for c in changes)
     return write_journaled_changes(journal, source, changes, kind=kind, row_spec=rows, case_ids=case_ids)
+
+
+def revert_changes(
+    journal: Journal, source: Source, run_id: str, rows: Iterable[int] | None = None
+) -> RevertOutcome:
+    """Put back what run ``run_id`` wrote (only in ``rows`` when given), skipping cells changed since."""
+    from desktop.jobs.writeback import revert_run
+
+    return revert_run(journal, source, run_id, rows=rows)
 
 
 def undo_run(journal: Journal, source: Source, run_id: str) -> tuple[int, int]:
     """Revert a run's write-back (worker thread); (cells put back, cells skipped as changed since)."""
-    from desktop.jobs.writeback import revert_run
-
-    outcome = revert_run(journal, source, run_id)
+    outcome = revert_changes(journal, source, run_id)
     return len(outcome.reverted), len(outcome.skipped)
 
 

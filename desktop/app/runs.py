@@ -1,31 +1,27 @@
-"""The slow steps of the Run, Progress and Batch jobs panels, as plain functions for worker threads.
-
-Nothing here touches Qt: each function is handed to ``tasks.run_task`` (or the run controller) and
-returns a value that the GUI thread then shows.
-"""
+"""Runs in general, for both front-ends: estimating one before it starts, finding a journaled run (to
+resume, revert, report or mirror), reopening the source it was made on, and its history afterwards."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from desktop.app.selection import Selection
 from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
-from desktop.domain.rowspec import format_row_spec
-from desktop.errors import SimBatchError
-from desktop.jobs.batch import BatchOutcome, BatchRun, new_options
-from desktop.jobs.planning import RunEstimate, create_enrichment_run
+from desktop.errors import InputError
+from desktop.jobs.colleagues import ColleagueClaim, colleague_claims
+from desktop.jobs.planning import RunEstimate
 from desktop.jobs.planning import estimate_run as planned_estimate
-from desktop.jobs.resume import run_source as opened_run_source
-from desktop.journal import BatchJobRecord, Journal, RunKind, RunRecord
-from desktop.services.batch_api import BatchService, batch_client_from_settings
-from desktop.services.llm import LLMClient, from_settings
+from desktop.journal import Journal, RunKind, RunRecord
+from desktop.journal.records import UNFINISHED_RUN_STATUSES
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 
-Say = Callable[[str, str], None]
+#: Run kinds that can be resumed (``simbatch resume`` and the app's offer at start).
+RESUMABLE_KINDS = (RunKind.LIVE, RunKind.BATCH)
 
 
 def estimate_run(scenarios: Sequence[Scenario], settings: Settings, model: str) -> RunEstimate:
@@ -35,6 +31,33 @@ def estimate_run(scenarios: Sequence[Scenario], settings: Settings, model: str) 
         overwrite=settings.overwrite_valid, requests_per_minute=settings.requests_per_minute,
         tokens_per_minute=settings.tokens_per_minute,
     )
+
+
+@dataclass(slots=True)
+class SelectionEstimate:
+    """An estimate over the selected rows nobody else works on, and the rows colleagues hold."""
+
+    estimate: RunEstimate
+    claimed: dict[str, ColleagueClaim]
+
+
+def estimate_selection(
+    selection: Selection, settings: Settings, model: str, *, overwrite: bool
+) -> SelectionEstimate:
+    """Estimate the selected rows (the tab's vitals columns) that no colleague holds on a shared sheet."""
+    prices = PriceTable.load(settings.price_overrides)
+    claimed = colleague_claims(selection.source)
+    mine = [s for s in selection.scenarios if s.case_id not in claimed]
+    estimate = planned_estimate(
+        mine, list(selection.table.layout.vitals), prices, model, overwrite=overwrite,
+        requests_per_minute=settings.requests_per_minute, tokens_per_minute=settings.tokens_per_minute,
+    )
+    return SelectionEstimate(estimate, claimed)
+
+
+def check_priced(settings: Settings, model: str) -> None:
+    """``UsageError`` when ``model`` has no price (shipped or from Settings)."""
+    PriceTable.load(settings.price_overrides).price(model)
 
 
 def _vitals_columns(scenarios: Sequence[Scenario]) -> list[str]:
@@ -50,105 +73,52 @@ def known_models(settings: Settings) -> list[str]:
     return PriceTable.load(settings.price_overrides).models()
 
 
-@dataclass(slots=True)
-class PreparedLive:
-    """A journaled live run and the client that will generate its rows."""
-
-    run_id: str
-    client: LLMClient
-    rows: list[int]
-
-
-def prepare_live_run(
-    journal: Journal, source: Source, rows: Sequence[int], settings: Settings, workers: int
-) -> PreparedLive:
-    """Check the key, read the rows fresh and journal a live run over them."""
-    client = from_settings(settings)  # no key: AuthError before anything is journaled
-    table = source.read_scenarios(list(rows))
-    run_id = create_enrichment_run(
-        journal, source, table, format_row_spec(rows), kind=RunKind.LIVE, model=client.model,
-        overwrite=settings.overwrite_valid, settings={"workers": workers, "base_url": client.base_url},
-    )
-    return PreparedLive(run_id, client, [s.row for s in table.scenarios])
+def require_run(journal: Journal, run_id: str) -> RunRecord:
+    """The run named ``run_id``; ``InputError`` with what to do when the journal has none."""
+    run = journal.get_run(run_id)
+    if run is None:
+        raise InputError(f"There is no run {run_id!r} in the journal; 'simbatch runs' lists them.")
+    return run
 
 
-def batch_runner(
-    journal: Journal, source: Source, run_id: str, settings: Settings, say: Say | None = None,
-    service: BatchService | None = None,
-) -> BatchRun:
-    """A ``BatchRun`` configured from the settings."""
-    options = new_options(settings.poll_interval_sec, settings.enqueued_token_cap)
-    return BatchRun(
-        journal, source, run_id, service or batch_client_from_settings(settings.openai_base_url),
-        PriceTable.load(settings.price_overrides), options=options, say=say,
-    )
+def find_run_to_resume(journal: Journal, run_id: str | None) -> RunRecord:
+    """The run named ``run_id``, or the newest unfinished live or batch run; ``InputError`` when none."""
+    if run_id:
+        run = require_run(journal, run_id)
+        if run.kind not in RESUMABLE_KINDS:
+            raise InputError(
+                f"Run {run_id} is a {run.kind} run; only live and batch runs can be resumed "
+                f"(undo it with 'simbatch revert {run_id}')."
+            )
+        return run
+    for run in journal.list_runs():
+        if run.kind in RESUMABLE_KINDS and run.status in UNFINISHED_RUN_STATUSES:
+            return run
+    raise InputError("There is no unfinished run to resume; 'simbatch runs' lists every run.")
 
 
-def submit_batch_run(
-    journal: Journal, source: Source, rows: Sequence[int], settings: Settings, say: Say | None = None
-) -> BatchOutcome:
-    """Check the key, journal a batch run over ``rows`` and submit its batches (without waiting)."""
-    service = batch_client_from_settings(settings.openai_base_url, provider=settings.llm_provider)
-    table = source.read_scenarios(list(rows))
-    run_id = create_enrichment_run(
-        journal, source, table, format_row_spec(rows), kind=RunKind.BATCH, model=settings.model,
-        overwrite=settings.overwrite_valid, settings={"mode": "batch", "base_url": service.base_url},
-    )
-    return batch_runner(journal, source, run_id, settings, say, service).run(wait=False)
+def unfinished_work(journal: Journal) -> list[RunRecord]:
+    """Live runs that can be resumed and batch runs with batches not yet ended, newest first."""
+    open_batches = {j.run_id for j in journal.batch_jobs() if j.finished_at is None}
+    found: list[RunRecord] = []
+    for run in journal.unfinished_runs():
+        if run.kind is RunKind.LIVE or (run.kind is RunKind.BATCH and run.run_id in open_batches):
+            found.append(run)
+    return found
 
 
-@contextlib.contextmanager
-def run_source(run: RunRecord, open_now: Source | None, opener: SourceOpener) -> Iterator[Source]:
-    """The source a run was made on: the open one when it is the same, else opened (and closed) here."""
+@contextmanager
+def run_source(run: RunRecord, opener: SourceOpener, open_now: Source | None = None) -> Iterator[Source]:
+    """The source ``run`` was made on (by its locator and scenario tab): ``open_now`` when it is that
+    source, else opened here and closed afterwards."""
     if open_now is not None and open_now.locator == run.source:
         yield open_now
         return
-    with opened_run_source(run, opener) as source:
+    source = opener(run.source, run.scenario_tab)
+    try:
         yield source
-
-
-@dataclass(slots=True)
-class BatchSweep:
-    """One background pass over the batch jobs: the jobs now, the runs that ended, any problem."""
-
-    jobs: list[BatchJobRecord]
-    finished_runs: list[BatchOutcome] = field(default_factory=list)
-    row_status: dict[str, dict[int, str]] = field(default_factory=dict)
-    problem: str | None = None
-
-
-def sweep_batches(
-    journal: Journal, open_now: Source | None, settings: Settings, opener: SourceOpener,
-    only_run: str | None = None, cancel: bool = False, say: Say | None = None,
-) -> BatchSweep:
-    """Poll (or cancel) every unfinished batch run once: finished batches are downloaded, ingested,
-    written back and mirrored. Returns the jobs afterwards."""
-    sweep = BatchSweep(jobs=[])
-    unfinished = sorted({j.run_id for j in journal.batch_jobs() if j.finished_at is None})
-    targets = [only_run] if only_run else unfinished
-    service: BatchService | None = None
-    for run_id in targets:
-        run = journal.get_run(run_id)
-        if run is None:
-            continue
-        try:
-            service = service or batch_client_from_settings(settings.openai_base_url)
-            with run_source(run, open_now, opener) as source:
-                runner = batch_runner(journal, source, run_id, settings, say, service)
-                outcome = runner.cancel(wait=False) if cancel else runner.refresh()
-        except SimBatchError as exc:
-            sweep.problem = str(exc)
-            break
-        sweep.row_status[run_id] = {t.row: t.shown_status for t in journal.tasks(run_id)}
-        if not outcome.in_flight:
-            sweep.finished_runs.append(outcome)
-    sweep.jobs = journal.batch_jobs()
-    return sweep
-
-
-def list_batch_jobs(journal: Journal) -> list[BatchJobRecord]:
-    """Every batch job, newest first."""
-    return journal.batch_jobs()
+    finally:
+        source.close()
 
 
 @dataclass(slots=True)
@@ -172,7 +142,7 @@ def run_history(journal: Journal, run_id: str) -> RunHistory | None:
 
 def recent_runs(journal: Journal, limit: int | None = 30) -> list[RunRecord]:
     """The newest enrichment runs (live and batch); every one of them when ``limit`` is None."""
-    return [r for r in journal.list_runs(limit) if r.kind in (RunKind.LIVE, RunKind.BATCH)]
+    return [r for r in journal.list_runs(limit) if r.kind.enriches]
 
 
 def level_prefix(level: str) -> str:

@@ -9,23 +9,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from desktop.cli.selection import add_source_arguments, open_selection
+from desktop.app.batches import (
+    batch_runner,
+    batch_service,
+    job_document,
+    list_batch_jobs,
+    plan_batch_run,
+    requeue_failed,
+    resolve_batch_run,
+    retry_live,
+)
+from desktop.app.runs import run_source
+from desktop.cli.parsing import (
+    add_command,
+    add_json_argument,
+    add_model_argument,
+    add_source_arguments,
+    seconds,
+)
+from desktop.cli.selection import open_selection
 from desktop.cli_output import format_table, note, print_json, render_flagged
-from desktop.domain.pricing import PriceTable
-from desktop.errors import UsageError
-from desktop.jobs.planning import create_enrichment_run
-from desktop.jobs.resume import require_run, run_source
-from desktop.journal import Journal, RowStatus, RunKind, RunRecord, RunStatus
-from desktop.services.open_source import SourceOpener
-from desktop.services.source import Source
+from desktop.journal import Journal, RowStatus, RunStatus
 from desktop.settings import Settings, load_settings
 
-if TYPE_CHECKING:  # the batch engine loads the OpenAI SDK (~0.3 s): only commands that use it import it
-    from desktop.jobs.batch import BatchOutcome, BatchRun
-    from desktop.services.batch_api import BatchService
+if TYPE_CHECKING:
+    from desktop.app.batches import BatchOutcome, BatchRun, BatchService, Source
 
 EPILOG = """\
 Re-running failed rows: 'simbatch batch retry RUN_ID' puts the run's FAILED rows into a new batch
@@ -47,17 +57,14 @@ def register(subparsers: Any) -> None:
     )
     sub = parser.add_subparsers(title="batch commands", dest="batch_command", metavar="ACTION", required=True)
 
-    submit = sub.add_parser("submit", help="submit the selected rows as a new batch run")
+    submit = add_command(sub, "submit", run_submit, "submit the selected rows as a new batch run")
     add_source_arguments(submit)
     submit.add_argument("--batch-id", default=None, metavar="NAME", help="a name for this batch job")
-    submit.add_argument("--model", default=None, metavar="M", help="the model (default from settings)")
+    add_model_argument(submit)
     submit.add_argument("--overwrite", action="store_true", help="regenerate valid vitals cells too")
     _add_wait(submit)
-    submit.set_defaults(handler=run_submit)
 
-    listing = sub.add_parser("list", help="list batch jobs in the journal")
-    _add_json(listing)
-    listing.set_defaults(handler=run_list)
+    add_json_argument(add_command(sub, "list", run_list, "list batch jobs in the journal"))
 
     for name, text, handler in (
         ("status", "check a run's batches once; ingest and write back finished ones", run_status),
@@ -68,38 +75,22 @@ def register(subparsers: Any) -> None:
         ),
         ("cancel", "cancel a run's batches; partial results are kept", run_cancel),
     ):
-        command = sub.add_parser(name, help=text)
+        command = add_command(sub, name, handler, text)
         command.add_argument("id", metavar="ID", help="a run id or a batch id")
         if name == "cancel":
             command.add_argument("--poll-interval", type=seconds, default=None, metavar="SECONDS")
-        _add_json(command)
-        command.set_defaults(handler=handler)
+        add_json_argument(command)
 
-    resume = sub.add_parser("resume", help="carry on with a batch run after a stop, and wait for it")
+    resume = add_command(sub, "resume", run_resume, "carry on with a batch run after a stop, and wait for it")
     resume.add_argument("id", metavar="RUN_ID")
     _add_wait(resume, wait_flag=False)
-    resume.set_defaults(handler=run_resume)
 
-    retry = sub.add_parser("retry", help="re-run a batch run's FAILED rows in a new batch (or --live)")
+    retry = add_command(
+        sub, "retry", run_retry, "re-run a batch run's FAILED rows in a new batch (or --live)"
+    )
     retry.add_argument("id", metavar="RUN_ID")
     retry.add_argument("--live", action="store_true", help="send them to the live endpoint instead")
     _add_wait(retry, wait_flag=False)
-    retry.set_defaults(handler=run_retry)
-
-
-def seconds(text: str) -> float:
-    """argparse type: a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the poll interval must be more than 0 seconds")
-    return value
-
-
-def _add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
 def _add_wait(parser: argparse.ArgumentParser, wait_flag: bool = True) -> None:
@@ -112,66 +103,30 @@ def _add_wait(parser: argparse.ArgumentParser, wait_flag: bool = True) -> None:
         metavar="SECONDS",
         help="seconds between status checks (default from settings; grows while nothing changes)",
     )
-    _add_json(parser)
+    add_json_argument(parser)
 
 
 # -- shared plumbing -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Context:
-    journal: Journal
-    settings: Settings
-
-
-@contextlib.contextmanager
-def _journal() -> Iterator[_Context]:
-    journal = Journal.open()
-    try:
-        yield _Context(journal, load_settings())
-    finally:
-        journal.close()
+def _say(text: str, level: str) -> None:
+    note(text if level == "info" else f"{level}: {text}")
 
 
 def _runner(
-    ctx: _Context, source: Source, run_id: str, poll: float | None, service: BatchService | None = None
+    journal: Journal, settings: Settings, source: Source, run_id: str, poll: float | None,
+    service: BatchService | None = None,
 ) -> BatchRun:
-    from desktop.jobs.batch import BatchRun, new_options
-    from desktop.services.batch_api import batch_client_from_settings
-
-    settings = ctx.settings
-    options = new_options(poll or settings.poll_interval_sec, settings.enqueued_token_cap)
-    return BatchRun(
-        ctx.journal,
-        source,
-        run_id,
-        service or batch_client_from_settings(settings.openai_base_url),
-        PriceTable.load(settings.price_overrides),
-        options=options,
-        say=lambda text, level: note(text if level == "info" else f"{level}: {text}"),
-    )
-
-
-def _resolve_run(journal: Journal, ident: str) -> RunRecord:
-    """The run of a run id or a batch id; ``UsageError`` when neither is known."""
-    run = journal.get_run(ident)
-    if run is not None:
-        if run.kind is not RunKind.BATCH:
-            raise UsageError(f"Run {ident} is a {run.kind} run, not a Batch API run.")
-        return run
-    job = journal.find_batch_job(ident)
-    if job is not None:
-        return require_run(journal, job.run_id)
-    raise UsageError(f"There is no batch run or batch {ident!r} in the journal (see 'simbatch batch list').")
+    return batch_runner(journal, source, run_id, settings, _say, service, poll)
 
 
 @contextlib.contextmanager
-def _batch_run(ident: str, opener: SourceOpener) -> Iterator[tuple[_Context, str, Source]]:
-    """The journal, the run id of ``ident`` (a run id or a batch id) and the run's opened source."""
-    with _journal() as ctx:
-        run = _resolve_run(ctx.journal, ident)
-        with run_source(run, opener) as source:
-            yield ctx, run.run_id, source
+def _batch_run(args: argparse.Namespace) -> Iterator[BatchRun]:
+    """The engine of the batch run ``args.id`` (a run id or a batch id) on its opened source."""
+    with Journal.open() as journal:
+        run = resolve_batch_run(journal, args.id)
+        with run_source(run, args.opener) as source:
+            yield _runner(journal, load_settings(), source, run.run_id, getattr(args, "poll_interval", None))
 
 
 def _report(outcome: BatchOutcome, json_out: bool, finished_only: bool = True) -> int:
@@ -224,105 +179,74 @@ def render_outcome(outcome: BatchOutcome) -> str:
 
 def run_submit(args: argparse.Namespace) -> int:
     """Journal a new batch run over the selected rows and submit it (and wait with ``--wait``)."""
-    from desktop.services.batch_api import batch_client_from_settings
-
-    with _journal() as ctx, open_selection(args) as selection:
-        service = batch_client_from_settings(  # no key (or a local model): no run is journaled
-            ctx.settings.openai_base_url, provider=ctx.settings.llm_provider
-        )
-        model = args.model or ctx.settings.model
-        run_settings: dict[str, object] = {"mode": "batch", "base_url": service.base_url}
-        if args.batch_id:
-            run_settings["batch_name"] = args.batch_id
-        run_id = create_enrichment_run(
-            ctx.journal,
-            selection.source,
-            selection.table,
-            args.rows,
-            kind=RunKind.BATCH,
-            model=model,
-            overwrite=args.overwrite or ctx.settings.overwrite_valid,
-            settings=run_settings,
+    settings = load_settings()
+    with Journal.open() as journal, open_selection(args) as selection:
+        service = batch_service(settings)  # no key (or a local model): no run is journaled
+        model = args.model or settings.model
+        run_id = plan_batch_run(
+            journal, selection.source, selection.table, args.rows, service, settings, model=model,
+            overwrite=args.overwrite or settings.overwrite_valid, batch_name=args.batch_id,
         )
         note(f"Run {run_id}: {len(selection.scenarios)} rows for the Batch API ({model}).")
-        runner = _runner(ctx, selection.source, run_id, args.poll_interval, service)
-        outcome = runner.run(wait=args.wait)
-        return _report(outcome, args.json)
+        runner = _runner(journal, settings, selection.source, run_id, args.poll_interval, service)
+        return _report(runner.run(wait=args.wait), args.json)
 
 
 def run_list(args: argparse.Namespace) -> int:
     """Every batch job in the journal, newest first."""
-    from desktop.jobs.batch import job_summary
-
-    with _journal() as ctx:
-        jobs = ctx.journal.batch_jobs()
-        if args.json:
-            print_json({"batches": [{"run_id": j.run_id, **job_summary(j)} for j in jobs]})
-            return 0
-        if not jobs:
-            print("No batch jobs yet; submit one with 'simbatch batch submit'.")
-            return 0
-        print(
-            format_table(
-                ["Run", "Chunk", "Batch", "Status", "Rows", "Done", "Submitted"],
+    with Journal.open() as journal:
+        jobs = list_batch_jobs(journal)
+    if args.json:
+        print_json({"batches": [job_document(j) for j in jobs]})
+        return 0
+    if not jobs:
+        print("No batch jobs yet; submit one with 'simbatch batch submit'.")
+        return 0
+    print(
+        format_table(
+            ["Run", "Chunk", "Batch", "Status", "Rows", "Done", "Submitted"],
+            [
                 [
-                    [
-                        j.run_id,
-                        j.chunk,
-                        j.batch_id or "-",
-                        j.remote_status or j.status,
-                        len(j.rows),
-                        f"{j.request_counts.get('completed', 0)}/{j.request_counts.get('total', 0)}",
-                        j.submitted_at or "-",
-                    ]
-                    for j in jobs
-                ],
-                right=(1, 4, 5),
-            )
+                    j.run_id,
+                    j.chunk,
+                    j.batch_id or "-",
+                    j.remote_status or j.status,
+                    len(j.rows),
+                    f"{j.request_counts.get('completed', 0)}/{j.request_counts.get('total', 0)}",
+                    j.submitted_at or "-",
+                ]
+                for j in jobs
+            ],
+            right=(1, 4, 5),
         )
+    )
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     """Check once: finished batches are downloaded, checked, written back and mirrored."""
-    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
-        outcome = _runner(ctx, source, run_id, None).refresh()
-        return _report(outcome, args.json)
+    with _batch_run(args) as runner:
+        return _report(runner.refresh(), args.json)
 
 
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel the run's batches and keep what they finished."""
-    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
-        outcome = _runner(ctx, source, run_id, args.poll_interval).cancel(wait=True)
-        _report(outcome, args.json)
+    with _batch_run(args) as runner:
+        _report(runner.cancel(wait=True), args.json)
         return 0
 
 
 def run_resume(args: argparse.Namespace) -> int:
     """Carry on with a batch run and wait until every batch has ended."""
-    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
-        outcome = _runner(ctx, source, run_id, args.poll_interval).run(wait=True)
-        return _report(outcome, args.json)
+    with _batch_run(args) as runner:
+        return _report(runner.run(wait=True), args.json)
 
 
 def run_retry(args: argparse.Namespace) -> int:
     """Queue the FAILED rows again and run them in a new batch, or live with ``--live``."""
-    with _batch_run(args.id, args.opener) as (ctx, run_id, source):
-        runner = _runner(ctx, source, run_id, args.poll_interval)
-        if runner.outcome().in_flight:
-            raise UsageError(f"Run {run_id} still has batches running; wait for them or cancel them first.")
-        if runner.retry_failed() == 0:
-            note(f"Run {run_id} has no failed rows.")
+    with _batch_run(args) as runner:
+        if requeue_failed(runner) == 0:
+            note(f"Run {runner.run_id} has no failed rows.")
         if args.live:
-            return _retry_live(ctx, source, runner, args.json)
+            return _report(retry_live(runner, load_settings()), args.json)
         return _report(runner.run(wait=True), args.json)
-
-
-def _retry_live(ctx: _Context, source: Source, runner: BatchRun, json_out: bool) -> int:
-    from desktop.jobs.engine import LiveRun
-    from desktop.services.llm import from_settings
-
-    client = from_settings(ctx.settings)
-    live = LiveRun(ctx.journal, source, runner.run_id, client.generate, workers=ctx.settings.workers)
-    live.execute()
-    return _report(runner.outcome(), json_out)

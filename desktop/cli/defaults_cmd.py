@@ -5,26 +5,25 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.rows import apply_changes
 from desktop.app.text import format_count
-from desktop.cli.selection import add_source_arguments, changes_json, open_selection
+from desktop.cli.parsing import add_command, add_json_argument, add_source_arguments
+from desktop.cli.selection import changes_json, open_selection
 from desktop.cli_output import print_json
 from desktop.domain.defaults import apply_defaults
-from desktop.jobs.writeback import write_journaled_changes
 from desktop.journal import Journal, RunKind
 
 
 def register(subparsers: Any) -> None:
     """Add the ``defaults`` command."""
-    parser = subparsers.add_parser(
-        "defaults",
-        help="fill missing vitals fields with clinical defaults",
-        description="Fill only the vitals fields that are missing in the selected rows with clinical "
+    parser = add_command(
+        subparsers, "defaults", run, "fill missing vitals fields with clinical defaults",
+        "Fill only the vitals fields that are missing in the selected rows with clinical "
         "defaults (adjusted to the row's waveform); fields that are present are never changed.",
     )
     add_source_arguments(parser)
     parser.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
+    add_json_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         run_id: str | None = None
         if not args.dry_run and changes:
             with Journal.open() as journal:
-                run_id = write_journaled_changes(
+                run_id = apply_changes(
                     journal, selection.source, changes, kind=RunKind.DEFAULTS, row_spec=args.rows,
                     case_ids={s.row: s.case_id for s in selection.scenarios},
                 )

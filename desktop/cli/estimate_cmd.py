@@ -6,47 +6,38 @@ import argparse
 import math
 from typing import Any
 
+from desktop.app.runs import check_priced, estimate_selection
 from desktop.app.text import format_duration, format_rows
-from desktop.cli.selection import add_source_arguments, open_selection
+from desktop.cli.parsing import add_command, add_json_argument, add_model_argument, add_source_arguments
+from desktop.cli.selection import open_selection
 from desktop.cli_output import format_table, print_json
-from desktop.domain.pricing import PriceTable
-from desktop.jobs.colleagues import colleague_claims
-from desktop.jobs.planning import estimate_run
 from desktop.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
     """Add the ``estimate`` command."""
-    parser = subparsers.add_parser(
-        "estimate",
-        help="tokens, cost and time of a run, before starting it",
-        description="Estimate the tokens, the cost (live and Batch API side by side) and the time of "
+    parser = add_command(
+        subparsers, "estimate", run, "tokens, cost and time of a run, before starting it",
+        "Estimate the tokens, the cost (live and Batch API side by side) and the time of "
         "generating the missing vitals of the selected rows, from the real prompts.",
     )
     add_source_arguments(parser)
     parser.add_argument("--mode", choices=("live", "batch"), default="live", help="the mode to highlight")
-    parser.add_argument("--model", default=None, metavar="M", help="the model (default from settings)")
+    add_model_argument(parser)
     parser.add_argument(
         "--overwrite", action="store_true", help="count valid vitals cells as regenerated too"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
+    add_json_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the estimate per row and in total."""
     settings = load_settings()
     model = args.model or settings.model
-    prices = PriceTable.load(settings.price_overrides)
-    prices.price(model)  # an unknown model is a usage error before the source is opened
+    check_priced(settings, model)  # an unknown model is a usage error before the source is opened
     with open_selection(args) as selection:
-        claimed = colleague_claims(selection.source)
-        mine = [s for s in selection.scenarios if s.case_id not in claimed]
-        estimate = estimate_run(
-            mine, list(selection.table.layout.vitals), prices, model,
-            overwrite=args.overwrite, requests_per_minute=settings.requests_per_minute,
-            tokens_per_minute=settings.tokens_per_minute,
-        )
+        planned = estimate_selection(selection, settings, model, overwrite=args.overwrite)
+    estimate, claimed = planned.estimate, planned.claimed
     document: dict[str, Any] = {
         "model": model,
         "mode": args.mode,

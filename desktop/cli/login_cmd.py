@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.signin import sign_in, sign_out
+from desktop.cli.parsing import add_command
 from desktop.cli_output import note
 
 
 def register(subparsers: Any) -> None:
     """Add the ``login`` and ``logout`` commands."""
-    login = subparsers.add_parser(
-        "login",
-        help="sign in to Google (opens the browser)",
-        description="Sign in to Google so SimBatch can read and write your sheets. The sign-in is kept "
+    login = add_command(
+        subparsers, "login", run_login, "sign in to Google (opens the browser)",
+        "Sign in to Google so SimBatch can read and write your sheets. The sign-in is kept "
         "in the system keyring.",
     )
     login.add_argument(
@@ -25,19 +26,15 @@ def register(subparsers: Any) -> None:
     login.add_argument(
         "--no-browser", action="store_true", help="print the sign-in link instead of opening the browser"
     )
-    login.set_defaults(handler=run_login)
-    logout = subparsers.add_parser(
-        "logout", help="sign out of Google",
-        description="Withdraw SimBatch's access at Google and forget the stored sign-in.",
+    add_command(
+        subparsers, "logout", run_logout, "sign out of Google",
+        "Withdraw SimBatch's access at Google and forget the stored sign-in.",
     )
-    logout.set_defaults(handler=run_logout)
 
 
 def run_login(args: argparse.Namespace) -> int:
     """Run the browser sign-in and report where the sign-in is kept."""
-    from desktop.services.auth import login
-
-    result = login(args.client_secrets, open_browser=not args.no_browser)
+    result = sign_in(args.client_secrets, open_browser=not args.no_browser)
     print(result.message)
     return 0
 
@@ -45,9 +42,7 @@ def run_login(args: argparse.Namespace) -> int:
 def run_logout(args: argparse.Namespace) -> int:
     """Forget the stored Google sign-in."""
     del args
-    from desktop.services.auth import logout
-
-    result = logout()
+    result = sign_out()
     if result.was_signed_in:
         print(result.message)
     else:

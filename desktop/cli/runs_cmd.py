@@ -5,52 +5,55 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.live import live_client, resume_settings
+from desktop.app.rows import revert_changes
+from desktop.app.runs import find_run_to_resume, require_run, run_source
 from desktop.cli import batch_cmd
-from desktop.cli.run_cmd import add_take_over_argument, execute_and_report
+from desktop.cli.parsing import (
+    add_command,
+    add_json_argument,
+    add_take_over_argument,
+    add_workers_argument,
+    seconds,
+)
+from desktop.cli.run_cmd import execute_and_report
 from desktop.cli_output import format_table, note, print_json
-from desktop.jobs.resume import find_run_to_resume, require_run, run_source
-from desktop.jobs.writeback import revert_run
 from desktop.journal import Journal, RunKind
 from desktop.settings import load_settings
 
 
 def register(subparsers: Any) -> None:
     """Add the ``runs``, ``resume`` and ``revert`` commands."""
-    runs = subparsers.add_parser(
-        "runs", help="list the runs in the journal", description="List every run, newest first."
+    runs = add_command(
+        subparsers, "runs", list_runs, "list the runs in the journal", "List every run, newest first."
     )
-    runs.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    runs.set_defaults(handler=list_runs)
+    add_json_argument(runs)
 
-    resume = subparsers.add_parser(
-        "resume",
-        help="continue an unfinished run",
-        description="Continue a live or batch run where it stopped: completed rows are never requested "
+    resume = add_command(
+        subparsers, "resume", resume_run, "continue an unfinished run",
+        "Continue a live or batch run where it stopped: completed rows are never requested "
         "again, a submitted batch is never submitted twice, and results generated but not yet written are "
         "written first. Without RUN_ID, the newest unfinished run.",
     )
     resume.add_argument("run_id", nargs="?", default=None, metavar="RUN_ID")
-    resume.add_argument("--workers", type=int, default=None, metavar="N", help="parallel requests")
+    add_workers_argument(resume)
     resume.add_argument(
         "--poll-interval",
-        type=batch_cmd.seconds,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="batch runs: seconds between status checks (default from settings)",
     )
     add_take_over_argument(resume)
-    resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    resume.set_defaults(handler=resume_run)
+    add_json_argument(resume)
 
-    revert = subparsers.add_parser(
-        "revert",
-        help="put back what a run's write-back replaced",
-        description="Put back the values a run wrote over (enrichment, auto-fix or defaults), skipping "
+    revert = add_command(
+        subparsers, "revert", revert_cmd, "put back what a run's write-back replaced",
+        "Put back the values a run wrote over (enrichment, auto-fix or defaults), skipping "
         "cells that someone changed since.",
     )
     revert.add_argument("run_id", metavar="RUN_ID")
-    revert.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    revert.set_defaults(handler=revert_cmd)
+    add_json_argument(revert)
 
 
 def list_runs(args: argparse.Namespace) -> int:
@@ -89,8 +92,6 @@ def list_runs(args: argparse.Namespace) -> int:
 
 def resume_run(args: argparse.Namespace) -> int:
     """Resume a run by id (or the newest unfinished one) on its own source."""
-    from desktop.services.llm import from_settings  # loads the OpenAI SDK: only when needed
-
     settings = load_settings()
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
@@ -100,17 +101,13 @@ def resume_run(args: argparse.Namespace) -> int:
         )
         return batch_cmd.run_resume(resume_args)
     with Journal.open() as journal:
-        if run.model and settings.llm_provider == "local":
-            settings.local_model = run.model
-        elif run.model:
-            settings.model = run.model
-        workers = args.workers or int(str(run.settings.get("workers", settings.workers)))
-        generator = from_settings(settings)
+        workers = resume_settings(run, settings, args.workers)
+        client = live_client(settings)
         with run_source(run, args.opener) as source:
             if not args.json:
                 note(f"Resuming run {run.run_id} on {run.source}.")
             return execute_and_report(
-                journal, source, run.run_id, generator.generate, workers, args.json,
+                journal, source, run.run_id, client.generate, workers, args.json,
                 take_over=bool(args.take_over),
             )
 
@@ -120,7 +117,7 @@ def revert_cmd(args: argparse.Namespace) -> int:
     with Journal.open() as journal:
         run = require_run(journal, args.run_id)
         with run_source(run, args.opener) as source:
-            outcome = revert_run(journal, source, run.run_id)
+            outcome = revert_changes(journal, source, run.run_id)
     reverted = [{"row": ref.row, "column": ref.column} for ref in outcome.reverted]
     skipped = [{"row": ref.row, "column": ref.column} for ref in outcome.skipped]
     if args.json:

@@ -5,22 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.app.rows import apply_changes
 from desktop.app.text import format_count
-from desktop.cli.selection import add_source_arguments, changes_json, open_selection
+from desktop.cli.parsing import add_command, add_json_argument, add_source_arguments
+from desktop.cli.selection import changes_json, open_selection
 from desktop.cli_output import format_table, print_json
 from desktop.domain.autofix import auto_fix
 from desktop.domain.models import CellChange, Fix, Issue, RowReport, Scenario
 from desktop.domain.validate import summarize, validate_table
-from desktop.jobs.writeback import write_journaled_changes
 from desktop.journal import Journal, RunKind
 
 
 def register(subparsers: Any) -> None:
     """Add the ``validate`` command."""
-    parser = subparsers.add_parser(
-        "validate",
-        help="check vitals of the selected rows",
-        description="Check the vitals of the selected rows: required fields, JSON, ranges, waveforms, "
+    parser = add_command(
+        subparsers, "validate", run, "check vitals of the selected rows",
+        "Check the vitals of the selected rows: required fields, JSON, ranges, waveforms, "
         "consistency. Exit code 1 when a critical issue remains.",
     )
     add_source_arguments(parser)
@@ -28,8 +28,7 @@ def register(subparsers: Any) -> None:
         "--auto-fix", action="store_true", help="fix placeholders, aliases, units and formats, then report"
     )
     parser.add_argument("--verbose", action="store_true", help="list every issue in plain words")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
+    add_json_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             changes = [change for result in results for change in result.changes]
             if changes:
                 with Journal.open() as journal:
-                    run_id = write_journaled_changes(
+                    run_id = apply_changes(
                         journal, selection.source, changes, kind=RunKind.AUTOFIX, row_spec=args.rows,
                         case_ids={s.row: s.case_id for s in scenarios},
                     )

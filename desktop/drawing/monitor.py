@@ -143,13 +143,16 @@ def render_monitor(
     *,
     seconds: float = 5.0,
     font: QFont | None = None,
+    samples: list[float] | None = None,
 ) -> QImage:
-    """The monitor drawn into an image (for tests, screenshots and the run report)."""
+    """The monitor drawn into an image (for tests, screenshots and the run report); ``samples`` are
+    the ECG trace when the caller has them already, else ``seconds`` of it are made here."""
     image = QImage(size, QImage.Format.Format_RGB32)
     image.fill(SCREEN)
     painter = QPainter(image)
     try:
-        samples = trace_samples(vitals, seconds=seconds, rate=max(50, int(size.width() / seconds)))
+        if samples is None:
+            samples = trace_samples(vitals, seconds=seconds, rate=max(50, int(size.width() / seconds)))
         paint_monitor(
             painter, QRectF(0, 0, size.width(), size.height()), vitals, samples, title=title, font=font
         )

@@ -13,9 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.app.demo import is_shipped_demo, open_demo_copy
 from desktop.app.startup import default_source_opener
 from desktop.gui.context import AppContext
-from desktop.gui.mainwindow.window import MainWindow
+from desktop.gui.mainwindow.window import ErrorReporter, MainWindow
 from desktop.gui.qt.gc_guard import install_gui_thread_collector
-from desktop.gui.run.resume import offer_resume
 from desktop.journal import Journal
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
@@ -65,19 +64,20 @@ def ensure_application() -> QApplication:
     return app
 
 
-def new_main_window() -> MainWindow:
+def new_main_window(report_error: ErrorReporter | None = None) -> MainWindow:
     """The main window with what it depends on, decided here once: the journal (the window closes
-    it), the settings store and the source opener (how Google Sheets is reached)."""
+    it), the settings store and the source opener (how Google Sheets is reached); ``report_error`` as
+    in :class:`MainWindow`."""
     context = AppContext(Journal.open(), store=SettingsStore(), opener=default_source_opener())
-    window = MainWindow(context, owns_journal=True)
+    window = MainWindow(context, owns_journal=True, report_error=report_error)
     context.setParent(window)
     return window
 
 
-def create_main_window(source: str | None = None) -> MainWindow:
+def create_main_window(source: str | None = None, *, report_error: ErrorReporter | None = None) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
-    window = new_main_window()
+    window = new_main_window(report_error)
     window.sources.open_source(initial_source(source))
     return window
 
@@ -108,7 +108,7 @@ def run_app(source: str | None = None) -> int:
         return 2
     window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
     window.show()
-    _offer_resume(window)
+    window.runs.offer_resume()
     return app.exec()
 
 
@@ -136,8 +136,3 @@ def _log_to_file_and_report_crashes() -> None:
             log.exception("Unexpected error (no crash report could be written)", exc_info=(kind, exc, tb))
 
     sys.excepthook = report
-
-
-def _offer_resume(window: MainWindow) -> None:
-    """Offer unfinished runs and batches for resume."""
-    offer_resume(window.context, window)

@@ -11,13 +11,15 @@ signals instead of reaching into each other or keeping copies.
 - ``scenarios`` / ``reports``: the loaded rows and their latest validation reports;
 - ``offline``: True while the rows shown come from the journal's cached copy.
 
-Signals are emitted on the GUI thread only.
+The state is read-only from outside: ``set_source``, ``set_rows``, ``set_reports`` and ``set_row_status``
+change it, and each announces the change. Signals are emitted on the GUI thread only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from PySide6.QtCore import QObject, Signal
 
@@ -71,17 +73,15 @@ class AppContext(QObject):
         self.opener: SourceOpener = opener if opener is not None else default_source_opener()
         self.store = store if store is not None else SettingsStore(settings)
         self.store.subscribe(self.settings_changed.emit)
-        self.source: Source | None = None
-        #: Locator of the rows shown (kept while offline, when ``source`` is None).
-        self.locator: str | None = None
-        self.scenarios: list[Scenario] = []
+        # The state below is changed only through the set_* methods, which announce each change.
+        self._source: Source | None = None
+        self._locator: str | None = None
+        self._offline = False
+        self._offline_since: str | None = None
+        self._scenarios: tuple[Scenario, ...] = ()
         self._by_row: dict[int, Scenario] = {}
-        self.reports: dict[int, RowReport] | None = None
-        self.offline = False
-        #: Time of the cached copy shown while offline (journal timestamp), else None.
-        self.offline_since: str | None = None
-        #: Latest run status per sheet row (``RowStatus`` value), kept for the rows model to read.
-        self.row_status: dict[int, str] = {}
+        self._reports: dict[int, RowReport] | None = None
+        self._row_status: dict[int, str] = {}
         self._selected: list[int] = []
         self._selection_provider: Callable[[], list[int]] | None = None
 
@@ -97,15 +97,25 @@ class AppContext(QObject):
     ) -> None:
         """Replace the loaded rows (and their reports) and tell the panels; ``reread`` and ``entries``
         as in :class:`RowsChange`."""
-        self.scenarios = list(scenarios)
-        self._by_row = {s.row: s for s in self.scenarios}
-        self.reports = reports
+        self._scenarios = tuple(scenarios)
+        self._by_row = {s.row: s for s in self._scenarios}
+        self._reports = reports
         self.rows_changed.emit(RowsChange(reread=reread, entries=entries))
 
     def set_reports(self, reports: dict[int, RowReport] | None) -> None:
         """Replace the validation reports and tell the panels."""
-        self.reports = reports
+        self._reports = reports
         self.rows_changed.emit(RowsChange(reports_only=True))
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The loaded rows, in sheet order."""
+        return self._scenarios
+
+    @property
+    def reports(self) -> dict[int, RowReport] | None:
+        """The rows' latest validation reports by sheet row; None until validated (treat as read-only)."""
+        return self._reports
 
     def scenario(self, row: int) -> Scenario | None:
         """The loaded scenario of a sheet row, or None."""
@@ -121,8 +131,13 @@ class AppContext(QObject):
 
     def set_row_status(self, row: int, status: str) -> None:
         """Record a row's run status and announce it with ``row_status_changed``."""
-        self.row_status[row] = status
+        self._row_status[row] = status
         self.row_status_changed.emit(row)
+
+    @property
+    def row_status(self) -> Mapping[int, str]:
+        """Each row's status in the latest run seen in this session (``RowStatus`` value)."""
+        return MappingProxyType(self._row_status)
 
     # --- selection --------------------------------------------------------------------------------
 
@@ -152,16 +167,36 @@ class AppContext(QObject):
         offline_since: str | None = None,
     ) -> None:
         """Switch to another source (or to the offline copy of ``locator``) and tell the panels."""
-        self.source = source
-        self.offline = offline
-        self.offline_since = offline_since if offline else None
-        self.locator = source.locator if source is not None else locator
+        self._source = source
+        self._offline = offline
+        self._offline_since = offline_since if offline else None
+        self._locator = source.locator if source is not None else locator
         self.source_changed.emit()
+
+    @property
+    def source(self) -> Source | None:
+        """The open source; None when none is open or while offline from a cached copy."""
+        return self._source
+
+    @property
+    def locator(self) -> str | None:
+        """Locator of the rows shown (kept while offline, when ``source`` is None)."""
+        return self._locator
+
+    @property
+    def offline(self) -> bool:
+        """True while the rows shown come from the journal's cached copy."""
+        return self._offline
+
+    @property
+    def offline_since(self) -> str | None:
+        """Time of the cached copy shown while offline (journal timestamp), else None."""
+        return self._offline_since
 
     @property
     def can_write(self) -> bool:
         """True when a source is open and reachable, so actions that write may run."""
-        return self.source is not None and not self.offline
+        return self._source is not None and not self._offline
 
     @property
     def settings(self) -> Settings:

@@ -66,6 +66,11 @@ class RunKind(StrEnum):
     DEFAULTS = "defaults"
     REVERT = "revert"
 
+    @property
+    def enriches(self) -> bool:
+        """True for the runs that generate vitals with a model (live and Batch API runs)."""
+        return self in (RunKind.LIVE, RunKind.BATCH)
+
 
 class BatchStep(StrEnum):
     """Local steps of a Batch API job; after CREATED the remote status is tracked as well."""

@@ -15,7 +15,8 @@ from pathlib import Path
 from desktop.domain.pricing import PriceTable
 from desktop.files import write_atomically
 from desktop.journal import Journal
-from desktop.report.data import RunReport, build_report
+from desktop.report.build import build_report
+from desktop.report.data import RunReport
 from desktop.report.html import render_html
 from desktop.report.images import Progress, chart_images, data_uri, monitor_strips, report_pngs
 

@@ -45,7 +45,7 @@ def _summary(s: Summary) -> str:
     if s.other_mode_usd is not None:
         other = f"{'Live' if s.is_batch else 'Batch API'} would have cost {usd(s.other_mode_usd)}"
     else:
-        other = "no price known for the other mode" if s.kind in ("live", "batch") else ""
+        other = "no price known for the other mode" if s.kind.enriches else ""
     tiles_top = [
         _tile("Completed", f"{s.completed:,}", f"of {s.rows:,} rows · {s.changed_rows:,} changed", "good"),
         _tile(

@@ -10,14 +10,14 @@ import base64
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtGui import QImage
 
 from desktop.domain.ecg import ecg_samples
 from desktop.domain.vitals import parse_number
 from desktop.domain.waveforms import canonical_waveform
 from desktop.drawing.charts import progress_chart, score_chart, warnings_chart
-from desktop.drawing.monitor import SCREEN, paint_monitor
+from desktop.drawing.monitor import render_monitor
 from desktop.report.data import FLAGGED, RunReport
 from desktop.report.html import PROGRESS_CHART, SCORE_CHART, WARNINGS_CHART, monitor_image_name
 
@@ -70,15 +70,7 @@ def monitor_strips(report: RunReport) -> dict[str, tuple[str, dict[str, object]]
 
 def monitor_strip(vitals: Mapping[str, object], title: str) -> QImage:
     """A short monitor strip of one state (same painter as the Review tab's monitor)."""
-    image = QImage(STRIP_SIZE, QImage.Format.Format_RGB32)
-    image.fill(SCREEN)
-    painter = QPainter(image)
-    try:
-        area = QRectF(0, 0, STRIP_SIZE.width(), STRIP_SIZE.height())
-        paint_monitor(painter, area, vitals, strip_samples(vitals), title=title)
-    finally:
-        painter.end()
-    return image
+    return render_monitor(vitals, STRIP_SIZE, title, samples=strip_samples(vitals))
 
 
 def chart_images(report: RunReport) -> dict[str, QImage]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from desktop.app.text import format_count, format_duration
+from desktop.journal import RunKind
 from desktop.report.data import CONFLICT, FAILED, FLAGGED, RowEntry, Summary
 
 REASONS = {FAILED: "Failed", CONFLICT: "Conflict", FLAGGED: "Flagged for review"}
-KIND_NAMES = {"live": "live", "batch": "Batch API", "autofix": "auto-fix", "defaults": "defaults",
-              "revert": "revert"}  # fmt: skip
+KIND_NAMES = {RunKind.LIVE: "live", RunKind.BATCH: "Batch API", RunKind.AUTOFIX: "auto-fix",
+              RunKind.DEFAULTS: "defaults", RunKind.REVERT: "revert"}  # fmt: skip
 
 
 def usd(value: float) -> str:
@@ -44,9 +45,9 @@ def source_name(source: str) -> str:
 
 def headline(s: Summary) -> str:
     """One or two sentences answering: what did the run do, what must I check, what did it cost."""
-    kind = KIND_NAMES.get(s.kind, s.kind)
+    kind = KIND_NAMES[s.kind]
     done = f"This {kind} run over {format_count(s.rows, 'row')} of {source_name(s.source)}"
-    if s.kind in ("live", "batch"):
+    if s.kind.enriches:
         done += f" completed {s.completed:,} and changed {format_count(s.changed_rows, 'row')}"
         if s.fields_generated:
             done += f" ({format_count(s.fields_generated, 'field')} generated)"
@@ -66,7 +67,7 @@ def headline(s: Summary) -> str:
         parts.append("No row needs a second look.")
     if s.unfinished:
         parts.append(f"{format_count(s.unfinished, 'row')} not finished yet.")
-    if s.kind in ("live", "batch"):
+    if s.kind.enriches:
         cost = f"It cost {usd(s.cost_usd)}"
         if s.other_mode_usd is not None:
             other = "a live run" if s.is_batch else "the Batch API"

@@ -57,10 +57,6 @@ class RemoteBatch:
         messages = [str(e.get("message") or e.get("code") or "") for e in self.errors]
         return "; ".join(m for m in messages if m)
 
-    def error_codes(self) -> set[str]:
-        """The codes of the batch-level errors (e.g. ``token_limit_exceeded``)."""
-        return {str(e.get("code")) for e in self.errors if e.get("code")}
-
 
 def _remote(batch: Any) -> RemoteBatch:
     counts = getattr(batch, "request_counts", None)

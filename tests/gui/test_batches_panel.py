@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.app.runs import submit_batch_run
+from desktop.app.batches import submit_batch_run
 from desktop.gui.context import AppContext
 from desktop.gui.run.batches_panel import BatchesPanel, job_age, job_requests, job_status
 from desktop.journal import BatchJobRecord, Journal, RowStatus

@@ -83,7 +83,7 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
 ) -> None:
     window = open_window(demo_copy)
     assert window.busy
-    assert window.progress_bar.isVisible()
+    assert window.background.progress_bar.isVisible()
     assert not window.action_map[Action.OPEN].isEnabled()
     assert not window.action_map[Action.VALIDATE].isEnabled()
     assert not window.action_map[Action.DEFAULTS].isEnabled()
@@ -97,7 +97,7 @@ def test_opening_shows_every_data_row_and_disables_actions_while_loading(
     assert window.source_label.text() == "scenarios.xlsx"
     assert window.summary_label.text() == f"{len(rows)} rows · not validated"
     assert window.action_map[Action.VALIDATE].isEnabled() and window.action_map[Action.DEFAULTS].isEnabled()
-    assert not window.progress_bar.isVisible()
+    assert not window.background.progress_bar.isVisible()
     assert message_boxes.shown == []
 
 

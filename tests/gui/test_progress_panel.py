@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.app.runs import prepare_live_run
+from desktop.app.live import prepare_live_run
 from desktop.gui.run.controller import controller_for
 from desktop.gui.run.progress_panel import ProgressPanel, counts_text
 from desktop.journal import Journal, RunStatus

@@ -7,10 +7,11 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.app.runs import prepare_live_run
+from desktop.app.live import prepare_live_run
+from desktop.app.runs import unfinished_work
 from desktop.gui.context import AppContext
 from desktop.gui.run.controller import RunController, controller_for
-from desktop.gui.run.resume import ResumeDialog, confirm_close, offer_resume, unfinished_work
+from desktop.gui.run.resume import ResumeDialog, confirm_close, offer_resume
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.app.runs import prepare_live_run
+from desktop.app.live import prepare_live_run
 from desktop.gui.run.controller import RunController, RunState, controller_for
 from desktop.jobs.engine import ProgressSnapshot, RunOutcome
 from desktop.journal import Journal, RowStatus, RunStatus

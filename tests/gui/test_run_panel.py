@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.app import runs
 from desktop.gui.run.panel import BATCH, RunPanel
 from desktop.journal import Journal, RowStatus
+from desktop.services import llm
 from desktop.services.llm import from_settings
 from desktop.services.retry import RetryPolicy
 from tests.fakes.openai_server import FakeOpenAI
@@ -95,7 +95,7 @@ def test_an_unreachable_endpoint_is_one_message(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-unreachable-000000")
     # The same client, with short waits between its retries so the test does not sit through backoff.
     quick = RetryPolicy(max_attempts=2, base=0.01, cap=0.02)
-    monkeypatch.setattr(runs, "from_settings", functools.partial(from_settings, retry=quick))
+    monkeypatch.setattr(llm, "from_settings", functools.partial(from_settings, retry=quick))
     panel = _panel(qtbot, demo_copy, journal, workers=4)
     with qtbot.waitSignal(panel.controller.failed, timeout=TIMEOUT_MS):
         panel.start_button.click()

@@ -8,13 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.models import Scenario
+from desktop.gui.app import create_main_window
+from desktop.gui.context import AppContext, RowsChange
 from desktop.gui.mainwindow.window import MainWindow
+from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
+from desktop.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.gui.conftest import MessageLog, wait_idle
+from tests.gui.run_helpers import journal_fixture  # noqa: F401
 
 OpenWindow = Callable[[str | Path], MainWindow]
 GUI = REPO_ROOT / "desktop" / "gui"
@@ -57,6 +64,34 @@ def test_only_the_start_up_knows_the_main_window_type() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "desktop.gui.mainwindow.window":
                 importers.append(path.relative_to(GUI).as_posix())
     assert importers == ["app.py"]
+
+
+def test_the_context_state_is_changed_only_by_methods_that_announce_it(
+    qtbot: QtBot, journal: Journal
+) -> None:
+    context = AppContext(journal, Settings())
+    for name in ("source", "locator", "offline", "offline_since", "scenarios", "reports", "row_status"):
+        with pytest.raises(AttributeError):
+            setattr(context, name, None)
+    changes: list[RowsChange] = []
+    context.rows_changed.connect(changes.append)
+    context.set_rows([Scenario(row=3, case_id="CARD-001", title="t")])
+    context.set_reports({})
+    assert changes == [RowsChange(), RowsChange(reports_only=True)]
+    assert context.case_ids() == {3: "CARD-001"} and context.report(3) is None
+
+
+def test_errors_go_to_the_reporter_that_start_up_passes_in(
+    qtbot: QtBot, tmp_path: Path, message_boxes: MessageLog
+) -> None:
+    reported: list[tuple[str, BaseException]] = []
+    missing = tmp_path / "missing.xlsx"
+    window = create_main_window(str(missing), report_error=lambda doing, e: reported.append((doing, e)))
+    qtbot.addWidget(window)
+    wait_idle(qtbot, window)
+    assert [doing for doing, _ in reported] == ["Opening"] and "missing.xlsx" in str(reported[0][1])
+    assert message_boxes.shown == []
+    window.close()
 
 
 def _workbook_with_rows(source: Path, target: Path, rows: int) -> Path:

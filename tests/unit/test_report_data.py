@@ -10,7 +10,8 @@ import pytest
 
 from desktop.domain.pricing import PriceTable
 from desktop.journal import Journal, RowStatus, RunKind, WriteRecord
-from desktop.report.data import CONFLICT, FAILED, FLAGGED, build_report
+from desktop.report.build import build_report
+from desktop.report.data import CONFLICT, FAILED, FLAGGED
 from desktop.report.wording import headline
 from tests.report_runs import finished_run
 from tests.unit.journal_helpers import new_run

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from desktop.settings import Settings, load_settings, save_settings
@@ -44,3 +47,15 @@ def test_changed_fields_are_only_the_edited_ones() -> None:
     after = before.model_copy(update={"workers": 6})
     assert changed_fields(before, after) == {"workers": 6}
     assert changed_fields(before, before.model_copy()) == {}
+
+
+def test_the_settings_file_has_one_writer() -> None:
+    """Only the store's module saves settings; the desktop app writes them only through its store."""
+    desktop = Path(__file__).resolve().parents[2] / "desktop"
+    calls: dict[str, set[str]] = {"save_settings": set(), "update_settings": set()}
+    for path in desktop.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in calls:
+                calls[node.func.id].add(path.relative_to(desktop).as_posix())
+    assert calls["save_settings"] == {"settings_store.py"}
+    assert not {p for p in calls["update_settings"] if p.startswith("gui/")}

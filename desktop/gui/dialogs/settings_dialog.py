@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.connection import store_openai_key
 from desktop.domain.pricing import PriceTable
 from desktop.errors import first_line
 from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text, mark_organisation_fields
@@ -258,7 +259,7 @@ class SettingsDialog(QDialog):
     def _store_key(self) -> None:
         key = self.key_edit.text().strip()
         if key:
-            secrets.set_openai_key(key)
+            store_openai_key(key)
             self.key_edit.clear()
             self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
 

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QWidget
 from desktop.app.rows import apply_changes, plan_defaults, undo_run, validate_rows
 from desktop.domain.models import CellChange, RowReport, Scenario
 from desktop.gui.context import AppContext
+from desktop.gui.mainwindow.background import Background
 from desktop.gui.mainwindow.sources import SourceController
-from desktop.gui.mainwindow.status_work import WindowWork
 from desktop.gui.rows.change_preview import ChangePlan, ChangePreviewDialog, plan_autofix_changes
 from desktop.journal import RunKind
 
@@ -31,11 +31,11 @@ class ChangeController(QObject):
     undo_changed = Signal()
 
     def __init__(
-        self, context: AppContext, work: WindowWork, sources: SourceController, parent: QWidget
+        self, context: AppContext, background: Background, sources: SourceController, parent: QWidget
     ) -> None:
         super().__init__(parent)
         self._context = context
-        self._work = work
+        self._background = background
         self._sources = sources
         self._parent = parent
         self._undo: list[str] = []  # run ids of changes applied in this session, newest last
@@ -56,7 +56,9 @@ class ChangeController(QObject):
         """Validate every loaded row in the background."""
         scenarios = list(self._context.scenarios)
         if scenarios:
-            self._work.start("Validating", lambda _ctx: validate_rows(scenarios), on_result=self._validated)
+            self._background.start(
+                "Validating", lambda _ctx: validate_rows(scenarios), on_result=self._validated
+            )
 
     def _validated(self, reports: list[RowReport]) -> None:
         self._context.set_reports({r.row: r for r in reports})
@@ -71,7 +73,7 @@ class ChangeController(QObject):
         """Plan clinical defaults for the selected rows (all when none) and preview them."""
         if self._context.can_write and self._context.scenarios:
             targets = self._targets()
-            self._work.start(
+            self._background.start(
                 "Planning defaults",
                 lambda ctx: plan_defaults(targets, ctx.progress),
                 on_result=lambda changes: self._planned(ChangePlan(RunKind.DEFAULTS, changes)),
@@ -81,7 +83,7 @@ class ChangeController(QObject):
         """Plan automatic fixes for the selected rows (all when none) and preview them."""
         if self._context.can_write and self._context.scenarios:
             targets = self._targets()
-            self._work.start(
+            self._background.start(
                 "Planning auto-fix", lambda _ctx: plan_autofix_changes(targets), on_result=self._planned
             )
 
@@ -110,7 +112,7 @@ class ChangeController(QObject):
             return
         label = "Writing defaults" if kind == RunKind.DEFAULTS else "Writing fixes"
         journal, case_ids = self._context.journal, self._context.case_ids()
-        self._work.start(
+        self._background.start(
             label,
             lambda _ctx: apply_changes(journal, source, changes, kind, case_ids),
             on_result=lambda run_id: self._applied(kind, run_id, len(changes)),
@@ -131,7 +133,7 @@ class ChangeController(QObject):
             return
         run_id = self._undo[-1]
         journal = self._context.journal
-        self._work.start(
+        self._background.start(
             "Undoing",
             lambda _ctx: undo_run(journal, source, run_id),
             on_result=lambda counts: self._undone(run_id, counts),

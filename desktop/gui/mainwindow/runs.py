@@ -1,6 +1,7 @@
-"""The main window's runs: the run side's panels start, watch and resume runs on one
+"""The main window's runs: the run side's panels start and watch runs on one
 :class:`~desktop.gui.run.controller.RunController`; this controller connects them to the rest of the
-window — when a run ends the rows are read again, and closing with a run going asks first."""
+window — unfinished runs are offered for resume at start, when a run ends the rows are read again, and
+closing with a run going asks first."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.sources import SourceController
-from desktop.gui.run.resume import confirm_close
+from desktop.gui.run.resume import confirm_close, offer_resume
 from desktop.gui.run.side import RunSide
 
 
@@ -36,6 +37,10 @@ class RunsController(QObject):
     def active(self) -> bool:
         """True while a run is going (or pausing)."""
         return self._side.controller.active
+
+    def offer_resume(self) -> None:
+        """Look for unfinished runs and batches in the background and offer to continue them."""
+        offer_resume(self._context, self._parent)
 
     def confirm_close(self) -> bool:
         """When a run is active, ask whether to pause it and close; True when the window may close."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 from desktop.app.rows import Loaded, latest_run_info, load_source, reread_and_validate
 from desktop.domain.models import RowReport, Scenario
 from desktop.gui.context import AppContext
-from desktop.gui.mainwindow.status_work import WindowWork
+from desktop.gui.mainwindow.background import Background
 from desktop.gui.rows.model import RowEntry, RunInfo, entries_for
 from desktop.jobs.colleagues import claims_text
 from desktop.services.source import Source
@@ -39,7 +39,7 @@ def reread_rows(source: Source) -> Reread:
 
 
 class SourceController(QObject):
-    """Opens sources into ``context`` using ``work`` for the background reading; ``parent`` is the
+    """Opens sources into ``context`` using ``background`` for the reading; ``parent`` is the
     window the open dialogs belong to."""
 
     #: A source (or its cached copy) was opened and is now the context's: the :class:`Loaded`.
@@ -49,10 +49,10 @@ class SourceController(QObject):
     #: Colleagues' claims on rows were read: ``{case id: who holds it since when}``.
     claims_loaded = Signal(object)
 
-    def __init__(self, context: AppContext, work: WindowWork, parent: QWidget) -> None:
+    def __init__(self, context: AppContext, background: Background, parent: QWidget) -> None:
         super().__init__(parent)
         self._context = context
-        self._work = work
+        self._background = background
         self._parent = parent
         self._last_text: str | None = None
 
@@ -79,7 +79,7 @@ class SourceController(QObject):
         self._last_text = text
         tab = scenario_tab or self._context.settings.scenario_tab
         journal, opener = self._context.journal, self._context.opener
-        self._work.start(
+        self._background.start(
             "Opening", lambda _ctx: load_source(opener, text, tab, journal), on_result=self._loaded
         )
 
@@ -92,7 +92,7 @@ class SourceController(QObject):
         """Read the open source's rows again and validate them (after a write or a run)."""
         source = self._context.source
         if source is not None:
-            self._work.start(
+            self._background.start(
                 "Reloading", lambda _ctx: reread_rows(source), on_result=self._reread, local=True
             )
 
@@ -101,7 +101,9 @@ class SourceController(QObject):
         locator = self._context.locator
         if locator:
             journal = self._context.journal
-            self._work.side(lambda _ctx: latest_run_info(journal, locator), on_result=self._run_info_read)
+            self._background.side(
+                lambda _ctx: latest_run_info(journal, locator), on_result=self._run_info_read
+            )
 
     def close(self) -> None:
         """Release the open source (the window is closing)."""
@@ -133,13 +135,13 @@ class SourceController(QObject):
     def _cache_rows(self, locator: str, scenarios: Sequence[Scenario]) -> None:
         """Keep a copy of the rows in the journal for offline use (quietly, in the background)."""
         journal, rows = self._context.journal, list(scenarios)
-        self._work.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
+        self._background.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
     def _run_info_read(self, info: dict[int, tuple[str, float, str]]) -> None:
         self.run_info_loaded.emit({row: RunInfo(*value) for row, value in info.items()})
         source = self._context.source
         if source is not None:
-            self._work.side(lambda _ctx: claims_text(source), on_result=self.claims_loaded.emit)
+            self._background.side(lambda _ctx: claims_text(source), on_result=self.claims_loaded.emit)
 
     def _remember(self, locator: str) -> None:
         """Store the last opened source through the settings store (only that field)."""

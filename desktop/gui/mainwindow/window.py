@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
@@ -43,11 +43,11 @@ from desktop.gui.mainwindow.actions import (
     install_menus,
     install_toolbar,
 )
+from desktop.gui.mainwindow.background import SHUTDOWN_WAIT_SECONDS, Background
 from desktop.gui.mainwindow.changes import ChangeController
 from desktop.gui.mainwindow.demo_actions import DemoController, show_demo_note
 from desktop.gui.mainwindow.runs import RunsController
 from desktop.gui.mainwindow.sources import SourceController
-from desktop.gui.mainwindow.status_work import SHUTDOWN_WAIT_SECONDS, WindowWork
 from desktop.gui.qt import workers
 from desktop.gui.rows.detail_pane import DetailPane
 from desktop.gui.rows.model import RowsModel
@@ -57,9 +57,12 @@ from desktop.gui.run.side import install_run_side, show_row_status
 from desktop.gui.widgets.banner import OfflineBanner
 from desktop.paths import APP_NAME, demo_copy_path
 
-__all__ = ["MainWindow", "summary_text"]
+__all__ = ["ErrorReporter", "MainWindow", "summary_text"]
 
 log = logging.getLogger(__name__)
+
+#: Tells the user what went wrong: ``report(doing, error)``.
+ErrorReporter = Callable[[str, BaseException], None]
 
 
 def summary_text(row_count: int, reports: Sequence[RowReport] | None) -> str:
@@ -77,10 +80,16 @@ class MainWindow(QMainWindow):
     """One open source: its rows, the selected row's details, the run side and the review."""
 
     def __init__(
-        self, context: AppContext, parent: QWidget | None = None, *, owns_journal: bool = False
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        owns_journal: bool = False,
+        report_error: ErrorReporter | None = None,
     ) -> None:
         """A window on ``context`` (journal, settings store and source opener, made at start-up);
-        ``owns_journal``: closing the window closes the journal."""
+        ``owns_journal``: closing the window closes the journal; ``report_error`` tells the user what
+        went wrong (by default in a message box, see :meth:`show_error`)."""
         super().__init__(parent)
         self._owns_journal = owns_journal
         self.context = context
@@ -120,13 +129,11 @@ class MainWindow(QMainWindow):
         self.summary_label = QLabel("")
         self.statusBar().addWidget(self.source_label)
         self.statusBar().addWidget(self.summary_label, 1)
-        # show_error is looked up on each error: callers (the self-test) may replace it on the instance.
-        report_error = lambda doing, error: self.show_error(doing, error)  # noqa: E731
-        self.work = WindowWork(self, on_busy_changed=self._update_actions, on_error=report_error)
-        self.progress_bar = self.work.progress_bar
+        report_error = report_error or self.show_error
+        self.background = Background(self, on_busy_changed=self._update_actions, on_error=report_error)
 
-        self.sources = SourceController(context, self.work, self)
-        self.changes = ChangeController(context, self.work, self.sources, self)
+        self.sources = SourceController(context, self.background, self)
+        self.changes = ChangeController(context, self.background, self.sources, self)
         self.runs = RunsController(context, self.run_side, self.sources, self)
         self.demo = DemoController(context, self.sources, self.runs, self, report_error)
         self._wire()
@@ -141,7 +148,7 @@ class MainWindow(QMainWindow):
             Action.AUTOFIX: self.changes.auto_fix,
             Action.DEFAULTS: self.changes.add_defaults,
             Action.UNDO: self.changes.undo,
-            Action.CANCEL: self.work.cancel,
+            Action.CANCEL: self.background.cancel,
             Action.SETTINGS: self.open_settings,
             Action.REVIEW: lambda: self.tabs.setCurrentWidget(self.review),
             Action.ABOUT: self.show_about,
@@ -172,7 +179,7 @@ class MainWindow(QMainWindow):
     @property
     def busy(self) -> bool:
         """True while a foreground background action runs."""
-        return self.work.busy
+        return self.background.busy
 
     def window_state(self) -> WindowState:
         """The one value the actions are enabled from."""
@@ -284,10 +291,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about an active run, stop background work and release the source and journal."""
-        if not self.work.closed and not self.runs.confirm_close():
+        if not self.background.closed and not self.runs.confirm_close():
             event.ignore()
             return
-        self.work.shutdown()
+        self.background.shutdown()
         self.runs.stop()
         if not workers.drain(SHUTDOWN_WAIT_SECONDS):
             log.warning("Background work was still running when the window closed.")

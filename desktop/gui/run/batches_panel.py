@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app.runs import BatchSweep, list_batch_jobs, sweep_batches
+from desktop.app.batches import BatchSweep, list_batch_jobs, sweep_batches
 from desktop.app.text import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, run_task

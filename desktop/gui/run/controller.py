@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from desktop.app.live import live_run
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun, ProgressSnapshot, RunOutcome
 from desktop.jobs.executor import WorkerGroup
-from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 
@@ -177,12 +177,9 @@ class RunController(QObject):
             raise RuntimeError("a run is already active")
         # On a Google Sheet the rows are claimed through the sheet, so colleagues never do them twice
         # (the source's tabs and layout are known from loading it: no request on this thread).
-        shared = shared_rows_for(journal, source, run_id, take_over=self.take_over)
-        if shared is not None:
-            engine_options.setdefault("mirror_interval", SHARED_MIRROR_INTERVAL_SEC)
-        live = LiveRun(
-            journal, source, run_id, generate, workers=workers, executor=PoolExecutor(self.pool),
-            listener=_Listener(self), shared=shared, **engine_options,
+        live = live_run(
+            journal, source, run_id, generate, workers, executor=PoolExecutor(self.pool),
+            listener=_Listener(self), take_over=self.take_over, **engine_options,
         )
         self._live = live
         self.run_id = run_id

@@ -22,15 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.batches import submit_batch_run
 from desktop.app.connection import needs_model_connection
-from desktop.app.runs import (
-    PreparedLive,
-    RunEstimate,
-    estimate_run,
-    known_models,
-    prepare_live_run,
-    submit_batch_run,
-)
+from desktop.app.live import PreparedLive, prepare_live_run
+from desktop.app.runs import RunEstimate, estimate_run, known_models
 from desktop.app.text import format_duration, format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task

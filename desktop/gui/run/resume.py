@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,29 +17,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app.runs import batch_runner, run_source
+from desktop.app.batches import batch_runner
+from desktop.app.live import live_client, resume_settings
+from desktop.app.runs import run_source, unfinished_work
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunController, controller_for, what_to_do
-from desktop.jobs.batch import BatchOutcome
 from desktop.journal import Journal, RunKind, RunRecord
-from desktop.services.llm import LLMClient, from_settings
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 
+if TYPE_CHECKING:
+    from desktop.jobs.batch import BatchOutcome
+    from desktop.services.llm import LLMClient
+
 #: How long closing waits for rows in flight to finish after pausing.
 CLOSE_WAIT_SECONDS = 30.0
-
-
-def unfinished_work(journal: Journal) -> list[RunRecord]:
-    """Live runs that can be resumed and batch runs with batches not yet ended, newest first."""
-    open_batches = {j.run_id for j in journal.batch_jobs() if j.finished_at is None}
-    found: list[RunRecord] = []
-    for run in journal.unfinished_runs():
-        if run.kind is RunKind.LIVE or (run.kind is RunKind.BATCH and run.run_id in open_batches):
-            found.append(run)
-    return found
 
 
 def describe(run: RunRecord) -> str:
@@ -98,19 +93,17 @@ def _prepare_live_resume(
     run: RunRecord, open_now: Source | None, settings: Settings, opener: SourceOpener
 ) -> _LiveResume:
     """Check the key and reopen the run's source (the open one when it is the same)."""
-    if run.model:
-        settings.model = run.model
-    client = from_settings(settings)
+    workers = resume_settings(run, settings)
+    client = live_client(settings)
     reuse = open_now is not None and open_now.locator == run.source
     source = open_now if reuse and open_now is not None else opener(run.source, run.scenario_tab)
-    workers = int(str(run.settings.get("workers", settings.workers)))
     return _LiveResume(run, source, client, workers)
 
 
 def _resume_batches(journal: Journal, run: RunRecord, open_now: Source | None, settings: Settings,
                     controller: RunController, opener: SourceOpener) -> BatchOutcome:
     """Carry on with a batch run (new chunks for rows an expired batch left, then one check)."""
-    with run_source(run, open_now, opener) as source:
+    with run_source(run, opener, open_now) as source:
         return batch_runner(journal, source, run.run_id, settings, controller.say).run(wait=False)
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.app.rows import revert_changes
 from desktop.app.runs import recent_runs
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
@@ -342,15 +343,13 @@ class ReviewPanel(QWidget):
 
     def revert_row(self) -> None:
         """Put back what the run wrote to this row (off the GUI thread)."""
-        from desktop.jobs.writeback import revert_run
-
         row, run_id, source = self.current_row(), self.current_run_id(), self.context.source
         if row is None or run_id is None or source is None or not self.context.can_write:
             return
         journal = self.context.journal
         self.revert_button.setEnabled(False)
         run_task(
-            lambda _ctx: revert_run(journal, source, run_id, rows=[row]),
+            lambda _ctx: revert_changes(journal, source, run_id, rows=[row]),
             on_result=lambda outcome: self._reverted(row, len(outcome.reverted), len(outcome.skipped)),
             on_error=self._failed,
             owner=self,

@@ -1,5 +1,6 @@
-"""The main window's background work: one foreground action at a time, shown in the status bar with
-a busy label, a progress bar and Cancel, plus quiet side work (caching, run info) that blocks nothing."""
+"""The main window's background actions, run on Qt workers: one foreground action at a time, shown in
+the status bar with a busy label, a progress bar and Cancel, plus quiet side work (caching, run info)
+that blocks nothing."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ R = TypeVar("R")
 SHUTDOWN_WAIT_SECONDS = 10
 
 
-class WindowWork:
-    """Starts background work for a window and shows the foreground action's progress in its status bar.
+class Background:
+    """Starts background actions for a window and shows the foreground action's progress in its status bar.
 
     ``on_busy_changed`` is called whenever an action starts or ends (to enable or disable actions);
     ``on_error(label, error)`` tells the user about a failed action that has no handler of its own.
@@ -68,7 +69,7 @@ class WindowWork:
     ) -> None:
         """Run ``fn`` in the background with progress and Cancel shown; ignored while another runs.
 
-        ``local`` queues it with the window's other local refresh work (see ``tasks.local_pool``).
+        ``local`` queues it with the window's other local refresh work (see ``workers.local_pool``).
         """
         if self.busy or self.closed:
             return
