@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from desktop.domain.models import CellValue
 from desktop.errors import SimBatchError
@@ -49,6 +50,29 @@ WAIT_READ_MIN_SEC = 2.0
 MAX_WAIT_READ_SEC = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class StaleClaim:
+    """A colleague's claim on rows of this run that has shown no sign of life for the lease time, and
+    the way to accept the offer to take it over (``take_over``: blocks on the sheet's claims, so call it
+    off the GUI thread)."""
+
+    holder: str
+    rows: list[int]
+    since: str  # when it was claimed, in this computer's time (``10:42``)
+    silent_sec: float
+    take_over: Callable[[], None] = field(compare=False, repr=False)
+
+    @property
+    def span(self) -> str:
+        """``52-101``."""
+        return _span(self.rows)
+
+    def describe(self) -> str:
+        """``Dana's PC claimed rows 52-101 at 10:42 but has shown no sign of life for 10 min.``"""
+        return (f"{self.holder} claimed rows {self.span} at {self.since} but has shown no sign of life "
+                f"for {_duration(self.silent_sec)}.")
+
+
 class SharedRows:
     """This run's claims on a shared Google Sheet (see the module docstring). Thread-safe."""
 
@@ -65,6 +89,7 @@ class SharedRows:
         batch: bool = False,
         block_rows: int = BLOCK_ROWS,
         clock: Callable[[], float] = time.monotonic,
+        on_stale: Callable[[StaleClaim], None] | None = None,
     ) -> None:
         self.journal = journal
         self.source = source
@@ -72,6 +97,9 @@ class SharedRows:
         self.take_over = take_over
         self.batch = batch
         self._say: Say = say or (lambda text, level: log.info("%s", text))
+        #: Offers the user to take over a colleague's stale claim (the app); the run then waits for
+        #: the answer. Without it (the command line) the run leaves those rows for ``--take-over``.
+        self._on_stale = on_stale
         self._clock = clock
         self._block_rows = block_rows
         self.board = ClaimBoard(
@@ -204,11 +232,12 @@ class SharedRows:
                     return None
                 if not self.take_over:
                     self._report_stale(state, rows)
-                    self._given_up.add(block)
+                    if self._on_stale is None:
+                        self._given_up.add(block)  # the CLI ends the run; resume --take-over does them
                     return None
                 self._say(
                     f"Taking over rows {_span(rows)} from {state.holder_name}, which has shown no sign of "
-                    f"life for {self.board.silent_for(state) / 60:.0f} min.", "warning",
+                    f"life for {_duration(self.board.silent_for(state))}.", "warning",
                 )
             epoch = state.epoch + 1
         self.journal.record_claim(self.run_id, block, self.board.session, epoch, ClaimStep.CLAIMING, rows)
@@ -263,22 +292,25 @@ class SharedRows:
 
     def _report_stale(self, state: BlockState, rows: list[int]) -> None:
         key = (state.block, state.epoch)
-        if key not in self._reported_stale:
-            self._reported_stale.add(key)
-            self._say(
-                f"{state.holder_name} claimed rows {_span(rows)} at {state.since_local()} but has shown no "
-                f"sign of life for {self.board.silent_for(state) / 60:.0f} min. Resume this run with "
-                "--take-over ('simbatch resume RUN_ID --take-over') to do them here.",
-                "warning",
-            )
+        if key in self._reported_stale:
+            return
+        self._reported_stale.add(key)
+        stale = StaleClaim(state.holder_name, sorted(rows), state.since_local(),
+                           self.board.silent_for(state), self.take_over_stale)
+        if self._on_stale is None:
+            self._say(f"{stale.describe()} Resume this run with --take-over ('simbatch resume RUN_ID "
+                      "--take-over') to do them here.", "warning")
+            return
+        self._say(f"{stale.describe()} This run waits for them unless you take them over.", "warning")
+        self._on_stale(stale)
 
-    def stale_blocks(self) -> list[BlockState]:
-        """Colleagues' claims on this run's rows that have gone stale (for an offer to take over)."""
+    def take_over_stale(self) -> None:
+        """The user agreed: take over every colleague's claim on this run's rows that is stale now or
+        goes stale later (a live colleague's rows still wait)."""
         with self._lock:
-            return [
-                s for b, s in self._states.items()
-                if b in self._todo and s.holder_id != self.run_id and self.board.is_stale(s)
-            ]
+            self.take_over = True
+            self._given_up.clear()
+            self._next_read = None
 
     # ----------------------------------------------------------------------------- liveness
 
@@ -504,6 +536,11 @@ def _needs_work(task: RowTask) -> bool:
     return task.status == RowStatus.COMPLETED and task.written_at is None
 
 
+def _duration(seconds: float) -> str:
+    """``10 min``, or ``45 s`` under a minute (a lease shortened in tests or settings)."""
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
 def _span(rows: Sequence[int]) -> str:
     ordered = sorted(rows)
     if not ordered:
@@ -512,10 +549,11 @@ def _span(rows: Sequence[int]) -> str:
 
 
 def shared_rows_for(
-    journal: Journal, source: object, run_id: str, *, take_over: bool = False, batch: bool = False
+    journal: Journal, source: object, run_id: str, *, take_over: bool = False, batch: bool = False,
+    on_stale: Callable[[StaleClaim], None] | None = None,
 ) -> SharedRows | None:
     """Claims for a run on a Google Sheet (colleagues may run on it at the same time); None for a
-    local workbook, which a lock file protects instead."""
+    local workbook, which a lock file protects instead. ``on_stale`` as in ``SharedRows``."""
     if not isinstance(source, GoogleSheetSource):
         return None
     from desktop.settings import display_name, load_settings
@@ -523,5 +561,5 @@ def shared_rows_for(
     settings = load_settings()
     return SharedRows(
         journal, source, run_id, holder_name=display_name(settings), lease=settings.claim_lease_sec,
-        take_over=take_over, batch=batch,
+        take_over=take_over, batch=batch, on_stale=on_stale,
     )
