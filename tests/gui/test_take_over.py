@@ -20,7 +20,7 @@ from desktop.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sheets_server import FakeSheets
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture  # noqa: F401
+from tests.gui.run_helpers import fake_fixture  # noqa: F401
 from tests.sharing.helpers import FIRST_ROW, claim_tabs, colleague_home, filled_rows
 from tests.torture.helpers import TAB, scenario_rows
 
