@@ -24,6 +24,11 @@ from desktop.settings_store import SettingsStore
 
 log = logging.getLogger(__name__)
 
+#: The process's QApplication, held for its lifetime: PySide deletes the application once Python holds
+#: no reference to it, and a caller that only needs it to exist (the self-test's window, then its Qt
+#: checks) would otherwise lose it — the frozen app aborted with "Must construct a QGuiApplication".
+_application: QApplication | None = None
+
 
 def initial_source(source: str | None) -> str:
     """The source to open: the one given, else the last one used, else the user's copy of the demo
@@ -44,10 +49,12 @@ def initial_source(source: str | None) -> str:
 
 def ensure_application() -> QApplication:
     """The running QApplication, created with SimBatch's names when there is none yet."""
+    global _application
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    _application = app
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
