@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from desktop.app.batches import submit_batch_run
 from desktop.app.connection import needs_model_connection
 from desktop.app.live import PreparedLive, prepare_live_run
-from desktop.app.runs import RunEstimate, estimate_run, known_models
-from desktop.app.text import format_duration, format_rows
+from desktop.app.runs import RunEstimate, SelectionEstimate, estimate_run, known_models
+from desktop.app.text import format_duration, format_rows, held_by_colleagues
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
@@ -96,6 +96,11 @@ class RunPanel(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = label
             estimate_form.addRow(title, label)
+        #: Rows of the target that colleagues' SimBatches hold on a shared Google Sheet (not counted).
+        self.held = QLabel()
+        self.held.setWordWrap(True)
+        self.held.hide()
+        estimate_form.addRow(self.held)
         self.estimate_box = QGroupBox("Estimate before starting")
         self.estimate_box.setLayout(estimate_form)
 
@@ -197,14 +202,22 @@ class RunPanel(QWidget):
             return
         settings = self.context.settings.model_copy()
         model = self.model.currentText().strip()
+        source = self.context.source  # a shared Google Sheet: rows colleagues hold are left out
         self._estimate_task = run_task(
-            lambda _ctx: estimate_run(scenarios, settings, model),
+            lambda _ctx: estimate_run(scenarios, settings, model, source),
             on_result=self._show_estimate, on_error=self._estimate_failed, pool=local_pool(),
         )
 
-    def _show_estimate(self, estimate: RunEstimate | None) -> None:
+    def _show_estimate(self, found: SelectionEstimate | None) -> None:
         self._estimate_task = None
-        self.estimate = estimate
+        estimate = self.estimate = found.estimate if found is not None else None
+        rows = {s.case_id: s.row for s in self.context.scenarios}
+        held = held_by_colleagues(
+            {rows[case]: claim.describe() for case, claim in (found.claimed if found else {}).items()
+             if case in rows}
+        )
+        self.held.setText("\n".join(held))
+        self.held.setVisible(bool(held))
         if estimate is None:
             for label in self.values.values():
                 label.setText("—")
@@ -220,6 +233,7 @@ class RunPanel(QWidget):
     def _estimate_failed(self, error: BaseException) -> None:
         self._estimate_task = None
         self.estimate = None
+        self.held.hide()
         for label in self.values.values():
             label.setText("—")
         self.values["requests"].setText(what_to_do(error))
