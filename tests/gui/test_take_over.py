@@ -61,11 +61,12 @@ def test_a_silent_colleagues_rows_are_offered_and_taken_over_from_the_run_tab(
         bar = panel.take_over_bar
         assert not bar.isVisible()
         # The estimate counts only the rows nobody else holds, and says who holds the others.
-        qtbot.waitUntil(lambda: panel.estimate is not None, timeout=TIMEOUT_MS)
-        assert panel.estimate is not None and panel.estimate.rows == ROWS - 50
-        assert panel.held.isVisible()
-        assert panel.held.text().startswith("Rows 3-52 are in progress by Dana's PC, since ")
-        assert panel.held.text().endswith(": not counted above.")
+        box = panel.estimate_box
+        qtbot.waitUntil(lambda: box.estimate is not None, timeout=TIMEOUT_MS)
+        assert box.estimate is not None and box.estimate.rows == ROWS - 50
+        assert box.held.isVisible()
+        assert box.held.text().startswith("Rows 3-52 are in progress by Dana's PC, since ")
+        assert box.held.text().endswith(": not counted above.")
         panel.grab().save(str(tmp_path / "take_over_estimate.png"))
         panel.start()
 
