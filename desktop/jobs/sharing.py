@@ -152,6 +152,7 @@ class SharedRows:
                     continue
                 self.journal.set_claim_status(self.run_id, [block], ClaimStep.LOST)
             self._todo[block] = rows
+        self._last_claimed = max(self._holdings, default=None)
         if self._beater is None or not self._beater.is_alive():
             self._beater = threading.Thread(target=self._beat_loop, name="claims-heartbeat", daemon=True)
             self._beater.start()
@@ -194,13 +195,14 @@ class SharedRows:
         """The blocks to try, the likeliest to be won first, so that colleagues who start together
         spread over the sheet instead of racing for the same block each time: the block after the one
         this run claimed last (its rows stay together); else the first block when nobody holds
-        anything; else the middle of the longest run of blocks nobody holds. Then the others in order."""
+        anything else; else the middle of the longest run of blocks nobody holds. Then the others in
+        order."""
         candidates = sorted(b for b in self._todo if b not in self._given_up)
         free = [b for b in candidates if b not in self._states or not self._states[b].busy]
         first: int | None = None
         if self._last_claimed is not None and self._last_claimed + 1 in free:
             first = self._last_claimed + 1
-        elif free and not any(state.busy for state in self._states.values()):
+        elif free and not any(s.busy and s.holder_id != self.run_id for s in self._states.values()):
             first = free[0]
         elif free:
             runs: list[list[int]] = []
