@@ -167,7 +167,9 @@ class RunPanel(QWidget):
         wanted = set(self.target_rows())
         scenarios = [s for s in self.context.scenarios if s.row in wanted]
         settings, model = self.context.settings.model_copy(), self.model.currentText().strip()
-        self.estimate_box.start(scenarios, settings, model, live=self.chosen_mode == LIVE)
+        # a shared Google Sheet: the rows colleagues hold are left out of the estimate
+        self.estimate_box.start(scenarios, settings, model, live=self.chosen_mode == LIVE,
+                                source=self.context.source)
 
     # -- running -----------------------------------------------------------------------------------
 
