@@ -5,7 +5,7 @@ each chunk is one batch job whose steps are journaled before and after they happ
 
     PREPARED → UPLOADING → UPLOADED (file id) → CREATING → CREATED (batch id) → polled → finished
 
-After a crash at any step, ``resume_batch_run`` carries on: an upload whose file id was not recorded
+After a crash at any step, ``BatchRun.run`` carries on: an upload whose file id was not recorded
 is looked up by file name (or uploaded again, which is harmless); a batch whose id was not recorded is
 found by its metadata (``simbatch_run`` and ``simbatch_chunk``), so no second batch is ever created for
 the same rows. Chunks that together exceed the token cap are submitted one after another.
@@ -21,24 +21,23 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.domain.enrichment import fields_added
 from desktop.domain.models import scenario_from_dict
 from desktop.domain.pricing import PriceTable
 from desktop.errors import ServiceError, SimBatchError
+from desktop.jobs.batch_ingest import BatchPricing, ingest_chunk
 from desktop.jobs.batch_jsonl import (
     MAX_BYTES,
     MAX_LINES,
     ChunkLimits,
     LineBuilder,
-    LineResult,
-    read_results,
     write_chunks,
 )
+from desktop.jobs.batch_outcome import BatchOutcome, batch_outcome
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say, flagged_rows, summary_line
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say
 from desktop.jobs.sharing import shared_rows_for
 from desktop.jobs.writeback import WriteBack
-from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind, RunStatus
+from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind
 from desktop.journal.db import now_iso
 from desktop.paths import data_home
 from desktop.services.batch_api import TERMINAL_STATUSES, BatchService, RemoteBatch
@@ -71,67 +70,6 @@ class BatchOptions:
     max_poll_interval: float = 600.0
     backoff: float = 1.5
     limits: ChunkLimits = field(default_factory=ChunkLimits)
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    """Where a batch run stands after a submit, a status check, a wait or a cancel."""
-
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
-    batches: list[dict[str, object]]
-    conflicts: dict[int, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    flagged: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        """``118 completed, 12 flagged for review, 2 failed``."""
-        return summary_line(
-            self.counts.get(RowStatus.COMPLETED.value, 0),
-            len(self.flagged),
-            self.counts.get(RowStatus.FAILED.value, 0),
-        )
-
-    @property
-    def in_flight(self) -> bool:
-        """True while some chunk is not finished."""
-        return any(not b["finished"] for b in self.batches)
-
-    def to_json(self) -> dict[str, object]:
-        """The ``--json`` document (SPEC section 7)."""
-        return {
-            "run_id": self.run_id,
-            "status": self.status.value,
-            "counts": self.counts,
-            "cost_usd": round(self.cost_usd, 6),
-            "batches": self.batches,
-            "conflicts": {str(k): v for k, v in self.conflicts.items()},
-            "problems": self.problems,
-            "summary": self.summary,
-            "flagged": self.flagged,
-        }
-
-
-def job_summary(job: BatchJobRecord) -> dict[str, object]:
-    """One chunk as shown by ``batch status`` / ``--json``."""
-    return {
-        "chunk": job.chunk,
-        "batch_id": job.batch_id,
-        "step": job.status,
-        "remote_status": job.remote_status,
-        "request_counts": job.request_counts,
-        "rows": len(job.rows),
-        "input_file_id": job.input_file_id,
-        "output_file_id": job.output_file_id,
-        "error_file_id": job.error_file_id,
-        "submitted_at": job.submitted_at,
-        "finished_at": job.finished_at,
-        "error": job.error,
-        "finished": job.finished_at is not None,
-    }
 
 
 class BatchRun:
@@ -353,90 +291,11 @@ class BatchRun:
     # -- results -----------------------------------------------------------------------------------
 
     def _ingest(self, job: BatchJobRecord, remote: RemoteBatch) -> None:
-        folder = batch_folder(self.run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        output = error = None
-        if remote.output_file_id:
-            output = self.service.download(remote.output_file_id, folder / f"chunk-{job.chunk}-output.jsonl")
-        if remote.error_file_id:
-            try:
-                target = folder / f"chunk-{job.chunk}-errors.jsonl"
-                error = self.service.download(remote.error_file_id, target)
-            except ServiceError as exc:
-                self._note_problem(f"Chunk {job.chunk}: the error file could not be downloaded ({exc}).")
-        rows = set(job.rows)
-        tasks = [t for t in self.journal.tasks(self.run_id) if t.row in rows]
-        wanted = {t.row: (scenario_from_dict(dict(t.original)), t.plan) for t in tasks}
-        read = read_results(self.run_id, wanted, output, error)
-        for problem in read.problems:
-            self._note_problem(f"Chunk {job.chunk}: {problem}")
-        live = {t.row for t in tasks if t.status is RowStatus.SUBMITTED}
-        finished: list[dict[str, object]] = []
-        requeue: list[int] = []
-        cancelled: list[int] = []
-        batch_error = remote.error_text() or f"The batch ended {remote.status} without a result for this row."
-        for row in job.rows:
-            if row not in live:
-                continue
-            result = read.rows.get(row)
-            if result is None or result.requeue:
-                if remote.status == "expired":
-                    requeue.append(row)
-                elif remote.status == "cancelled":
-                    cancelled.append(row)
-                else:
-                    reason = result.error if result is not None else batch_error
-                    finished.append({"row": row, "status": "FAILED", "error": reason})
-                continue
-            finished.append(self._finished_item(result))
-        self.journal.mark_finished_many(self.run_id, finished)
-        if requeue:
-            self.journal.mark_status(self.run_id, requeue, RowStatus.PENDING)
-        if cancelled:
-            self.journal.mark_status(self.run_id, cancelled, RowStatus.CANCELLED)
-        cost = sum(_as_float(item.get("cost_usd")) for item in finished)
-        self.journal.update_batch_job(
-            self.run_id,
-            job.chunk,
-            finished_at=now_iso(),
-            cost_usd=cost,
-            error=remote.error_text() or None,
-        )
-        done = sum(1 for item in finished if item["status"] == "COMPLETED")
-        flagged = sum(1 for item in finished if item["status"] == "COMPLETED" and item.get("flags"))
-        extra = f", {len(requeue)} queued again" if requeue else ""
-        extra += f", {len(cancelled)} cancelled" if cancelled else ""
-        self._say(
-            f"Batch {remote.id} {remote.status}: {summary_line(done, flagged, len(finished) - done)}{extra}, "
-            f"cost ${cost:.4f}."
+        ingest_chunk(
+            self.journal, self.run_id, job, remote, self.service, batch_folder(self.run_id),
+            BatchPricing(self.prices, self.model), self._say, self._note_problem,
         )
         self._enqueue_rows(job.rows, remote.id)
-
-    def _finished_item(self, result: LineResult) -> dict[str, object]:
-        cost = 0.0
-        if self.prices.knows(self.model):
-            cost = self.prices.cost(
-                self.model, result.input_tokens, result.cached_tokens, result.output_tokens, batch=True
-            )
-        item: dict[str, object] = {
-            "row": result.row,
-            "input_tokens": result.input_tokens,
-            "cached_tokens": result.cached_tokens,
-            "output_tokens": result.output_tokens,
-            "cost_usd": cost,
-        }
-        if result.ok and result.values is not None:
-            item.update(
-                status="COMPLETED",
-                result=result.values,
-                warnings=result.warnings,
-                generated=result.generated,
-                flags=result.flags,
-                vitals_added=fields_added(result.generated),
-            )
-        else:
-            item.update(status="FAILED", error=result.error or "The batch returned no usable reply.")
-        return item
 
     # -- write-back, mirror and status -------------------------------------------------------------
 
@@ -470,33 +329,7 @@ class BatchRun:
 
     def outcome(self) -> BatchOutcome:
         """The run's status now (and the run status in the journal updated to match)."""
-        jobs = self.journal.batch_jobs(self.run_id)
-        run = self.journal.get_run(self.run_id)
-        totals = run.totals if run is not None else self.journal.run_totals(self.run_id)
-        counts = totals.counts
-        unfinished = any(job.finished_at is None for job in jobs)
-        if unfinished:
-            status = RunStatus.RUNNING
-        elif counts.get(RowStatus.PENDING.value, 0) or counts.get(RowStatus.SUBMITTED.value, 0):
-            status = RunStatus.INTERRUPTED
-        elif counts.get(RowStatus.CANCELLED.value, 0):
-            status = RunStatus.CANCELLED
-        elif counts.get(RowStatus.FAILED.value, 0) and not counts.get(RowStatus.COMPLETED.value, 0):
-            status = RunStatus.FAILED
-        else:
-            status = RunStatus.COMPLETED
-        if run is not None and run.status != status:
-            self.journal.set_run_status(self.run_id, status)
-        return BatchOutcome(
-            self.run_id,
-            status,
-            counts,
-            totals.cost_usd,
-            [job_summary(j) for j in jobs],
-            dict(self._conflicts),
-            list(self._problems),
-            flagged_rows(self.journal, self.run_id) if totals.flagged else [],
-        )
+        return batch_outcome(self.journal, self.run_id, self._conflicts, self._problems)
 
     # -- loops -------------------------------------------------------------------------------------
 
@@ -615,23 +448,6 @@ class BatchRun:
         self._say(text, "warning")
 
 
-def resume_batch_run(
-    journal: Journal,
-    source: Source,
-    run_id: str,
-    service: BatchService,
-    prices: PriceTable,
-    *,
-    options: BatchOptions | None = None,
-    wait: bool = True,
-    say: Say | None = None,
-) -> BatchOutcome:
-    """Carry on with a batch run after a stop at any step: same files and batches, rows queued again by
-    an expired batch go into new chunks, and with ``wait`` poll until every chunk has ended."""
-    runner = BatchRun(journal, source, run_id, service, prices, options=options, say=say)
-    return runner.run(wait=wait)
-
-
 def new_options(
     poll_interval: float, token_cap: int | None, limits: Mapping[str, int] | None = None
 ) -> BatchOptions:
@@ -646,7 +462,3 @@ def new_options(
             token_cap=token_cap,
         ),
     )
-
-
-def _as_float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0

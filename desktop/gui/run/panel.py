@@ -30,7 +30,7 @@ from desktop.app.text import format_duration, format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
-from desktop.jobs.batch import BatchOutcome
+from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus
 
 LIVE = "live"
