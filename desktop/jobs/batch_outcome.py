@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from desktop.jobs.report import flagged_rows, summary_line
+from desktop.jobs.report import RunStanding, flagged_rows, summary_line
 from desktop.journal import BatchJobRecord, Journal, RowStatus, RunStatus
 
 
 @dataclass(slots=True)
-class BatchOutcome:
+class BatchOutcome(RunStanding):
     """Where a batch run stands after a submit, a status check, a wait or a cancel."""
 
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
     batches: list[dict[str, object]]
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from desktop.errors import SimBatchError
-from desktop.jobs.report import summary_line
+from desktop.jobs.report import RunStanding, summary_line
 from desktop.journal import RowStatus, RowTask, RunStatus
 
 
@@ -47,13 +47,9 @@ class ProgressSnapshot:
 
 
 @dataclass(slots=True)
-class RunOutcome:
+class RunOutcome(RunStanding):
     """How an ``execute`` call ended."""
 
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
     error: str | None = None
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     exit_error: SimBatchError | None = None
