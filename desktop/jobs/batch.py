@@ -5,25 +5,22 @@ each chunk is one batch job whose steps are journaled before and after they happ
 
     PREPARED → UPLOADING → UPLOADED (file id) → CREATING → CREATED (batch id) → polled → finished
 
-After a crash at any step, ``BatchRun.run`` carries on: an upload whose file id was not recorded
-is looked up by file name (or uploaded again, which is harmless); a batch whose id was not recorded is
-found by its metadata (``simbatch_run`` and ``simbatch_chunk``), so no second batch is ever created for
-the same rows. Chunks that together exceed the token cap are submitted one after another.
+After a crash at any step, ``BatchRun.run`` carries on where the journal says each chunk stands
+(``desktop.jobs.batch_chunks``): nothing is submitted twice.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.domain.models import scenario_from_dict
 from desktop.domain.pricing import PriceTable
-from desktop.errors import ServiceError, SimBatchError
+from desktop.errors import SimBatchError
+from desktop.jobs.batch_chunks import ChunkSteps
 from desktop.jobs.batch_ingest import BatchPricing, ingest_chunk
 from desktop.jobs.batch_jsonl import (
     MAX_BYTES,
@@ -37,25 +34,13 @@ from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say
 from desktop.jobs.sharing import shared_rows_for
 from desktop.jobs.writeback import WriteBack
-from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind
-from desktop.journal.db import now_iso
+from desktop.journal import BatchJobRecord, Journal, RowStatus, RunKind
 from desktop.paths import data_home
-from desktop.services.batch_api import TERMINAL_STATUSES, BatchService, RemoteBatch
+from desktop.services.batch_api import BatchService, RemoteBatch
 from desktop.services.retry import cancellable_sleep
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
-
-#: TEST-ONLY hook: when this variable names a step (``after_upload``, ``after_create``,
-#: ``during_poll``), the process SIGKILLs itself there, so tests can prove resume works.
-CRASH_ENV = "SIMBATCH_TEST_CRASH_AT"
-
-
-def crash_point(step: str) -> None:
-    """Test-only: kill this process at ``step`` when ``SIMBATCH_TEST_CRASH_AT`` names it."""
-    if os.environ.get(CRASH_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
-
 
 def batch_folder(run_id: str) -> Path:
     """Where a run's input, output and error files are kept: ``<data folder>/batches/<run_id>``."""
@@ -103,7 +88,6 @@ class BatchRun:
         self.options = options or BatchOptions()
         self._say = RunReporter(journal, run_id, say, log)
         self._clock = clock
-        self._tokens: dict[int, int] = {}
         self._conflicts: dict[int, list[str]] = {}
         self._problems: list[str] = []
         # On a Google Sheet the rows are claimed for the life of the batch (colleagues never do them).
@@ -113,6 +97,10 @@ class BatchRun:
         self._writeback = WriteBack(journal, source, run_id, self._shared)
         self.mirror = ProgressMirror(journal, source, interval=0.0)
         self._started = clock()
+        self._chunks = ChunkSteps(
+            journal, run_id, self.model, self.name, service, self.options.limits.token_cap, say=self._say,
+            elapsed=self.elapsed, mirror_rows=self._enqueue_rows, ended=self._ingest,
+        )
 
     # -- planning ----------------------------------------------------------------------------------
 
@@ -153,7 +141,7 @@ class BatchRun:
         )
         for offset, chunk in enumerate(chunks):
             self.journal.create_batch_job(self.run_id, first + offset, chunk.rows, str(chunk.path))
-            self._tokens[first + offset] = chunk.tokens
+            self._chunks.tokens[first + offset] = chunk.tokens
         self._say(f"Prepared {len(work)} rows in {len(chunks)} batch file(s).")
         return len(chunks)
 
@@ -187,105 +175,9 @@ class BatchRun:
         changed = False
         for job in self.journal.batch_jobs(self.run_id):
             if job.finished_at is None:
-                changed = self._advance(job) or changed
+                changed = self._chunks.advance(job) or changed
         if changed:
             self._flush()
-        return changed
-
-    def _advance(self, job: BatchJobRecord) -> bool:
-        status = job.status
-        if status in (BatchStep.PREPARED, BatchStep.UPLOADING, BatchStep.UPLOADED) and not self._fits(job):
-            return False
-        if status in (BatchStep.PREPARED, BatchStep.UPLOADING):
-            job = self._upload(job)
-            status = job.status
-        if status in (BatchStep.UPLOADED, BatchStep.CREATING):
-            job = self._create(job)
-            status = job.status
-        if status == BatchStep.CREATED:
-            return self._poll(job)
-        return True
-
-    def _metadata(self, chunk: int) -> dict[str, str]:
-        meta = {"simbatch_run": self.run_id, "simbatch_chunk": str(chunk)}
-        if self.name:
-            meta["simbatch_name"] = self.name[:500]
-        return meta
-
-    def _upload(self, job: BatchJobRecord) -> BatchJobRecord:
-        path = Path(job.jsonl_path)
-        file_id = self.service.find_file(path.name) if job.status == BatchStep.UPLOADING else None
-        if file_id is None:
-            if not path.exists():
-                self._rebuild_file(job, path)
-            self.journal.update_batch_job(self.run_id, job.chunk, status=BatchStep.UPLOADING)
-            file_id = self.service.upload(path)
-            crash_point("after_upload")
-        self.journal.update_batch_job(
-            self.run_id, job.chunk, status=BatchStep.UPLOADED, input_file_id=file_id
-        )
-        self._say(f"Chunk {job.chunk}: uploaded {len(job.rows)} requests as {file_id}.")
-        return self._job(job.chunk)
-
-    def _rebuild_file(self, job: BatchJobRecord, path: Path) -> None:
-        """Write a chunk's input file again from the journal (e.g. after the data folder was cleaned)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as handle:
-            for data, _ in self._chunk_lines(job):
-                handle.write(data)
-
-    def _chunk_lines(self, job: BatchJobRecord) -> Iterator[tuple[bytes, int]]:
-        """A chunk's request lines and their tokens, built again from its rows' journaled tasks."""
-        builder = LineBuilder(self.run_id, self.model)
-        wanted = set(job.rows)
-        for task in self.journal.tasks(self.run_id):
-            if task.row in wanted:
-                yield builder.line(scenario_from_dict(dict(task.original)), task.plan)
-
-    def _create(self, job: BatchJobRecord) -> BatchJobRecord:
-        metadata = self._metadata(job.chunk)
-        remote = self.service.find_batch(metadata) if job.status == BatchStep.CREATING else None
-        if remote is not None:
-            self._say(f"Chunk {job.chunk}: found batch {remote.id} created before the interruption.")
-        else:
-            self.journal.update_batch_job(self.run_id, job.chunk, status=BatchStep.CREATING)
-            remote = self.service.create(str(job.input_file_id), metadata)
-            crash_point("after_create")
-            self._say(f"Chunk {job.chunk}: batch {remote.id} created ({len(job.rows)} rows).")
-        self.journal.update_batch_job(
-            self.run_id,
-            job.chunk,
-            status=BatchStep.CREATED,
-            batch_id=remote.id,
-            remote_status=remote.status,
-            request_counts=remote.request_counts,
-            submitted_at=now_iso(),
-        )
-        self.journal.mark_submitted(self.run_id, job.rows)
-        self._enqueue_rows(job.rows, remote.id)
-        return self._job(job.chunk)
-
-    def _poll(self, job: BatchJobRecord) -> bool:
-        remote = self.service.retrieve(str(job.batch_id))
-        changed = remote.status != job.remote_status or remote.request_counts != job.request_counts
-        if changed:
-            self.journal.update_batch_job(
-                self.run_id,
-                job.chunk,
-                remote_status=remote.status,
-                request_counts=remote.request_counts,
-                output_file_id=remote.output_file_id,
-                error_file_id=remote.error_file_id,
-            )
-            counts = remote.request_counts
-            self._say(
-                f"Batch {remote.id}: {remote.status}, {counts.get('completed', 0)}/{counts.get('total', 0)} "
-                f"done, {counts.get('failed', 0)} failed, {self.elapsed():.0f} s elapsed."
-            )
-        crash_point("during_poll")
-        if remote.terminal:
-            self._ingest(self._job(job.chunk), remote)
-            return True
         return changed
 
     # -- results -----------------------------------------------------------------------------------
@@ -368,37 +260,8 @@ class BatchRun:
         """Cancel: chunks not yet created are dropped (rows CANCELLED), batches in flight are cancelled;
         their partial results are kept."""
         for job in self.journal.batch_jobs(self.run_id):
-            if job.finished_at is not None:
-                continue
-            if job.status == BatchStep.CREATING:
-                found = self.service.find_batch(self._metadata(job.chunk))
-                if found is not None:
-                    self.journal.update_batch_job(
-                        self.run_id,
-                        job.chunk,
-                        status=BatchStep.CREATED,
-                        batch_id=found.id,
-                        remote_status=found.status,
-                        request_counts=found.request_counts,
-                    )
-                    self.journal.mark_submitted(self.run_id, job.rows)
-                    job = self._job(job.chunk)
-            if job.status != BatchStep.CREATED:
-                self.journal.mark_status(self.run_id, job.rows, RowStatus.CANCELLED)
-                self.journal.update_batch_job(
-                    self.run_id, job.chunk, finished_at=now_iso(), error="Cancelled before submission."
-                )
-                self._enqueue_rows(job.rows)
-                continue
-            if job.remote_status in TERMINAL_STATUSES or job.remote_status == "cancelling":
-                continue
-            try:
-                remote = self.service.cancel(str(job.batch_id))
-            except ServiceError as exc:  # e.g. it ended in the meantime; the next poll tells
-                self._say(f"Batch {job.batch_id}: could not be cancelled ({exc}).", "warning")
-                continue
-            self._say(f"Batch {remote.id}: cancel requested.")
-            self.journal.update_batch_job(self.run_id, job.chunk, remote_status=remote.status)
+            if job.finished_at is None:
+                self._chunks.cancel(job)
         pending = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])]
         if pending:
             self.journal.mark_status(self.run_id, pending, RowStatus.CANCELLED)
@@ -411,33 +274,6 @@ class BatchRun:
         return self.outcome()
 
     # -- helpers -----------------------------------------------------------------------------------
-
-    def _fits(self, job: BatchJobRecord) -> bool:
-        """Whether this chunk may be submitted now without passing the enqueued-token cap."""
-        cap = self.options.limits.token_cap
-        if cap is None:
-            return True
-        in_flight = [
-            j
-            for j in self.journal.batch_jobs(self.run_id)
-            if j.finished_at is None
-            and j.status in (BatchStep.CREATING, BatchStep.CREATED)
-            and j.chunk != job.chunk
-        ]
-        if not in_flight:
-            return True
-        used = sum(self._chunk_tokens(j) for j in in_flight)
-        return used + self._chunk_tokens(job) <= cap
-
-    def _chunk_tokens(self, job: BatchJobRecord) -> int:
-        if job.chunk not in self._tokens:
-            self._tokens[job.chunk] = sum(tokens for _, tokens in self._chunk_lines(job))
-        return self._tokens[job.chunk]
-
-    def _job(self, chunk: int) -> BatchJobRecord:
-        found = self.journal.get_batch_job(self.run_id, chunk)
-        assert found is not None
-        return found
 
     def elapsed(self) -> float:
         """Seconds since this process started driving the run."""
