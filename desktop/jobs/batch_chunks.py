@@ -120,15 +120,7 @@ class ChunkSteps:
             remote = self.service.create(str(job.input_file_id), metadata)
             crash_point("after_create")
             self._say(f"Chunk {job.chunk}: batch {remote.id} created ({len(job.rows)} rows).")
-        self.journal.update_batch_job(
-            self.run_id,
-            job.chunk,
-            status=BatchStep.CREATED,
-            batch_id=remote.id,
-            remote_status=remote.status,
-            request_counts=remote.request_counts,
-            submitted_at=now_iso(),
-        )
+        self._record(job, remote, status=BatchStep.CREATED, batch_id=remote.id, submitted_at=now_iso())
         self.journal.mark_submitted(self.run_id, job.rows)
         self._mirror_rows(job.rows, remote.id)
         return self.job(job.chunk)
@@ -137,13 +129,8 @@ class ChunkSteps:
         remote = self.service.retrieve(str(job.batch_id))
         changed = remote.status != job.remote_status or remote.request_counts != job.request_counts
         if changed:
-            self.journal.update_batch_job(
-                self.run_id,
-                job.chunk,
-                remote_status=remote.status,
-                request_counts=remote.request_counts,
-                output_file_id=remote.output_file_id,
-                error_file_id=remote.error_file_id,
+            self._record(
+                job, remote, output_file_id=remote.output_file_id, error_file_id=remote.error_file_id
             )
             counts = remote.request_counts
             self._say(
@@ -162,14 +149,7 @@ class ChunkSteps:
         if job.status == BatchStep.CREATING:
             found = self.service.find_batch(self.metadata(job.chunk))
             if found is not None:
-                self.journal.update_batch_job(
-                    self.run_id,
-                    job.chunk,
-                    status=BatchStep.CREATED,
-                    batch_id=found.id,
-                    remote_status=found.status,
-                    request_counts=found.request_counts,
-                )
+                self._record(job, found, status=BatchStep.CREATED, batch_id=found.id)
                 self.journal.mark_submitted(self.run_id, job.rows)
                 job = self.job(job.chunk)
         if job.status != BatchStep.CREATED:
@@ -188,6 +168,13 @@ class ChunkSteps:
             return
         self._say(f"Batch {remote.id}: cancel requested.")
         self.journal.update_batch_job(self.run_id, job.chunk, remote_status=remote.status)
+
+    def _record(self, job: BatchJobRecord, remote: RemoteBatch, **fields: object) -> None:
+        """Journal what the Batch API says of a chunk's batch (status, request counts), and ``fields``."""
+        self.journal.update_batch_job(
+            self.run_id, job.chunk, remote_status=remote.status, request_counts=remote.request_counts,
+            **fields,
+        )
 
     def _fits(self, job: BatchJobRecord) -> bool:
         """Whether this chunk may be submitted now without passing the enqueued-token cap."""
