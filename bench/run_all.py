@@ -72,6 +72,8 @@ BENCHES: dict[str, list[Figure]] = {
         Figure("Two colleagues vs one on 1,000 rows: rows per minute",
                lambda r: (f"{r['speedup']:.2f}× ({r['two']['rows_per_min']:.0f} vs "
                           f"{r['one']['rows_per_min']:.0f} rows/min)"), "—", None),
+        Figure("Two colleagues on 1,000 rows: the last one's end after the last LLM reply",
+               lambda r: f"{r['two']['tail_seconds']:g} s", "—", None),
         Figure("LLM requests with two colleagues on 1,000 rows",
                lambda r: str(r["two"]["llm_requests"]), "1,000",
                lambda r: r["two"]["llm_requests"] == r["rows"]),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, TextIO
 
 from desktop.app.text import format_duration
+from desktop.errors import short_text
 
 
 def print_json(document: object, stream: TextIO | None = None) -> None:
@@ -32,7 +33,8 @@ def note(message: str, stream: TextIO | None = None) -> None:
 
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Sequence[int] = ()) -> str:
     """A plain text table with a header and a rule; columns in ``right`` are right-aligned."""
-    text_rows = [[_cell_text(value) for value in row] for row in rows]
+    # one line each (newlines and tabs would break the table), 60 characters at most
+    text_rows = [[short_text("" if value is None else value, 60) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:
         for index, value in enumerate(row):
@@ -47,12 +49,6 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right
     out = [line(list(headers)), line(["-" * w for w in widths])]
     out.extend(line(row) for row in text_rows)
     return "\n".join(out)
-
-
-def _cell_text(value: object, limit: int = 60) -> str:
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())  # newlines and tabs would break the table
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_flagged(flagged: Sequence[Mapping[str, object]], limit: int = 20) -> list[str]:

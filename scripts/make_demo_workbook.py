@@ -44,11 +44,6 @@ def without(vitals: dict[str, object], *keys: str) -> dict[str, object]:
     return {k: val for k, val in vitals.items() if k not in keys}
 
 
-def with_(vitals: dict[str, object], **changes: object) -> dict[str, object]:
-    """A copy of ``vitals`` with some keys replaced (order kept)."""
-    return {**vitals, **changes}
-
-
 @dataclass
 class Case:
     case_id: str

@@ -16,8 +16,12 @@ import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 import pytest  # noqa: E402
+
+if TYPE_CHECKING:
+    from desktop.journal import Journal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = REPO_ROOT / "resources"
@@ -75,6 +79,15 @@ def simbatch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     MemoryKeyring.clear()
     yield home
     MemoryKeyring.clear()
+
+
+@pytest.fixture
+def journal(simbatch_home: Path) -> Iterator[Journal]:
+    """A journal in the test's data folder, closed after the test."""
+    from desktop.journal import Journal
+
+    with Journal.open() as opened:
+        yield opened
 
 
 @pytest.fixture

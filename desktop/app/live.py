@@ -7,7 +7,7 @@ The OpenAI SDK loads only when a client is made, so commands that never talk to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from desktop.jobs.live_outcome import ProgressSnapshot as ProgressSnapshot  # th
 from desktop.jobs.live_outcome import RunListener, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.report import flagged_rows, summary_line
-from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
+from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, StaleClaim, shared_rows_for
 from desktop.journal import Journal, RowStatus, RunKind, RunRecord
 from desktop.services.source import ScenarioTable, Source
 from desktop.settings import Settings
@@ -73,14 +73,15 @@ def prepare_live_run(
 def live_run(
     journal: Journal, source: Source, run_id: str, generate: Generator, workers: int, *,
     listener: RunListener | None = None, executor: Executor | None = None, take_over: bool = False,
-    **engine_options: Any,
+    on_stale: Callable[[StaleClaim], None] | None = None, **engine_options: Any,
 ) -> LiveRun:
     """The engine that executes (or resumes) the journaled live run ``run_id``.
 
     On a Google Sheet the rows are claimed block by block, so colleagues running at the same time
-    never process a row twice; ``take_over`` also takes the rows of a colleague whose claim went stale.
+    never process a row twice; ``take_over`` also takes the rows of a colleague whose claim went stale,
+    ``on_stale`` instead offers them to the user while the run waits (see ``SharedRows``).
     """
-    shared = shared_rows_for(journal, source, run_id, take_over=take_over)
+    shared = shared_rows_for(journal, source, run_id, take_over=take_over, on_stale=on_stale)
     engine_options.setdefault(
         "mirror_interval", SHARED_MIRROR_INTERVAL_SEC if shared is not None else MIRROR_INTERVAL_SEC
     )

@@ -157,6 +157,8 @@ class LiveRun:
                 if (
                     now - last_writeback >= self._writeback_interval
                     or self._completed_since_flush >= self._writeback_batch
+                    # a shared block whose rows are all done is written and released at once
+                    or (self._completed_since_flush and self._shared and self._shared.block_to_release())
                 ):
                     self._flush_writeback()
                     last_writeback = now

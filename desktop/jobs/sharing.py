@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from desktop.domain.models import CellValue
 from desktop.errors import SimBatchError
@@ -30,6 +31,7 @@ from desktop.services.claims import (
     ClaimStatus,
     Holding,
     SessionGone,
+    Status,
     block_of,
 )
 from desktop.services.gsheet_source import GoogleSheetSource
@@ -41,8 +43,34 @@ log = logging.getLogger(__name__)
 BEATS_PER_LEASE = 5
 #: Progress mirror interval on a shared sheet: colleagues' calls count against the same sheet.
 SHARED_MIRROR_INTERVAL_SEC = 10.0
-#: While waiting for a colleague's rows, the claims are read at least this often.
+#: While waiting for a colleague's rows, the claims are read again after this long; the wait doubles
+#: each time nothing changed, up to ``MAX_WAIT_READ_SEC``, and starts again when a block changed hands.
+WAIT_READ_MIN_SEC = 2.0
+#: ... and at least this often (a waiting client's reads stay far under Google's 60 per minute).
 MAX_WAIT_READ_SEC = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class StaleClaim:
+    """A colleague's claim on rows of this run that has shown no sign of life for the lease time, and
+    the way to accept the offer to take it over (``take_over``: blocks on the sheet's claims, so call it
+    off the GUI thread)."""
+
+    holder: str
+    rows: list[int]
+    since: str  # when it was claimed, in this computer's time (``10:42``)
+    silent_sec: float
+    take_over: Callable[[], None] = field(compare=False, repr=False)
+
+    @property
+    def span(self) -> str:
+        """``52-101``."""
+        return _span(self.rows)
+
+    def describe(self) -> str:
+        """``Dana's PC claimed rows 52-101 at 10:42 but has shown no sign of life for 10 min.``"""
+        return (f"{self.holder} claimed rows {self.span} at {self.since} but has shown no sign of life "
+                f"for {_duration(self.silent_sec)}.")
 
 
 class SharedRows:
@@ -61,6 +89,7 @@ class SharedRows:
         batch: bool = False,
         block_rows: int = BLOCK_ROWS,
         clock: Callable[[], float] = time.monotonic,
+        on_stale: Callable[[StaleClaim], None] | None = None,
     ) -> None:
         self.journal = journal
         self.source = source
@@ -68,6 +97,9 @@ class SharedRows:
         self.take_over = take_over
         self.batch = batch
         self._say: Say = say or (lambda text, level: log.info("%s", text))
+        #: Offers the user to take over a colleague's stale claim (the app); the run then waits for
+        #: the answer. Without it (the command line) the run leaves those rows for ``--take-over``.
+        self._on_stale = on_stale
         self._clock = clock
         self._block_rows = block_rows
         self.board = ClaimBoard(
@@ -82,7 +114,12 @@ class SharedRows:
         self._given_up: set[int] = set()
         self._states: dict[int, BlockState] = {}
         self._last_beat = clock()
-        self._last_read = clock()
+        self._max_wait = min(self._beat_every, MAX_WAIT_READ_SEC)
+        self._min_wait = min(WAIT_READ_MIN_SEC, self._max_wait)
+        self._wait = self._min_wait
+        self._next_read: float | None = None  # when to look at the claims again; None: not waiting
+        self._done_in_sheet: set[int] = set()  # held blocks already marked DONE with their last rows
+        self._last_claimed: int | None = None
         self._stopping = threading.Event()
         self._beater: threading.Thread | None = None
         self._first_data_row = source.known_layout().first_data_row
@@ -136,15 +173,45 @@ class SharedRows:
 
     def claim_next(self) -> list[RowTask] | None:
         """Claim one more block; its rows to generate (possibly none). None when no block can be
-        claimed now (all held, or held by colleagues who are alive)."""
+        claimed now (all held, or held by colleagues who are alive): ``tick`` then looks again."""
         with self._lock:
-            for block in sorted(self._todo):
-                if block in self._given_up:
-                    continue
+            for block in self._claim_order():
                 tasks = self._try_block(block)
                 if tasks is not None:
+                    self._next_read = None
+                    self._wait = self._min_wait
+                    self._last_claimed = block
                     return tasks
+            for block, rows in sorted(self._todo.items()):
+                state = self._states.get(block)
+                if state is not None and block not in self._given_up and state.holder_id != self.run_id:
+                    self._report_busy(state, rows)
+            if self._next_read is None:
+                self._next_read = self._clock() + self._wait
             return None
+
+    def _claim_order(self) -> list[int]:
+        """The blocks to try, the likeliest to be won first, so that colleagues who start together
+        spread over the sheet instead of racing for the same block each time: the block after the one
+        this run claimed last (its rows stay together); else the first block when nobody holds
+        anything; else the middle of the longest run of blocks nobody holds. Then the others in order."""
+        candidates = sorted(b for b in self._todo if b not in self._given_up)
+        free = [b for b in candidates if b not in self._states or not self._states[b].busy]
+        first: int | None = None
+        if self._last_claimed is not None and self._last_claimed + 1 in free:
+            first = self._last_claimed + 1
+        elif free and not any(state.busy for state in self._states.values()):
+            first = free[0]
+        elif free:
+            runs: list[list[int]] = []
+            for block in free:
+                if runs and runs[-1][-1] == block - 1 and block - 1 not in self._holdings:
+                    runs[-1].append(block)
+                else:
+                    runs.append([block])
+            longest = max(runs, key=len)
+            first = longest[len(longest) // 2]
+        return candidates if first is None else [first, *(b for b in candidates if b != first)]
 
     @property
     def waiting(self) -> bool:
@@ -157,21 +224,20 @@ class SharedRows:
         state = self._states.get(block)
         epoch = 0
         if state is not None:
-            mine = [t.case_id for t in self._tasks(rows)]
-            if state.status == ClaimStatus.DONE and set(mine) <= set(state.case_ids):
+            if state.status == ClaimStatus.DONE and set(self._case_ids(rows)) <= set(state.case_ids):
                 self._hand_over(block, rows, f"Done by {state.holder_name}")
                 return []
             if state.busy and state.holder_id != self.run_id:
                 if not self.board.is_stale(state):
-                    self._report_busy(state, rows)
                     return None
                 if not self.take_over:
                     self._report_stale(state, rows)
-                    self._given_up.add(block)
+                    if self._on_stale is None:
+                        self._given_up.add(block)  # the CLI ends the run; resume --take-over does them
                     return None
                 self._say(
                     f"Taking over rows {_span(rows)} from {state.holder_name}, which has shown no sign of "
-                    f"life for {self.board.silent_for(state) / 60:.0f} min.", "warning",
+                    f"life for {_duration(self.board.silent_for(state))}.", "warning",
                 )
             epoch = state.epoch + 1
         self.journal.record_claim(self.run_id, block, self.board.session, epoch, ClaimStep.CLAIMING, rows)
@@ -182,7 +248,7 @@ class SharedRows:
             return None
         if holding is None:
             self.journal.set_claim_status(self.run_id, [block], ClaimStep.LOST)
-            self._states = self.board.read()  # someone else won: look again before the next attempt
+            self._states = self.board.last_read  # someone else won: as the claim saw the tab then
             return None
         self.journal.set_claim_status(self.run_id, [block], ClaimStep.HELD)
         claimed_at = time.strftime("%H:%M")
@@ -226,35 +292,49 @@ class SharedRows:
 
     def _report_stale(self, state: BlockState, rows: list[int]) -> None:
         key = (state.block, state.epoch)
-        if key not in self._reported_stale:
-            self._reported_stale.add(key)
-            self._say(
-                f"{state.holder_name} claimed rows {_span(rows)} at {state.since_local()} but has shown no "
-                f"sign of life for {self.board.silent_for(state) / 60:.0f} min. Resume this run with "
-                "--take-over ('simbatch resume RUN_ID --take-over') to do them here.",
-                "warning",
-            )
+        if key in self._reported_stale:
+            return
+        self._reported_stale.add(key)
+        stale = StaleClaim(state.holder_name, sorted(rows), state.since_local(),
+                           self.board.silent_for(state), self.take_over_stale)
+        if self._on_stale is None:
+            self._say(f"{stale.describe()} Resume this run with --take-over ('simbatch resume RUN_ID "
+                      "--take-over') to do them here.", "warning")
+            return
+        self._say(f"{stale.describe()} This run waits for them unless you take them over.", "warning")
+        self._on_stale(stale)
 
-    def stale_blocks(self) -> list[BlockState]:
-        """Colleagues' claims on this run's rows that have gone stale (for an offer to take over)."""
+    def take_over_stale(self) -> None:
+        """The user agreed: take over every colleague's claim on this run's rows that is stale now or
+        goes stale later (a live colleague's rows still wait)."""
         with self._lock:
-            return [
-                s for b, s in self._states.items()
-                if b in self._todo and s.holder_id != self.run_id and self.board.is_stale(s)
-            ]
+            self.take_over = True
+            self._given_up.clear()
+            self._next_read = None
 
     # ----------------------------------------------------------------------------- liveness
 
     def tick(self) -> None:
-        """Look at colleagues' claims now and then while waiting for their rows (call often)."""
+        """While nothing can be claimed, read colleagues' claims again now and then (call often): soon
+        after a block changed hands, less often while nothing moves."""
         now = self._clock()
         with self._lock:
-            if self.waiting and now - self._last_read >= min(self._beat_every, MAX_WAIT_READ_SEC):
-                self._last_read = now
-                try:
-                    self._states = self.board.read()
-                except SessionGone:
-                    self._reopen()
+            if self._next_read is None or now < self._next_read or not self.waiting:
+                return
+            before = self._watched()
+            try:
+                self._states = self.board.read()
+            except SessionGone:
+                self._reopen()
+            moved = self._watched() != before
+            self._wait = self._min_wait if moved else min(2 * self._wait, self._max_wait)
+            self._next_read = now + self._wait
+
+    def _watched(self) -> dict[int, tuple[int, str, str]]:
+        """Who holds each block this run waits for, and how (a change may free it)."""
+        return {
+            b: (s.epoch, s.holder_id, s.status) for b, s in self._states.items() if b in self._todo
+        }
 
     def _beat_loop(self) -> None:
         """Heartbeat thread: a fenced write for the held blocks whenever none went out for a while,
@@ -289,7 +369,7 @@ class SharedRows:
         ]
 
     def _fenced(
-        self, holdings: list[Holding], requests: list[dict[str, object]], status: str | None = None
+        self, holdings: list[Holding], requests: list[dict[str, object]], status: Status = None
     ) -> set[int]:
         """One fenced batchUpdate; on a refusal find the blocks lost, drop them and retry with the rest.
         Returns the blocks lost."""
@@ -336,36 +416,68 @@ class SharedRows:
 
     def write(self, values_by_row: Mapping[int, Mapping[CellRef, CellValue]]) -> set[int]:
         """Write the cells of each run row together with the claim check of its block; returns the
-        rows not written because their block was lost (nothing of those reached the sheet)."""
+        rows not written because their block was lost (nothing of those reached the sheet).
+
+        ``values_by_row`` names every row this write-back finishes (a row with nothing to write maps
+        to no cells). A block whose last rows these are is marked DONE in the same request, so a
+        colleague waiting for it sees it free without one more call."""
         with self._lock:
             # Rows without cells stay: their block's claim check goes in the same fenced write.
             refused: set[int] = {row for row in values_by_row if self.block_of(row) not in self._holdings}
             pending = {row: cells for row, cells in values_by_row.items() if row not in refused}
             while pending:
+                finishing = self._finishing(pending)
                 blocks = sorted({self.block_of(row) for row in pending})
                 holdings = [self._holdings[b] for b in blocks]
                 merged = {ref: value for cells in pending.values() for ref, value in cells.items()}
-                lost = self._fenced(holdings, self.source.cell_requests(merged))
+                done = dict.fromkeys(finishing, ClaimStatus.DONE.value)
+                lost = self._fenced(holdings, self.source.cell_requests(merged), done)
                 if not lost:
+                    self._done_in_sheet |= finishing
                     return refused
                 dropped = {row for row in pending if self.block_of(row) in lost}
                 refused |= dropped
                 pending = {row: cells for row, cells in pending.items() if row not in dropped}
             return refused
 
-    def settle(self) -> None:
-        """Mark blocks whose rows are all finished and written DONE in the sheet (one request)."""
+    def _finishing(self, rows: Mapping[int, object]) -> set[int]:
+        """The held blocks whose rows are all generated and whose unwritten rows are all in ``rows``."""
+        counts: dict[int, int] = {}
+        for row in rows:
+            counts[self.block_of(row)] = counts.get(self.block_of(row), 0) + 1
+        return {block for block, count in counts.items() if self._work_left(block) == (0, count)}
+
+    def _work_left(self, block: int) -> tuple[int, int]:
+        """(this run's rows of ``block`` still to generate, those generated but not written yet)."""
+        first = self._first_data_row + block * self._block_rows
+        return self.journal.work_left(self.run_id, first, first + self._block_rows - 1)
+
+    def block_to_release(self) -> bool:
+        """Whether a held block has all its rows generated and some not written yet: writing them now
+        releases the block (a colleague may be waiting for it)."""
         with self._lock:
-            finished = [
-                h for b, h in self._holdings.items() if not self._rows_still_needing_work(b)
-            ]
+            return any(
+                open_rows == 0 and unwritten > 0
+                for open_rows, unwritten in map(self._work_left, self._holdings)
+            )
+
+    def settle(self) -> None:
+        """Drop the blocks whose rows are all finished and written: mark them DONE in the sheet (one
+        request; none when their last write-back did already)."""
+        with self._lock:
+            finished = [h for b, h in self._holdings.items() if self._work_left(b) == (0, 0)]
             if not finished:
                 return
-            lost = self._fenced(finished, [], ClaimStatus.DONE)
+            to_mark = [h for h in finished if h.block not in self._done_in_sheet]
+            lost = self._fenced(to_mark, [], ClaimStatus.DONE) if to_mark else set()
             done = [h.block for h in finished if h.block not in lost]
             for block in done:
                 del self._holdings[block]
+                self._done_in_sheet.discard(block)
             self.journal.set_claim_status(self.run_id, done, ClaimStep.DONE)
+            if done and self._next_read is not None:  # this run may have nothing else to do now
+                self._wait = self._min_wait
+                self._next_read = min(self._next_read, self._clock() + self._wait)
 
     def stop(self) -> None:
         """Stop heartbeating and keep the claims (a Batch API job in flight holds them for its life)."""
@@ -424,6 +536,11 @@ def _needs_work(task: RowTask) -> bool:
     return task.status == RowStatus.COMPLETED and task.written_at is None
 
 
+def _duration(seconds: float) -> str:
+    """``10 min``, or ``45 s`` under a minute (a lease shortened in tests or settings)."""
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
 def _span(rows: Sequence[int]) -> str:
     ordered = sorted(rows)
     if not ordered:
@@ -432,10 +549,11 @@ def _span(rows: Sequence[int]) -> str:
 
 
 def shared_rows_for(
-    journal: Journal, source: object, run_id: str, *, take_over: bool = False, batch: bool = False
+    journal: Journal, source: object, run_id: str, *, take_over: bool = False, batch: bool = False,
+    on_stale: Callable[[StaleClaim], None] | None = None,
 ) -> SharedRows | None:
     """Claims for a run on a Google Sheet (colleagues may run on it at the same time); None for a
-    local workbook, which a lock file protects instead."""
+    local workbook, which a lock file protects instead. ``on_stale`` as in ``SharedRows``."""
     if not isinstance(source, GoogleSheetSource):
         return None
     from desktop.settings import display_name, load_settings
@@ -443,5 +561,5 @@ def shared_rows_for(
     settings = load_settings()
     return SharedRows(
         journal, source, run_id, holder_name=display_name(settings), lease=settings.claim_lease_sec,
-        take_over=take_over, batch=batch,
+        take_over=take_over, batch=batch, on_stale=on_stale,
     )

@@ -38,7 +38,8 @@ class WriteGate(Protocol):
         ...
 
     def write(self, values_by_row: Mapping[int, Mapping[CellRef, CellValue]]) -> set[int]:
-        """Write each run row's cells with its claim check; the rows refused (nothing of them written)."""
+        """Write each run row's cells with its claim check; the rows refused (nothing of them written).
+        Every row the write-back finishes is named, those with nothing to write with no cells."""
         ...
 
 

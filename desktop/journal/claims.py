@@ -87,6 +87,17 @@ class ClaimsPart(JournalPart):
                 [(note, stamp, run_id, row) for row in rows],
             )
 
+    def work_left(self, run_id: str, first_row: int, last_row: int) -> tuple[int, int]:
+        """(rows still to generate, rows generated but not written) among the run's rows
+        ``first_row`` … ``last_row``: one small query, run often while a shared run works."""
+        found = self._store.one(
+            "SELECT COALESCE(SUM(status IN ('PENDING', 'PROCESSING', 'SUBMITTED')), 0) AS open,"
+            " COALESCE(SUM(status = 'COMPLETED' AND written_at IS NULL), 0) AS unwritten"
+            " FROM row_tasks WHERE run_id = ? AND row BETWEEN ? AND ?",
+            (run_id, first_row, last_row),
+        )
+        return (0, 0) if found is None else (int(found["open"]), int(found["unwritten"]))
+
     def note_claim(self, run_id: str, rows: Sequence[int], checkpoint: str) -> None:
         """Write who claimed ``rows`` in their checkpoint (shown in the Batch_Progress tab)."""
         stamp = now_iso()

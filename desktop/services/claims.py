@@ -28,7 +28,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -49,6 +49,8 @@ STATE_COLUMNS: tuple[str, ...] = (
     "Block", "Epoch", "Holder_ID", "Holder_Name", "Since", "Heartbeat", "Status", "Case_IDs",
 )
 _MAX_SHEET_ID = 2**31 - 1
+#: What a fenced write sets in the blocks' Status cells: nothing new, one status for all, or per block.
+Status = str | Mapping[int, str] | None
 
 
 class ClaimStatus(StrEnum):
@@ -151,6 +153,8 @@ class ClaimBoard:
         self._state_rows = 0
         self._seen: dict[int, tuple[tuple[int, int, str], float]] = {}
         self._lock = threading.Lock()
+        #: Every block's claim as ``read`` last found it.
+        self.last_read: dict[int, BlockState] = {}
 
     # ----------------------------------------------------------------------------- session
 
@@ -213,6 +217,7 @@ class ClaimBoard:
                 seen = self._seen.get(block)
                 if seen is None or seen[0] != key:
                     self._seen[block] = (key, now)
+        self.last_read = states
         return states
 
     def _state_title(self) -> str:
@@ -257,19 +262,19 @@ class ClaimBoard:
         try:
             self.gateway.structure(requests)
         except RequestRefused:
-            # Lost the race, or our own first attempt landed and its reply was lost: the tab says which.
+            # Lost the race, or our own first attempt landed and its reply was lost: the tab says which
+            # (``read`` raises SessionGone when the claims tab itself is gone).
             state = self.read().get(block)
             if state is None or state.epoch != epoch or state.holder_id != self.holder_id:
-                if self._find_state_tab() is None:
-                    raise SessionGone("The claims tab was tidied away by a colleague.") from None
                 return None
         if block + 2 > self._state_rows:
             self._state_rows = max(self._state_rows + 200, block + 2)
         return Holding(block, epoch, self.session, list(case_ids), 0, status.value)
 
-    def fence(self, holdings: Iterable[Holding], status: str | None = None) -> list[dict[str, Any]]:
+    def fence(self, holdings: Iterable[Holding], status: Status = None) -> list[dict[str, Any]]:
         """The requests that make a batchUpdate apply only while we hold every block of ``holdings``;
-        each bumps its block's heartbeat (and sets ``status`` when given)."""
+        each bumps its block's heartbeat (and sets ``status`` when given: one for every block, or
+        ``{block: status}`` for some of them)."""
         requests: list[dict[str, Any]] = []
         for holding in holdings:
             if holding.session != self.session:
@@ -284,12 +289,12 @@ class ClaimBoard:
                 "properties": {"sheetId": self.token_id(holding.block, holding.epoch), "hidden": True},
                 "fields": "hidden",
             }})
-            cells: list[CellValue] = [holding.heartbeat + 1, str(status or holding.status)]
+            cells: list[CellValue] = [holding.heartbeat + 1, status_of(holding, status)]
             requests.append(update_cells(self.state_sheet_id, holding.block + 1, 5, [cells]))
         return requests
 
     def fenced(
-        self, holdings: Sequence[Holding], requests: Sequence[dict[str, Any]], status: str | None = None
+        self, holdings: Sequence[Holding], requests: Sequence[dict[str, Any]], status: Status = None
     ) -> None:
         """Apply ``requests`` in one batchUpdate that succeeds only while every block is still ours.
 
@@ -306,8 +311,7 @@ class ClaimBoard:
             ) from exc
         for holding in holdings:
             holding.heartbeat += 1
-            if status:
-                holding.status = status
+            holding.status = status_of(holding, status)
 
     def still_ours(self, holding: Holding, states: dict[int, BlockState]) -> bool:
         """Whether the tab still shows ``holding`` as ours (after a refused fenced write, or a restart)."""
@@ -326,7 +330,10 @@ class ClaimBoard:
 
         A claim racing with this fails (its claims tab is gone) and its client opens a new session.
         """
-        states = self.read()
+        try:
+            states = self.read()
+        except SessionGone:
+            return False  # a colleague tidied it already
         if any(state.busy for state in states.values()):
             return False
         existing = {t.sheet_id for t in self.gateway.metadata()}
@@ -342,6 +349,14 @@ class ClaimBoard:
         except RequestRefused:
             return False  # someone claimed or tidied meanwhile; they will tidy later
         return True
+
+
+def status_of(holding: Holding, status: Status) -> str:
+    """The status a fenced write gives ``holding``'s block: ``status`` (for every block, or looked up by
+    block), else the one it has."""
+    if isinstance(status, Mapping):
+        return str(status.get(holding.block, holding.status))
+    return str(status or holding.status)
 
 
 def block_of(row: int, first_data_row: int, size: int = BLOCK_ROWS) -> int:

@@ -84,6 +84,23 @@ class TabInfo:
         )
 
 
+class _BuiltOnce:
+    """An API client whose ``spreadsheets()`` resource is built once: building it renders the
+    documentation of every method, about 0.05-0.1 s of CPU, which each call would otherwise pay."""
+
+    def __init__(self, service: Any) -> None:
+        self._service = service
+        self._spreadsheets = service.spreadsheets()
+
+    def spreadsheets(self) -> Any:
+        """The spreadsheets resource (built when the client was)."""
+        return self._spreadsheets
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self._service.close()
+
+
 class SheetsGateway:
     """One spreadsheet, reached through the Sheets API v4; see the module docstring."""
 
@@ -222,14 +239,14 @@ class SheetsGateway:
             http = google_auth_httplib2.AuthorizedHttp(
                 self._get_credentials(), http=httplib2.Http(timeout=HTTP_TIMEOUT_SEC)
             )
-            service = build(
+            service = _BuiltOnce(build(
                 "sheets",
                 "v4",
                 http=http,
                 static_discovery=True,
                 cache_discovery=False,
                 client_options={"api_endpoint": self.endpoint},
-            )
+            ))
             self._local.service = service
         return service
 

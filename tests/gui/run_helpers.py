@@ -58,13 +58,6 @@ def fake_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
         yield server
 
 
-@pytest.fixture(name="journal")
-def journal_fixture() -> Iterator[Journal]:
-    """A journal in the test's data folder."""
-    with Journal.open() as j:
-        yield j
-
-
 class StallMeter:
     """Measures how late a 10 ms QTimer fires on the GUI thread: each gap beyond 10 ms is a stall.
 

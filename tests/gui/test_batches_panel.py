@@ -14,7 +14,7 @@ from desktop.gui.run.batches_panel import BatchesPanel, job_age, job_requests, j
 from desktop.journal import BatchJobRecord, Journal, RowStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

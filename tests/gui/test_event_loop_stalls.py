@@ -13,7 +13,6 @@ from tests.gui.conftest import MessageLog
 from tests.gui.run_helpers import (  # noqa: F401
     StallMeter,
     fake_fixture,
-    journal_fixture,
     make_context,
     make_workbook,
     run_side_for,

@@ -13,7 +13,7 @@ from desktop.services.source import PROGRESS_TAB, CellRef
 from desktop.services.workbook import XlsxSource
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context, run_side_for  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context, run_side_for  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

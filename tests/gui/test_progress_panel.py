@@ -11,7 +11,7 @@ from desktop.gui.run.controller import controller_for
 from desktop.gui.run.progress_panel import ProgressPanel, counts_text
 from desktop.journal import Journal, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

@@ -15,7 +15,7 @@ from desktop.gui.run.resume import ResumeDialog, confirm_close, offer_resume
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

@@ -12,7 +12,7 @@ from desktop.gui.run.controller import RunController, RunState, controller_for
 from desktop.jobs.live_outcome import ProgressSnapshot, RunOutcome
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

@@ -16,7 +16,7 @@ from desktop.services.llm import from_settings
 from desktop.services.retry import RetryPolicy
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog
-from tests.gui.run_helpers import fake_fixture, journal_fixture, make_context  # noqa: F401
+from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
 
 TIMEOUT_MS = 30_000
 

@@ -21,7 +21,6 @@ from desktop.services.source import DEFAULT_SCENARIO_TAB
 from desktop.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.gui.conftest import MessageLog, wait_idle
-from tests.gui.run_helpers import journal_fixture  # noqa: F401
 
 OpenWindow = Callable[[str | Path], MainWindow]
 GUI = REPO_ROOT / "desktop" / "gui"

@@ -160,12 +160,6 @@ def openai() -> Iterator[FakeOpenAI]:
         yield server
 
 
-@pytest.fixture
-def journal() -> Iterator[Journal]:
-    with Journal.open() as j:
-        yield j
-
-
 # ------------------------------------------------------------------------------------ the tests
 
 

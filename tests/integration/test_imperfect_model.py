@@ -38,12 +38,6 @@ def fake() -> Iterator[FakeOpenAI]:
         server.stop()
 
 
-@pytest.fixture
-def journal(simbatch_home: Path) -> Iterator[Journal]:
-    with Journal.open() as j:
-        yield j
-
-
 def read_rows(path: Path) -> dict[int, Scenario]:
     source = XlsxSource(path)
     try:

@@ -45,12 +45,6 @@ def fake() -> Iterator[FakeOpenAI]:
         yield server
 
 
-@pytest.fixture
-def journal() -> Iterator[Journal]:
-    with Journal.open() as j:
-        yield j
-
-
 def written_cells(journal: Journal, run_id: str) -> list[tuple[int, str]]:
     return [(e.row, e.column) for e in journal.writeback_history(run_id) if not e.conflict]
 

@@ -4,6 +4,7 @@ catches a broken workflow."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import plistlib
 import re
 import shutil
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from tests.conftest import REPO_ROOT, load_spec_helpers
 
@@ -148,6 +150,34 @@ def test_actions_are_pinned_to_commits_and_python_to_a_release() -> None:
     pins = (REPO_ROOT / "packaging" / "constraints.txt").read_text(encoding="utf-8")
     for package in ("pyinstaller", "PySide6_Essentials", "PySide6_Addons", "keyring", "certifi"):
         assert re.search(rf"^{package}==\S+$", pins, re.MULTILINE), package
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[\s;\[<>=!~]", requirement.strip(), maxsplit=1)[0]).lower()
+
+
+def test_constraints_pin_every_package_the_app_runs_with() -> None:
+    """What the installed app imports, directly or through its dependencies, is pinned for a release
+    build (a dependency added to pyproject.toml and not here would be built at whatever version is new)."""
+    pins = {
+        _name(line): line.split("==", 1)[1].strip()
+        for line in (REPO_ROOT / "packaging" / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    needed: set[str] = set()
+    todo = [*project["dependencies"], *project["optional-dependencies"]["bundle"]]
+    while todo:
+        requirement = Requirement(todo.pop())
+        name = _name(requirement.name)
+        if name in needed or not (requirement.marker is None or requirement.marker.evaluate({"extra": ""})):
+            continue
+        needed.add(name)
+        try:
+            todo.extend(importlib.metadata.requires(requirement.name) or [])
+        except importlib.metadata.PackageNotFoundError:  # a build tool this environment lacks (PyInstaller)
+            continue
+    assert sorted(needed - pins.keys()) == []
 
 
 def test_signing_steps_run_only_with_the_secrets_and_a_tag_requires_them() -> None:

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app.connection import store_openai_key
 from desktop.errors import SimBatchError
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.widgets.connection_test import start_connection_test
+from desktop.gui.widgets.key_field import keyring_note, store_typed_key
 from desktop.services import secrets
 from desktop.settings import Settings
 from desktop.settings_store import SettingsStore, changed_fields
@@ -52,10 +52,6 @@ class ConnectModelDialog(QDialog):
         self.key_edit.setToolTip("Kept in the system keyring, never in a file")
         self.provider_box.local_chosen.connect(lambda local: self.key_edit.setEnabled(not local))
         self.key_edit.setEnabled(not self.provider_box.is_local)
-        status = secrets.keyring_status()
-        keyring_note = QLabel("" if status.usable else status.message)
-        keyring_note.setWordWrap(True)
-        keyring_note.setVisible(not status.usable)
 
         self.test_button = QPushButton("&Test")
         self.test_button.setToolTip("Send one real request to the chosen model to check it")
@@ -75,7 +71,7 @@ class ConnectModelDialog(QDialog):
         key_label.setBuddy(self.key_edit)
         layout.addWidget(key_label)
         layout.addWidget(self.key_edit)
-        layout.addWidget(keyring_note)
+        layout.addWidget(keyring_note())
         layout.addWidget(self.test_button)
         layout.addWidget(self.test_label)
         layout.addStretch(1)
@@ -90,9 +86,7 @@ class ConnectModelDialog(QDialog):
             self.provider_box.apply(chosen)
             typed = self.key_edit.text().strip()
             if not self.provider_box.is_local and (typed or not secrets.get_openai_key()):
-                store_openai_key(self.key_edit.text())
-                self.key_edit.clear()
-                self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
+                store_typed_key(self.key_edit)
         except (ValueError, SimBatchError) as exc:
             self.test_label.setText(str(exc))
             return None

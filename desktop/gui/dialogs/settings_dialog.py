@@ -30,6 +30,7 @@ from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text
 from desktop.gui.dialogs.provider_box import ProviderBox
 from desktop.gui.qt.workers import run_task
 from desktop.gui.widgets.connection_test import start_connection_test
+from desktop.gui.widgets.key_field import KEY_STORED, keyring_note, store_typed_key
 from desktop.org_config import load_org_layer
 from desktop.services import auth, secrets
 from desktop.settings import PriceOverride, Settings
@@ -57,7 +58,7 @@ class SettingsDialog(QDialog):
         self.key_edit.setPlaceholderText(
             "sk-… (kept in the system keyring)"
             if not secrets.get_openai_key()
-            else "A key is stored; type a new one to replace it"
+            else KEY_STORED
         )
         self.key_edit.setToolTip("Your OpenAI API key. It is kept in the system keyring, never in a file.")
         self.test_button = QPushButton("&Test")
@@ -65,10 +66,7 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(self.test_key)
         self.test_label = QLabel("")
         self.test_label.setWordWrap(True)
-        status = secrets.keyring_status()
-        self.keyring_label = QLabel("" if status.usable else status.message)
-        self.keyring_label.setWordWrap(True)
-        self.keyring_label.setVisible(not status.usable)
+        self.keyring_label = keyring_note()
 
         self.endpoint_edit = QLineEdit(self.settings.openai_base_url or "")
         self.endpoint_edit.setPlaceholderText("https://api.openai.com/v1")
@@ -256,11 +254,8 @@ class SettingsDialog(QDialog):
             widget.setEnabled(not local and not self.organisation_fields.get(name, False))
 
     def _store_key(self) -> None:
-        key = self.key_edit.text().strip()
-        if key:
-            secrets.set_openai_key(key)
-            self.key_edit.clear()
-            self.key_edit.setPlaceholderText("A key is stored; type a new one to replace it")
+        if self.key_edit.text().strip():
+            store_typed_key(self.key_edit)
 
     def _collect_storing_key(self, problem_label: QLabel) -> Settings | None:
         """The settings as edited, with the typed key stored; None after saying on ``problem_label``

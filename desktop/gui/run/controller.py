@@ -23,6 +23,7 @@ from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import WorkerGroup
 from desktop.jobs.live_outcome import ProgressSnapshot, RunOutcome
+from desktop.jobs.sharing import StaleClaim
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 
@@ -139,6 +140,9 @@ class RunController(QObject):
     failed = Signal(str)
     #: ``idle``, ``running``, ``paused`` or ``stopping``.
     state_changed = Signal(object)
+    #: A colleague's claim on rows of the live run went stale (a ``StaleClaim``): the run waits for
+    #: them until the user takes them over (``take_over``) or stops the run.
+    stale_claim = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -148,8 +152,6 @@ class RunController(QObject):
         self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
         self.state = RunState.IDLE
-        #: Shared Google Sheet: take over rows of a colleague whose claim went stale (the user agreed).
-        self.take_over = False
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class RunController(QObject):
         # (the source's tabs and layout are known from loading it: no request on this thread).
         live = live_run(
             journal, source, run_id, generate, workers, executor=PoolExecutor(self.pool),
-            listener=_Listener(self), take_over=self.take_over, **engine_options,
+            listener=_Listener(self), on_stale=self.stale_claim.emit, **engine_options,
         )
         self._live = live
         self.run_id = run_id
@@ -229,6 +231,13 @@ class RunController(QObject):
             return
         self._set_state(RunState.RUNNING)
         self._run(lambda _ctx: live.resume_work(), on_result=lambda _v: None, on_error=self._control_failed)
+
+    def take_over(self, stale: StaleClaim) -> None:
+        """Do the rows of a colleague whose claim went stale in the live run (the user agreed), as
+        ``--take-over`` does on the command line; the claims are read and written off this thread."""
+        if self._live is None or not self.active:
+            return
+        self._run(lambda _ctx: stale.take_over(), on_result=lambda _v: None, on_error=self._control_failed)
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the others become CANCELLED; results are written."""

@@ -30,6 +30,7 @@ from desktop.app.text import format_duration, format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
+from desktop.gui.run.take_over import TakeOverBar
 from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus
 
@@ -121,9 +122,12 @@ class RunPanel(QWidget):
         layout.addWidget(self.estimate_box)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        #: Offers to take over a colleague's rows whose claim went stale (a shared Google Sheet).
+        self.take_over_bar = TakeOverBar(self.controller)
+        layout.addWidget(self.take_over_bar)
         layout.addStretch(1)
         order: list[QWidget] = [self.mode, self.model, self.workers, self.start_button, self.pause_button,
-                                self.resume_button, self.cancel_button]
+                                self.resume_button, self.cancel_button, self.take_over_bar.button]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
