@@ -79,7 +79,7 @@ def measure_one_run(args: argparse.Namespace) -> Measured:
         wait_for(lambda: not window.busy and window.model.rowCount() == args.rows, 60)
         side = window.run_side
         window.tabs.setCurrentWidget(side.progress_panel)
-        wait_for(lambda: side.run_panel.estimate is not None, 60)
+        wait_for(lambda: side.run_panel.estimate_box.estimate is not None, 60)
         wait_for(lambda: local_pool().activeThreadCount() == 0, 60)
         ended: list[object] = []
         side.controller.finished.connect(ended.append)

@@ -52,7 +52,9 @@ def time_rows_table(rows: int) -> float:
     from PySide6.QtWidgets import QApplication
 
     from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
-    from desktop.gui.rows.model import COL_SCORE, RowsModel, RowsSortProxy
+    from desktop.gui.rows.columns import COL_SCORE
+    from desktop.gui.rows.model import RowsModel
+    from desktop.gui.rows.sorting import RowsSortProxy
 
     _app = QApplication.instance() or QApplication([])
     scenarios = [Scenario(row=3 + i, case_id=f"CASE-{i:05d}", title=f"Case {i}") for i in range(rows)]

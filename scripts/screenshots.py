@@ -206,7 +206,7 @@ def shoot_all(out_dir: Path) -> int:
         window.rows_view.select_rows([])
         window.rows_view.table.clearSelection()
         window.tabs.setCurrentWidget(side.run_panel)
-        wait_for(lambda: side.run_panel.estimate is not None, what="the estimate")
+        wait_for(lambda: side.run_panel.estimate_box.estimate is not None, what="the estimate")
         save(window, out_dir, "run_panel")
 
         batches: list[object] = []

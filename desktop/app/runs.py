@@ -24,21 +24,28 @@ from desktop.settings import Settings
 RESUMABLE_KINDS = (RunKind.LIVE, RunKind.BATCH)
 
 
-def estimate_run(scenarios: Sequence[Scenario], settings: Settings, model: str) -> RunEstimate:
-    """Estimate generating the missing vitals of ``scenarios`` with ``model`` (UsageError when unpriced)."""
-    return planned_estimate(
-        scenarios, _vitals_columns(scenarios), PriceTable.load(settings.price_overrides), model,
-        overwrite=settings.overwrite_valid, requests_per_minute=settings.requests_per_minute,
-        tokens_per_minute=settings.tokens_per_minute,
-    )
-
-
 @dataclass(slots=True)
 class SelectionEstimate:
     """An estimate over the selected rows nobody else works on, and the rows colleagues hold."""
 
     estimate: RunEstimate
     claimed: dict[str, ColleagueClaim]
+
+
+def estimate_run(
+    scenarios: Sequence[Scenario], settings: Settings, model: str, source: Source | None = None
+) -> SelectionEstimate:
+    """Estimate generating the missing vitals of ``scenarios`` with ``model`` (UsageError when unpriced):
+    on a shared Google Sheet ``source`` only the rows no colleague holds (two reads)."""
+    claimed = colleague_claims(source) if source is not None else {}
+    mine = [s for s in scenarios if s.case_id not in claimed]
+    estimate = planned_estimate(
+        mine, _vitals_columns(scenarios), PriceTable.load(settings.price_overrides), model,
+        overwrite=settings.overwrite_valid, requests_per_minute=settings.requests_per_minute,
+        tokens_per_minute=settings.tokens_per_minute,
+    )
+    cases = {s.case_id for s in scenarios}
+    return SelectionEstimate(estimate, {c: claim for c, claim in claimed.items() if c in cases})
 
 
 def estimate_selection(

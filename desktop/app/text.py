@@ -3,7 +3,7 @@ noun, durations, row ranges."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from desktop.domain.rowspec import format_row_spec
 
@@ -11,6 +11,15 @@ from desktop.domain.rowspec import format_row_spec
 def format_rows(rows: Sequence[int]) -> str:
     """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
     return format_row_spec(rows).replace(",", ", ")
+
+
+def held_by_colleagues(held: Mapping[int, str]) -> list[str]:
+    """Sentences for rows colleagues hold, ``{row: "in progress by Dana's PC, since 10:42"}`` →
+    ``["Rows 3-52 are in progress by Dana's PC, since 10:42: not counted above."]``."""
+    by_holder: dict[str, list[int]] = {}
+    for row, who in sorted(held.items()):
+        by_holder.setdefault(who, []).append(row)
+    return [f"Rows {format_rows(rows)} are {who}: not counted above." for who, rows in by_holder.items()]
 
 
 def format_count(n: int, noun: str, plural: str | None = None) -> str:

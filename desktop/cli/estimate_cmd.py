@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from desktop.app.runs import check_priced, estimate_selection
-from desktop.app.text import format_duration, format_rows
+from desktop.app.text import format_duration, held_by_colleagues
 from desktop.cli.parsing import add_command, add_json_argument, add_model_argument, add_source_arguments
 from desktop.cli.selection import open_selection
 from desktop.cli_output import format_table, print_json
@@ -94,9 +94,5 @@ def render_estimate(document: dict[str, Any]) -> str:
         f"{batch_mark} batch: ${totals['batch_usd']:.4f}, results within {totals['batch_hours_max']} hours",
     ]
     others = document.get("claimed_by_others") or []
-    by_holder: dict[str, list[int]] = {}
-    for claim in others:
-        by_holder.setdefault(f"{claim['by']}, since {claim['since']}", []).append(claim["row"])
-    for holder, held in by_holder.items():
-        lines.append(f"Rows {format_rows(held)} are in progress by {holder}: not counted above.")
+    lines += held_by_colleagues({c["row"]: f"in progress by {c['by']}, since {c['since']}" for c in others})
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from desktop.journal import Journal
 from desktop.logs import install_file_logging, write_crash_report
 from desktop.org_config import OrgConfigError, load_org_layer
 from desktop.paths import APP_NAME, resource
-from desktop.settings import load_settings
+from desktop.settings import Settings, load_settings
 from desktop.settings_store import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -30,15 +30,15 @@ log = logging.getLogger(__name__)
 _application: QApplication | None = None
 
 
-def initial_source(source: str | None) -> str:
-    """The source to open: the one given, else the last one used, else the user's copy of the demo
-    workbook (made from the shipped one at first).
+def initial_source(source: str | None, settings: Settings | None = None) -> str:
+    """The source to open: the one given, else the last one used (in ``settings``, read from the file
+    when not given), else the user's copy of the demo workbook (made from the shipped one at first).
 
     A remembered workbook that no longer exists falls back to the demo, so the app always starts.
     """
     if source:
         return source
-    last = load_settings().last_source
+    last = (settings or load_settings()).last_source
     if not last or is_shipped_demo(last):  # the shipped demo itself is never opened (older versions did)
         return str(open_demo_copy())
     if last.lower().endswith(".xlsx") and not Path(last).expanduser().exists():
@@ -64,34 +64,43 @@ def ensure_application() -> QApplication:
     return app
 
 
-def new_main_window(report_error: ErrorReporter | None = None) -> MainWindow:
+def new_main_window(
+    report_error: ErrorReporter | None = None, store: SettingsStore | None = None
+) -> MainWindow:
     """The main window with what it depends on, decided here once: the journal (the window closes
-    it), the settings store and the source opener (how Google Sheets is reached); ``report_error`` as
-    in :class:`MainWindow`."""
-    context = AppContext(Journal.open(), store=SettingsStore(), opener=default_source_opener())
+    it), the settings store (a new one reading the file when not given) and the source opener (how
+    Google Sheets is reached); ``report_error`` as in :class:`MainWindow`."""
+    store = store if store is not None else SettingsStore()
+    context = AppContext(Journal.open(), store=store, opener=default_source_opener())
     window = MainWindow(context, owns_journal=True, report_error=report_error)
     context.setParent(window)
     return window
 
 
-def create_main_window(source: str | None = None, *, report_error: ErrorReporter | None = None) -> MainWindow:
+def create_main_window(
+    source: str | None = None,
+    *,
+    report_error: ErrorReporter | None = None,
+    store: SettingsStore | None = None,
+) -> MainWindow:
     """A main window that starts opening ``source`` (or the last/demo source) in the background."""
     ensure_application()
-    window = new_main_window(report_error)
-    window.sources.open_source(initial_source(source))
+    window = new_main_window(report_error, store)
+    window.sources.open_source(initial_source(source, window.context.store.current))
     return window
 
 
-def first_start() -> bool:
-    """True when no source was ever opened (the welcome screen is shown then)."""
-    return not load_settings().last_source
+def first_start(settings: Settings | None = None) -> bool:
+    """True when no source was ever opened (the welcome screen is shown then); ``settings`` are read
+    from the file when not given."""
+    return not (settings or load_settings()).last_source
 
 
-def create_main_window_with_welcome() -> MainWindow:
+def create_main_window_with_welcome(store: SettingsStore | None = None) -> MainWindow:
     """The main window with the welcome screen over it; the choice is opened when made, and closing
     the welcome without a choice opens the user's copy of the demo workbook (never an empty window)."""
     ensure_application()
-    window = new_main_window()
+    window = new_main_window(store=store)
     window.show_welcome()
     return window
 
@@ -106,7 +115,11 @@ def run_app(source: str | None = None) -> int:
         log.error("%s", problem)
         QMessageBox.critical(None, f"{APP_NAME} cannot start", problem)
         return 2
-    window = create_main_window(source) if source or not first_start() else create_main_window_with_welcome()
+    store = SettingsStore()  # the settings file is read once, here, for the whole session
+    if source or not first_start(store.current):
+        window = create_main_window(source, store=store)
+    else:
+        window = create_main_window_with_welcome(store)
     window.show()
     window.runs.offer_resume()
     return app.exec()

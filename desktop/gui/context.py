@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.app.startup import default_source_opener
 from desktop.domain.models import RowReport, Scenario
-from desktop.gui.rows.model import RowEntry
+from desktop.gui.rows.columns import RowEntry
 from desktop.journal import Journal
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source

@@ -13,15 +13,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from desktop.domain.enrichment import fields_added
 from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
+from desktop.jobs.endpoint_gate import EndpointGate
 from desktop.jobs.executor import Executor, ThreadExecutor
+from desktop.jobs.live_outcome import ProgressSnapshot, RunListener, RunOutcome, ending_sentence
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, summary_line
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
 from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
@@ -36,59 +36,8 @@ log = logging.getLogger(__name__)
 WRITEBACK_BATCH_ROWS = 250
 WRITEBACK_INTERVAL_SEC = 30.0
 
-#: After the endpoint has answered once, a row whose requests keep failing (after the retry policy
-#: gave up) goes back in the queue; this many such rows in a row stop the run with one message.
-SERVICE_FAILURES_TO_STOP = 3
-
 #: Generates a field plan (column → fields) for one scenario (the live LLM client's ``generate``).
 Generator = Callable[[Scenario, Mapping[str, Sequence[str]], threading.Event], Generation]
-
-
-class RunListener(Protocol):
-    """Hooks the engine calls from its threads; the GUI turns them into Qt signals."""
-
-    def row_changed(self, task: RowTask) -> None: ...
-
-    def progress(self, snapshot: ProgressSnapshot) -> None: ...
-
-    def message(self, text: str, level: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressSnapshot:
-    """Where a run stands: counts per status, speed, ETA and cost so far."""
-
-    run_id: str
-    total: int
-    counts: Mapping[str, int]
-    rows_per_minute: float
-    eta_seconds: float | None
-    cost_usd: float
-    elapsed_seconds: float
-    paused: bool = False
-
-    @property
-    def done(self) -> int:
-        """Rows in an end state."""
-        return sum(self.counts.get(s.value, 0) for s in (RowStatus.COMPLETED, RowStatus.FAILED))
-
-    @property
-    def percent(self) -> float:
-        """Share of rows finished, 0–100."""
-        return 100.0 * self.done / self.total if self.total else 100.0
-
-
-@dataclass(slots=True)
-class RunOutcome:
-    """How an ``execute`` call ended."""
-
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
-    error: str | None = None
-    conflicts: dict[int, list[str]] = field(default_factory=dict)
-    exit_error: SimBatchError | None = None
 
 
 class LiveRun:
@@ -135,18 +84,11 @@ class LiveRun:
         self._queue: deque[RowTask] = deque()
         self._queue_lock = threading.Lock()
         self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
-        self._service_lock = threading.Lock()
-        self._service_reached = False  # the endpoint answered at least once in this session
-        self._service_failures = 0  # rows in a row whose requests kept failing
+        self._endpoint = EndpointGate(self._stop, tick)
         self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
         self._conflicts: dict[int, list[str]] = {}
-        # The first request of a session goes out alone: a refused key or an unreachable endpoint then
-        # costs one request, not one per worker.
-        self._first_reply = threading.Event()
-        self._probe_lock = threading.Lock()
-        self._probe_taken = False
 
     # -- controls (any thread) -------------------------------------------------------------------
 
@@ -293,7 +235,7 @@ class LiveRun:
             status = RunStatus.COMPLETED
         self.journal.set_run_status(self.run_id, status, error)
         self._report_progress()
-        self._say(_ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
+        self._say(ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
             self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
         )
@@ -343,12 +285,12 @@ class LiveRun:
             )
             self._row_changed(row)
             return
-        if not self._wait_for_first_reply():
+        if not self._endpoint.wait_turn():
             return  # stopped while waiting: the row is still PENDING
         try:
             self._send(task, plan)
         finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
-            self._first_reply.set()
+            self._endpoint.first_done()
 
     def _send(self, task: RowTask, plan: dict[str, list[str]]) -> None:
         row = task.row
@@ -359,7 +301,7 @@ class LiveRun:
         try:
             generation = self._generate(scenario, plan, self._stop)
         except ReplyRejected as exc:
-            self._service_answered()
+            self._endpoint.answered()
             self.journal.mark_failed(
                 self.run_id, row, str(exc), input_tokens=exc.usage.input_tokens,
                 cached_tokens=exc.usage.cached_tokens, output_tokens=exc.usage.output_tokens,
@@ -380,13 +322,13 @@ class LiveRun:
             self._stop_fatally(row, exc)
             return
         except ServiceError as exc:
-            if self._tolerate_service_failure():
+            if self._endpoint.tolerate_failure():
                 self._requeue(row, task)
                 self._say(f"Row {row}: {exc} It goes back in the queue.", "warning")
                 return
             self._stop_fatally(row, exc)
             return
-        self._service_answered()
+        self._endpoint.answered()
         self.journal.mark_completed(
             self.run_id, row, result=generation.values,
             input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
@@ -396,35 +338,6 @@ class LiveRun:
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
-
-    def _service_answered(self) -> None:
-        with self._service_lock:
-            self._service_reached = True
-            self._service_failures = 0
-
-    def _tolerate_service_failure(self) -> bool:
-        """Whether one more row whose requests kept failing goes back in the queue (True) or the run
-        stops with one message (False): it stops at once when the service never answered in this
-        session, and after ``SERVICE_FAILURES_TO_STOP`` such rows in a row otherwise."""
-        with self._service_lock:
-            self._service_failures += 1
-            return self._service_reached and self._service_failures < SERVICE_FAILURES_TO_STOP
-
-    def _wait_for_first_reply(self) -> bool:
-        """Let one worker send the session's first request and hold the others until it is answered.
-
-        Returns False when the run was stopped meanwhile.
-        """
-        if self._first_reply.is_set():
-            return not self._stop.is_set()
-        with self._probe_lock:
-            is_probe, self._probe_taken = not self._probe_taken, True
-        if is_probe:
-            return True
-        while not self._first_reply.wait(self._tick):
-            if self._stop.is_set():
-                return False
-        return not self._stop.is_set()
 
     def _finish_row_failed(self, row: int, reason: str) -> None:
         self.journal.mark_failed(self.run_id, row, reason)
@@ -488,17 +401,3 @@ class LiveRun:
     def _report_progress(self) -> None:
         if self._listener is not None:
             self._listener.progress(self.snapshot())
-
-
-def _ending_sentence(
-    status: RunStatus, counts: Mapping[str, int], flagged: int, cost: float, error: str | None
-) -> str:
-    done = counts.get(RowStatus.COMPLETED.value, 0)
-    failed = counts.get(RowStatus.FAILED.value, 0)
-    base = f"{summary_line(done, flagged, failed)}, cost ${cost:.4f}"
-    if status is RunStatus.INTERRUPTED:
-        why = f" ({error})" if error else ""
-        return f"Run stopped{why}: {base}; resume it to continue."
-    if status is RunStatus.CANCELLED:
-        return f"Run cancelled: {base}."
-    return f"Run finished: {base}."

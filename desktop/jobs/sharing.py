@@ -205,7 +205,7 @@ class SharedRows:
         elif free:
             runs: list[list[int]] = []
             for block in free:
-                if runs and runs[-1][-1] == block - 1 and block - 1 not in self._holdings:
+                if runs and runs[-1][-1] == block - 1:
                     runs[-1].append(block)
                 else:
                     runs.append([block])

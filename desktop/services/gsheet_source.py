@@ -163,7 +163,12 @@ class GoogleSheetSource(Source):
             if not header or is_empty_row(header[0]):
                 self.gateway.batch_update([(a1(PROGRESS_TAB, "A1"), [list(PROGRESS_COLUMNS)])])
             return False
-        self._create_progress_tab()
+        try:
+            self._create_progress_tab()
+        except RequestRefused:  # a colleague's SimBatch created it a moment ago
+            if self._tab_info(PROGRESS_TAB, refresh_if_missing=True) is None:
+                raise
+            return False
         return True
 
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:

@@ -33,7 +33,7 @@ def test_gui_thread_stays_responsive_during_a_500_row_run(
     workbook = make_workbook(DEMO_WORKBOOK, tmp_path / "big.xlsx", ROWS)
     context = make_context(workbook, journal, workers=8)
     side = run_side_for(qtbot, context, show=True)
-    qtbot.waitUntil(lambda: side.run_panel.estimate is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: side.run_panel.estimate_box.estimate is not None, timeout=20_000)
     updates: list[int] = []
     context.row_status_changed.connect(updates.append)
     meter = StallMeter()

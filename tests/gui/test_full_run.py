@@ -36,8 +36,8 @@ def test_live_run_through_the_widgets_writes_results_and_they_are_reviewable(
 ) -> None:
     context = make_context(demo_copy, journal, workers=4)
     side = run_side_for(qtbot, context)
-    qtbot.waitUntil(lambda: side.run_panel.estimate is not None, timeout=TIMEOUT_MS)
-    assert side.run_panel.values["live"].text().startswith("$")
+    qtbot.waitUntil(lambda: side.run_panel.estimate_box.estimate is not None, timeout=TIMEOUT_MS)
+    assert side.run_panel.estimate_box.values["live"].text().startswith("$")
     seen_rows: list[int] = []
     context.row_status_changed.connect(seen_rows.append)
 

@@ -16,7 +16,7 @@ from desktop.gui.app import new_main_window
 from desktop.gui.mainwindow.actions import Action
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.workers import run_task
-from desktop.gui.rows.model import COL_SCORE
+from desktop.gui.rows.columns import COL_SCORE
 from desktop.journal import Journal
 from desktop.services.source import DEFAULT_SCENARIO_TAB
 from tests.conftest import REPO_ROOT

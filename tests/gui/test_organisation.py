@@ -96,9 +96,9 @@ def test_sign_in_with_google_uses_the_organisation_client(
         write_org(tmp_path, monkeypatch, {"google_oauth_client": client})
         dialog = SettingsDialog(load_settings())
         qtbot.addWidget(dialog)
-        assert dialog.google_button.text() == "Sign &in with Google"
-        dialog.google_button.click()
-        qtbot.waitUntil(lambda: dialog.google_label.text() == f"Signed in as {EMAIL}", timeout=10_000)
+        assert dialog.google.button.text() == "Sign &in with Google"
+        dialog.google.button.click()
+        qtbot.waitUntil(lambda: dialog.google.label.text() == f"Signed in as {EMAIL}", timeout=10_000)
         assert auth.signed_in_account() == EMAIL
         assert load_settings().google_client_secrets is None  # no client file was asked for
     auth.forget_credentials()

@@ -61,7 +61,7 @@ def test_review_shows_before_and_after_and_accepts_offline(qtbot: QtBot) -> None
         qtbot.waitUntil(lambda: panel.rows_list.count() == 1, timeout=5_000)
         assert panel.current_run_id() == run_id
         assert panel.current_row() == 3  # row 4 never completed: nothing to review
-        changed = panel.changed_cells()
+        changed = panel.table.changed_cells()
         assert ("Initial_Vitals", "HR") in changed
         assert ("Initial_Vitals", "BP") not in changed
         assert ("State1_Vitals", "waveform") in changed
@@ -101,7 +101,7 @@ def test_flagged_filter_and_generated_fields(qtbot: QtBot) -> None:
         qtbot.addWidget(panel)
         panel.refresh()
         qtbot.waitUntil(lambda: panel.rows_list.count() == 2, timeout=5_000)
-        assert panel.generated_cells() == [("Initial_Vitals", "waveform")]  # HR, BP … are the author's
+        assert panel.table.generated_cells() == [("Initial_Vitals", "waveform")]  # HR, BP … are the author's
         assert panel.rows_list.item(1).text().startswith("⚑ Row 6")
         panel.filter_box.setCurrentIndex(panel.filter_box.findData(FLAGGED_ROWS))
         assert panel.rows_list.count() == 1 and panel.current_row() == 6

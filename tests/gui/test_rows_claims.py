@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
 from desktop.domain.models import Scenario
-from desktop.gui.rows.model import COL_STATUS, RowsModel, RunInfo
+from desktop.gui.rows.columns import COL_STATUS, RunInfo
+from desktop.gui.rows.model import RowsModel
 
 
 def test_rows_held_by_a_colleague_show_who_and_since_when(qapp: Any, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
-from desktop.gui.rows.model import (
+from desktop.gui.rows.columns import (
     COL_CASE,
     COL_ISSUES,
     COL_ROW,
@@ -19,10 +19,10 @@ from desktop.gui.rows.model import (
     COL_SEVERITY,
     COL_STATUS,
     SEVERITY_ROLE,
-    RowsModel,
-    RowsSortProxy,
     RunInfo,
 )
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.rows.sorting import RowsSortProxy
 
 
 def _scenarios(n: int) -> list[Scenario]:
@@ -98,7 +98,7 @@ def test_ten_thousand_rows_load_validate_and_sort(qapp: Any) -> None:
 
 
 def test_last_run_is_a_compact_local_date_and_time() -> None:
-    from desktop.gui.rows.model import compact_time
+    from desktop.gui.rows.cells import compact_time
 
     assert compact_time("") == ""
     text = compact_time("2026-11-29T02:04:34.123Z")
@@ -107,7 +107,7 @@ def test_last_run_is_a_compact_local_date_and_time() -> None:
 
 
 def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -> None:
-    from desktop.gui.rows.model import COL_COST, RunInfo
+    from desktop.gui.rows.columns import COL_COST, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(5))
@@ -118,7 +118,7 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
 
 
 def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any, qtbot: QtBot) -> None:
-    from desktop.gui.rows.model import COL_LAST_RUN, RunInfo
+    from desktop.gui.rows.columns import COL_LAST_RUN, RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
@@ -188,7 +188,7 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
 
 
 def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
-    from desktop.gui.rows.model import COL_STATUS, RunInfo
+    from desktop.gui.rows.columns import COL_STATUS, RunInfo
     from desktop.gui.rows.view import RowFilterProxy
     from desktop.journal import NEEDS_REVIEW, Journal
 

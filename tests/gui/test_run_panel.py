@@ -25,7 +25,7 @@ def _panel(qtbot: QtBot, demo_copy: Path, journal: Journal, **settings: object) 
     panel = RunPanel(make_context(demo_copy, journal, **settings))
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.waitUntil(lambda: panel.estimate is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: panel.estimate_box.estimate is not None, timeout=TIMEOUT_MS)
     return panel
 
 
@@ -37,26 +37,28 @@ def test_estimate_shows_live_and_batch_cost_side_by_side_before_anything_is_sent
     qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path, message_boxes: MessageLog
 ) -> None:
     panel = _panel(qtbot, demo_copy, journal)
-    estimate = panel.estimate
+    estimate = panel.estimate_box.estimate
     assert estimate is not None and estimate.requests > 0
-    live, batch = panel.values["live"].text(), panel.values["batch"].text()
+    live, batch = panel.estimate_box.values["live"].text(), panel.estimate_box.values["batch"].text()
     assert live.startswith("$") and "about" in live
     assert batch.startswith("$") and "within 24 hours" in batch
     assert _money(live) == pytest.approx(estimate.live_usd, abs=0.0001)
     assert _money(batch) == pytest.approx(estimate.batch_usd, abs=0.0001)
     assert 0 < estimate.batch_usd < estimate.live_usd  # half price, without the live prompt-cache discount
-    assert panel.values["live"].font().bold() and not panel.values["batch"].font().bold()
-    assert panel.values["live"].isVisible() and panel.values["batch"].isVisible()
+    values = panel.estimate_box.values
+    assert values["live"].font().bold() and not values["batch"].font().bold()
+    assert panel.estimate_box.values["live"].isVisible() and panel.estimate_box.values["batch"].isVisible()
     assert f"All {estimate.rows}" in panel.rows_label.text()
     assert panel.start_button.isEnabled()
     assert fake.log == []  # estimating sends nothing
 
     panel.mode.setCurrentIndex(panel.mode.findData(BATCH))
-    qtbot.waitUntil(lambda: panel.values["batch"].font().bold(), timeout=TIMEOUT_MS)
-    assert not panel.values["live"].font().bold()
+    qtbot.waitUntil(lambda: panel.estimate_box.values["batch"].font().bold(), timeout=TIMEOUT_MS)
+    assert not panel.estimate_box.values["live"].font().bold()
 
     panel.context.notify_selection([3, 4, 5])
-    qtbot.waitUntil(lambda: panel.estimate is not None and panel.estimate.rows == 3, timeout=TIMEOUT_MS)
+    box = panel.estimate_box
+    qtbot.waitUntil(lambda: box.estimate is not None and box.estimate.rows == 3, timeout=TIMEOUT_MS)
     assert panel.rows_label.text().startswith("3 selected rows")
 
 

@@ -56,7 +56,7 @@ def test_save_puts_the_key_in_the_keyring_only(qtbot: QtBot) -> None:
 def test_a_bad_price_is_one_sentence_and_nothing_is_saved(qtbot: QtBot) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
-    dialog._add_price_row("m", None)
+    dialog.prices.add_row("m", None)
     dialog.prices.item(dialog.prices.rowCount() - 1, 1).setText("cheap")
     dialog.save()
     assert dialog.error_label.text() == "The price of m must be numbers of zero or more."
@@ -81,14 +81,14 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
         }))
         dialog = SettingsDialog(Settings())
         qtbot.addWidget(dialog)
-        assert dialog.google_label.text() == f"Signed in as {EMAIL}"
-        dialog.google_button.click()
-        assert not dialog.google_button.isEnabled()  # the call runs on a worker
-        qtbot.waitUntil(dialog.google_button.isEnabled, timeout=5_000)
+        assert dialog.google.label.text() == f"Signed in as {EMAIL}"
+        dialog.google.button.click()
+        assert not dialog.google.button.isEnabled()  # the call runs on a worker
+        qtbot.waitUntil(dialog.google.button.isEnabled, timeout=5_000)
         assert oauth.revoked == {refresh}
-        assert dialog.google_label.text() == "Not signed in"
-        assert dialog.google_note.text().startswith("Signed out of Google")
-        assert dialog.google_button.text() == "Sign &in with Google"
+        assert dialog.google.label.text() == "Not signed in"
+        assert dialog.google.note.text().startswith("Signed out of Google")
+        assert dialog.google.button.text() == "Sign &in with Google"
         assert secrets.get_secret(auth.TOKEN_SECRET) is None
 
 
@@ -107,8 +107,8 @@ def test_signing_in_with_the_configured_client_file_writes_no_settings(
         store.subscribe(notified.append)
         dialog = SettingsDialog(store.current, store=store)
         qtbot.addWidget(dialog)
-        dialog.google_button.click()
-        qtbot.waitUntil(lambda: dialog.google_label.text() == f"Signed in as {EMAIL}", timeout=10_000)
+        dialog.google.button.click()
+        qtbot.waitUntil(lambda: dialog.google.label.text() == f"Signed in as {EMAIL}", timeout=10_000)
         now = settings_path().stat()
         assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
         assert notified == [] and store.current.google_client_secrets == str(client_file)

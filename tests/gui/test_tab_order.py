@@ -93,7 +93,7 @@ def test_settings(qtbot: QtBot, demo_copy: Path, open_window: Callable[[str | Pa
     inputs = [dialog.provider_box.openai_radio,
               dialog.key_edit, dialog.test_button, dialog.endpoint_edit, dialog.model_edit,
               dialog.workers_spin, dialog.rpm_spin, dialog.tpm_spin, dialog.tab_edit, dialog.overwrite_check,
-              dialog.prices, dialog.google_button]
+              dialog.prices, dialog.google.button]
     assert_tab_order(qtbot, dialog, inputs)
 
 

@@ -1,6 +1,6 @@
-"""A colleague's SimBatch went silent while holding rows of a shared Google Sheet: the Run tab says so in
-plain words and offers to take the rows over; accepting does them here, as ``--take-over`` does on the
-command line."""
+"""A colleague's SimBatch went silent while holding rows of a shared Google Sheet: the Run tab's
+estimate leaves those rows out, the run says so in plain words once the claim is stale and offers to
+take the rows over; accepting does them here, as ``--take-over`` does on the command line."""
 
 from __future__ import annotations
 
@@ -60,6 +60,14 @@ def test_a_silent_colleagues_rows_are_offered_and_taken_over_from_the_run_tab(
         panel.show()
         bar = panel.take_over_bar
         assert not bar.isVisible()
+        # The estimate counts only the rows nobody else holds, and says who holds the others.
+        box = panel.estimate_box
+        qtbot.waitUntil(lambda: box.estimate is not None, timeout=TIMEOUT_MS)
+        assert box.estimate is not None and box.estimate.rows == ROWS - 50
+        assert box.held.isVisible()
+        assert box.held.text().startswith("Rows 3-52 are in progress by Dana's PC, since ")
+        assert box.held.text().endswith(": not counted above.")
+        panel.grab().save(str(tmp_path / "take_over_estimate.png"))
         panel.start()
 
         qtbot.waitUntil(bar.isVisible, timeout=TIMEOUT_MS)

@@ -57,7 +57,8 @@ def test_after_a_run_the_rows_show_cost_and_time_and_review_lists_the_run(
     assert before is not None and before.severity == "critical"  # row 14 misses RR and waveform
     window.rows_view.select_rows([12, 13, 14])
     side = window.run_side
-    qtbot.waitUntil(lambda: side.run_panel.estimate is not None and side.run_panel.estimate.rows == 3,
+    box = side.run_panel.estimate_box
+    qtbot.waitUntil(lambda: box.estimate is not None and box.estimate.rows == 3,
                     timeout=TIMEOUT_MS)
     with qtbot.waitSignal(side.controller.finished, timeout=TIMEOUT_MS) as finished:
         side.run_panel.start_button.click()

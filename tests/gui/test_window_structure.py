@@ -123,7 +123,8 @@ def test_a_source_opened_through_the_controller_reaches_every_screen(
     assert window.windowTitle() == "SimBatch — workbook-b.xlsx"
     assert window.source_label.text() == "workbook-b.xlsx"
     assert window.summary_label.text() == "5 rows · not validated"
-    qtbot.waitUntil(lambda: panel.estimate is not None and panel.estimate.rows == 5, timeout=10_000)
+    box = panel.estimate_box
+    qtbot.waitUntil(lambda: box.estimate is not None and box.estimate.rows == 5, timeout=10_000)
 
     window.changes.validate()
     wait_idle(qtbot, window)
@@ -144,5 +145,6 @@ def test_a_source_opened_through_the_controller_reaches_every_screen(
     assert [e.row for e in window.model.entries()] == rows[1:3]
     assert window.summary_label.text() == "2 rows · not validated"
     assert window.detail.heading.text() == "Select a row to see its vitals and issues."  # the row is gone
-    qtbot.waitUntil(lambda: panel.estimate is not None and panel.estimate.rows == 2, timeout=10_000)
+    box = panel.estimate_box
+    qtbot.waitUntil(lambda: box.estimate is not None and box.estimate.rows == 2, timeout=10_000)
     assert message_boxes.shown == []

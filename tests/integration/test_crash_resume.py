@@ -60,7 +60,7 @@ def journal_counts(home: Path) -> tuple[int, int]:
     return int(done), int(unwritten)
 
 
-def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool], limit: float = 20.0) -> None:
+def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool], limit: float = 60.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if ready():

@@ -22,7 +22,8 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from desktop.app.startup import default_source_opener
-from desktop.jobs.engine import LiveRun, ProgressSnapshot
+from desktop.jobs.engine import LiveRun
+from desktop.jobs.live_outcome import ProgressSnapshot
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.progress import progress_cells
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus

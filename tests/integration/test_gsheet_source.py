@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,30 @@ def test_progress_init_on_a_workbook(demo_copy: Path, capsys: pytest.CaptureFixt
         assert [c.value for c in next(wb[PROGRESS_TAB].iter_rows(max_row=1))] == list(PROGRESS_COLUMNS)
     finally:
         wb.close()
+
+
+def test_two_colleagues_creating_the_progress_tab_at_once_both_carry_on() -> None:
+    with FakeSheets(tabs={TAB: big_tab()[:5]}, latency=0.05) as fake:  # both see the tab missing
+        sources = [source_for(fake) for _ in range(2)]
+        for source in sources:
+            source.read_scenarios(None)  # the tabs are known before either creates the progress tab
+        start = threading.Barrier(2)
+        created: list[bool] = []
+        errors: list[BaseException] = []
+
+        def ensure(source: GoogleSheetSource) -> None:
+            start.wait()
+            try:
+                created.append(source.ensure_progress_tab())
+            except BaseException as exc:  # the loser of the race must not fail
+                errors.append(exc)
+
+        threads = [threading.Thread(target=ensure, args=(source,)) for source in sources]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert sorted(created) == [False, True]
+        assert fake.count("spreadsheets.batchUpdate", status=400) == 1  # they did race for it
+        assert fake.tab(PROGRESS_TAB)[0] == list(PROGRESS_COLUMNS)

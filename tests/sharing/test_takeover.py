@@ -31,8 +31,11 @@ from tests.sharing.helpers import (
 from tests.torture.helpers import TAB
 
 LEASE = 3.0
-#: The first 400 of the 1,000 rows keep these tests quick; the colleagues tests do all 1,000.
-SPAN = 400
+#: The first 200 of the 1,000 rows (four blocks) keep these tests quick; the colleagues tests do all
+#: 1,000.
+SPAN = 200
+#: Dana is killed once this many rows are done: two blocks written and released, the third in flight.
+KILL_AFTER = 120
 ALL_ROWS = set(range(FIRST_ROW, FIRST_ROW + SPAN))
 SELECT = f"{FIRST_ROW}-{FIRST_ROW + SPAN - 1}"
 
@@ -69,7 +72,7 @@ def test_a_killed_colleagues_rows_are_taken_over_and_its_resume_writes_nothing_s
 ) -> None:
     dana, sam = colleague_home(tmp_path, "Dana", LEASE), colleague_home(tmp_path, "Sam", LEASE)
     first = start_run(sheets, llm.base_url, API_KEY, dana, workers=2, rows=SELECT)
-    wait_for(some_rows_done(dana, 270), first)
+    wait_for(some_rows_done(dana, KILL_AFTER), first)
     first.kill()
     first.wait()
     paid_not_written = in_flight(dana)
@@ -101,7 +104,8 @@ def test_a_colleague_paused_past_its_lease_has_its_stale_commit_refused(
 ) -> None:
     dana, sam = colleague_home(tmp_path, "Dana", LEASE), colleague_home(tmp_path, "Sam", LEASE)
     first = start_run(sheets, llm.base_url, API_KEY, dana, workers=2, rows=SELECT)
-    # Dana holds rows 3-52 (block 0) and, once 60 rows are done, 53-102 (block 1).
+    # Once 60 rows are done Dana has generated rows 3-52 (block 0, written and released at once, or
+    # about to be) and holds rows 53-102 (block 1) with requests in flight.
     wait_for(some_rows_done(dana, 60), first)
     os.kill(first.pid, signal.SIGSTOP)  # a laptop lid closed mid-run
     theirs = set(range(FIRST_ROW + 50, FIRST_ROW + SPAN))  # Sam's selection leaves Dana's block 0 alone

@@ -6,34 +6,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.domain.pricing import PriceTable
 from desktop.errors import first_line
+from desktop.gui.dialogs.google_account import GoogleAccountBox
 from desktop.gui.dialogs.org_marks import FROM_ORGANISATION, LOCKED, banner_text, mark_organisation_fields
+from desktop.gui.dialogs.price_editor import PriceEditor
 from desktop.gui.dialogs.provider_box import ProviderBox
-from desktop.gui.qt.workers import run_task
 from desktop.gui.widgets.connection_test import start_connection_test
 from desktop.gui.widgets.key_field import KEY_STORED, keyring_note, store_typed_key
 from desktop.org_config import load_org_layer
-from desktop.services import auth, secrets
-from desktop.settings import PriceOverride, Settings
+from desktop.services import secrets
+from desktop.settings import Settings
 from desktop.settings_store import SettingsStore, changed_fields
 
 
@@ -86,48 +83,16 @@ class SettingsDialog(QDialog):
         self.overwrite_check.setChecked(self.settings.overwrite_valid)
         self.overwrite_check.setToolTip("Off: only empty or invalid cells are generated")
 
-        self.prices = QTableWidget(0, 4)
-        self.prices.setHorizontalHeaderLabels(["Model", "Input $/M", "Cached input $/M", "Output $/M"])
-        self.prices.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.prices.verticalHeader().setVisible(False)
-        self.prices.setTabKeyNavigation(False)  # Tab moves on through the form; arrows move between cells
-        self.prices.setToolTip(
-            "US dollars per million tokens. Edit a line or add one for another model; "
-            "Batch API prices are half of these."
-        )
-        self._shipped = PriceTable.load()
-        effective = PriceTable.load(self.settings.price_overrides)
-        for model in effective.models():
-            known = effective.price(model)
-            self._add_price_row(model, PriceOverride(input=known.input, cached_input=known.cached_input,
-                                                     output=known.output))
-        add_price = QPushButton("Add price")
-        add_price.setToolTip("Add a line for a model's price")
-        add_price.clicked.connect(lambda: self._add_price_row("", None))
-        remove_price = QPushButton("Remove price")
-        remove_price.setToolTip("Remove the selected price line")
-        remove_price.clicked.connect(lambda: self.prices.removeRow(self.prices.currentRow()))
-
-        self.google_label = QLabel("")
-        #: What the last sign-out did (withdrawn at Google, or where to withdraw it by hand).
-        self.google_note = QLabel("")
-        self.google_note.setWordWrap(True)
-        self.google_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.google_note.setVisible(False)
-        self.google_button = QPushButton("")
-        self.google_button.clicked.connect(self._google_clicked)
-        self._refresh_google()
+        self.prices = PriceEditor(self.settings.price_overrides)
+        self.google = GoogleAccountBox()
 
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.test_button)
         price_buttons = QHBoxLayout()
-        price_buttons.addWidget(add_price)
-        price_buttons.addWidget(remove_price)
+        price_buttons.addWidget(self.prices.add_button)
+        price_buttons.addWidget(self.prices.remove_button)
         price_buttons.addStretch(1)
-        google_row = QHBoxLayout()
-        google_row.addWidget(self.google_label, 1)
-        google_row.addWidget(self.google_button)
         form = QFormLayout()
         form.addRow(self.provider_box)
         key_label = QLabel("OpenAI &key:")
@@ -144,8 +109,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.overwrite_check)
         form.addRow("Prices:", self.prices)
         form.addRow("", price_buttons)
-        form.addRow("Google account:", google_row)
-        form.addRow("", self.google_note)
+        form.addRow("Google account:", self.google)
 
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
@@ -169,7 +133,7 @@ class SettingsDialog(QDialog):
                 "requests_per_minute": [self.rpm_spin],
                 "tokens_per_minute": [self.tpm_spin],
                 "scenario_tab": [self.tab_edit],
-                "price_overrides": [self.prices, add_price, remove_price],
+                "price_overrides": [self.prices, self.prices.add_button, self.prices.remove_button],
                 "llm_provider": [self.provider_box.openai_radio, self.provider_box.local_radio],
                 "local_base_url": [self.provider_box.url_edit],
                 "local_model": [self.provider_box.model_combo, self.provider_box.models_button],
@@ -194,44 +158,6 @@ class SettingsDialog(QDialog):
         spin.setGroupSeparatorShown(True)
         return spin
 
-    def _add_price_row(self, model: str, price: PriceOverride | None) -> None:
-        row = self.prices.rowCount()
-        self.prices.insertRow(row)
-        cached = "" if price is None or price.cached_input is None else f"{price.cached_input:g}"
-        values = (
-            model,
-            "" if price is None else f"{price.input:g}",
-            cached,
-            "" if price is None else f"{price.output:g}",
-        )
-        for j, text in enumerate(values):
-            self.prices.setItem(row, j, QTableWidgetItem(text))
-
-    def _price_overrides(self) -> dict[str, PriceOverride]:
-        """The lines that differ from the shipped price table (only those are saved)."""
-        result: dict[str, PriceOverride] = {}
-        for i in range(self.prices.rowCount()):
-            items = [self.prices.item(i, j) for j in range(4)]
-            texts = [item.text().strip() if item is not None else "" for item in items]
-            if not texts[0]:
-                continue
-            try:
-                result[texts[0]] = PriceOverride(
-                    input=float(texts[1] or 0),
-                    output=float(texts[3] or 0),
-                    cached_input=float(texts[2]) if texts[2] else None,
-                )
-            except ValueError as exc:
-                raise ValueError(f"The price of {texts[0]} must be numbers of zero or more.") from exc
-        return {model: price for model, price in result.items() if not self._is_shipped(model, price)}
-
-    def _is_shipped(self, model: str, price: PriceOverride) -> bool:
-        if model not in self._shipped.models():
-            return False
-        shipped = self._shipped.price(model)
-        cached = shipped.cached_input if price.cached_input is None else price.cached_input
-        return (price.input, cached, price.output) == (shipped.input, shipped.cached_input, shipped.output)
-
     def collect(self) -> Settings:
         """The settings as edited (raises ValueError with a sentence for a bad entry)."""
         updated = self.settings.model_copy(deep=True)
@@ -242,7 +168,7 @@ class SettingsDialog(QDialog):
         updated.tokens_per_minute = self.tpm_spin.value()
         updated.scenario_tab = self.tab_edit.text().strip() or updated.scenario_tab
         updated.overwrite_valid = self.overwrite_check.isChecked()
-        updated.price_overrides = self._price_overrides()
+        updated.price_overrides = self.prices.overrides()
         self.provider_box.apply(updated)
         return updated
 
@@ -283,54 +209,3 @@ class SettingsDialog(QDialog):
         if settings is None:
             return
         start_connection_test(settings, self.test_button, self.test_label)
-
-
-    # --- Google -----------------------------------------------------------------------------------
-
-    def _refresh_google(self) -> None:
-        account = auth.signed_in_account() if auth.is_signed_in() else None
-        signed_in = bool(account) or auth.is_signed_in()
-        self.google_label.setText(
-            f"Signed in as {account}" if account else "Signed in" if signed_in else "Not signed in"
-        )
-        self.google_button.setText("Sign &out" if signed_in else "Sign &in with Google")
-        self.google_button.setToolTip(
-            "Forget the Google sign-in" if signed_in else "Open the browser to sign in to Google Sheets"
-        )
-
-    def _google_clicked(self) -> None:
-        if auth.is_signed_in():
-            self._sign_out()
-            return
-        self.google_button.setEnabled(False)
-        self.google_label.setText("Waiting for the browser sign-in…")
-
-        def done(_value: object) -> None:
-            self.google_button.setEnabled(True)
-            self._refresh_google()
-
-        def failed(error: BaseException) -> None:
-            self.google_button.setEnabled(True)
-            self.google_label.setText(first_line(error, "Sign-in failed."))
-
-        # No client file named: sign-in uses the configured one (the settings' or the organisation's);
-        # naming it would have the sign-in write it into the settings, behind the store's back.
-        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)
-
-    def _sign_out(self) -> None:
-        """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
-        self.google_button.setEnabled(False)
-        self.google_label.setText("Signing out…")
-
-        def done(result: auth.SignOut) -> None:
-            self.google_button.setEnabled(True)
-            self._refresh_google()
-            self.google_note.setText(result.message)
-            self.google_note.setVisible(True)
-
-        def failed(error: BaseException) -> None:
-            self.google_button.setEnabled(True)
-            self._refresh_google()
-            self.google_label.setText(first_line(error, "Sign-out failed."))
-
-        run_task(lambda _ctx: auth.logout(), on_result=done, on_error=failed, owner=self)

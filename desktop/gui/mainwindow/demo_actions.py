@@ -14,6 +14,7 @@ from desktop.errors import InputError
 from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.runs import RunsController
 from desktop.gui.mainwindow.sources import SourceController
+from desktop.gui.widgets.confirm import confirm
 from desktop.paths import APP_NAME
 
 #: Shown in the status bar while the demo copy is the open source.
@@ -89,15 +90,11 @@ class DemoController(QObject):
                 self._parent, APP_NAME, "Wait for the run on the demo workbook to end first."
             )
             return
-        answer = QMessageBox.question(
-            self._parent,
-            "Reset demo",
+        question = (
             "Put back a fresh copy of the demo workbook? Your changes to the demo are kept aside once, "
-            "so File ▸ Undo demo reset can bring them back.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+            "so File ▸ Undo demo reset can bring them back."
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not confirm(self._parent, "Reset demo", question):
             return
         self._replace(
             demo.reset_demo, "The demo workbook is fresh again (Undo demo reset brings yours back)."

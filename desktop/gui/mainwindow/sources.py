@@ -20,7 +20,7 @@ from desktop.app.rows import Loaded, latest_run_info, load_source, reread_and_va
 from desktop.domain.models import RowReport, Scenario
 from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.background import Background
-from desktop.gui.rows.model import RowEntry, RunInfo, entries_for
+from desktop.gui.rows.columns import RowEntry, RunInfo, entries_for
 from desktop.jobs.colleagues import claims_text
 from desktop.services.source import Source
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.models import CellValue, RowReport, Scenario, Severity
-from desktop.gui.rows.model import OK, severity_icon
+from desktop.gui.rows.cells import severity_icon
+from desktop.gui.rows.columns import OK
 
 _SEVERITY_WORDS = {
     Severity.CRITICAL: "Critical",

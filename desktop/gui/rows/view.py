@@ -30,18 +30,18 @@ from PySide6.QtWidgets import (
 from desktop.domain.models import IssueCode
 from desktop.domain.rowspec import format_row_spec, parse_row_spec
 from desktop.errors import UsageError
-from desktop.gui.rows.model import (
+from desktop.gui.rows.cells import COMPACT_TIME_SAMPLE
+from desktop.gui.rows.columns import (
     CODES_ROLE,
     COL_LAST_RUN,
     COL_STATUS,
     COL_TITLE,
-    COMPACT_TIME_SAMPLE,
     NEEDS_REVIEW_TEXT,
     NOT_RUN,
     STATUS_ROLE,
-    RowsModel,
-    RowsSortProxy,
 )
+from desktop.gui.rows.model import RowsModel
+from desktop.gui.rows.sorting import RowsSortProxy
 from desktop.journal import NEEDS_REVIEW
 
 ANY = ""

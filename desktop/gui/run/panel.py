@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -25,30 +23,19 @@ from PySide6.QtWidgets import (
 from desktop.app.batches import submit_batch_run
 from desktop.app.connection import needs_model_connection
 from desktop.app.live import PreparedLive, prepare_live_run
-from desktop.app.runs import RunEstimate, estimate_run, known_models
-from desktop.app.text import format_duration, format_rows
+from desktop.app.runs import known_models
+from desktop.app.text import format_rows
 from desktop.gui.context import AppContext
-from desktop.gui.qt.workers import TaskHandle, local_pool, run_task
+from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
+from desktop.gui.run.estimate_box import EstimateBox
 from desktop.gui.run.take_over import TakeOverBar
-from desktop.jobs.batch import BatchOutcome
+from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus
 
 LIVE = "live"
 BATCH = "batch"
 TITLE = "SimBatch"
-
-
-def estimate_lines(estimate: RunEstimate) -> dict[str, str]:
-    """The estimate as the texts of the form's value labels."""
-    seconds = math.ceil(estimate.live_minutes * 60)
-    return {
-        "requests": f"{estimate.requests:,} of {estimate.rows:,} rows need the LLM",
-        "tokens": f"{estimate.input_tokens:,} in (about {estimate.cached_tokens:,} cached) · "
-        f"{estimate.output_tokens:,} out",
-        "live": f"${estimate.live_usd:.4f} · about {format_duration(seconds) if seconds else '0s'}",
-        "batch": f"${estimate.batch_usd:.4f} · results within {estimate.batch_hours_max} hours",
-    }
 
 
 class RunPanel(QWidget):
@@ -61,8 +48,6 @@ class RunPanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.controller: RunController = controller_for(context)
-        self.estimate: RunEstimate | None = None
-        self._estimate_task: TaskHandle | None = None
         self._preparing = False
         #: The "Connect a model" dialog the first run opened, while it is shown.
         self.connect_dialog: QDialog | None = None
@@ -88,16 +73,7 @@ class RunPanel(QWidget):
         form.addRow("&Workers:", self.workers)
         form.addRow("Rows:", self.rows_label)
 
-        self.values: dict[str, QLabel] = {}
-        estimate_form = QFormLayout()
-        for key, title in (("requests", "Requests:"), ("tokens", "Tokens:"), ("live", "Live cost and time:"),
-                           ("batch", "Batch cost and time:")):
-            label = QLabel("—")
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.values[key] = label
-            estimate_form.addRow(title, label)
-        self.estimate_box = QGroupBox("Estimate before starting")
-        self.estimate_box.setLayout(estimate_form)
+        self.estimate_box = EstimateBox()
 
         self.start_button = self._button("&Start", "Ctrl+Return", "Start the run over the rows shown above")
         self.pause_button = self._button("&Pause", "Ctrl+P", "Let rows in flight finish, then wait")
@@ -188,41 +164,12 @@ class RunPanel(QWidget):
 
     def refresh_estimate(self) -> None:
         """Estimate the run over the target rows in the background."""
-        if self._estimate_task is not None:
-            self._estimate_task.cancel()
         wanted = set(self.target_rows())
         scenarios = [s for s in self.context.scenarios if s.row in wanted]
-        if not scenarios:
-            self._show_estimate(None)
-            return
-        settings = self.context.settings.model_copy()
-        model = self.model.currentText().strip()
-        self._estimate_task = run_task(
-            lambda _ctx: estimate_run(scenarios, settings, model),
-            on_result=self._show_estimate, on_error=self._estimate_failed, pool=local_pool(),
-        )
-
-    def _show_estimate(self, estimate: RunEstimate | None) -> None:
-        self._estimate_task = None
-        self.estimate = estimate
-        if estimate is None:
-            for label in self.values.values():
-                label.setText("—")
-            return
-        for key, text in estimate_lines(estimate).items():
-            self.values[key].setText(text)
-        live, batch = self.values["live"].font(), self.values["batch"].font()
-        live.setBold(self.chosen_mode == LIVE)
-        batch.setBold(self.chosen_mode == BATCH)
-        self.values["live"].setFont(live)
-        self.values["batch"].setFont(batch)
-
-    def _estimate_failed(self, error: BaseException) -> None:
-        self._estimate_task = None
-        self.estimate = None
-        for label in self.values.values():
-            label.setText("—")
-        self.values["requests"].setText(what_to_do(error))
+        settings, model = self.context.settings.model_copy(), self.model.currentText().strip()
+        # a shared Google Sheet: the rows colleagues hold are left out of the estimate
+        self.estimate_box.start(scenarios, settings, model, live=self.chosen_mode == LIVE,
+                                source=self.context.source)
 
     # -- running -----------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,13 +22,14 @@ from desktop.app.runs import run_source, unfinished_work
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunController, controller_for, what_to_do
+from desktop.gui.widgets.confirm import confirm
 from desktop.journal import Journal, RunKind, RunRecord
 from desktop.services.open_source import SourceOpener
 from desktop.services.source import Source
 from desktop.settings import Settings
 
 if TYPE_CHECKING:
-    from desktop.jobs.batch import BatchOutcome
+    from desktop.jobs.batch_outcome import BatchOutcome
     from desktop.services.llm import LLMClient
 
 #: How long closing waits for rows in flight to finish after pausing.
@@ -168,15 +168,11 @@ def confirm_close(controller: RunController, parent: QWidget | None) -> bool:
     """
     if not controller.active:
         return True
-    answer = QMessageBox.question(
-        parent,
-        "SimBatch",
+    question = (
         "A run is still going. Pause it and close? Rows already sent finish first, and the run is "
-        "offered to continue next time you open SimBatch.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
+        "offered to continue next time you open SimBatch."
     )
-    if answer != QMessageBox.StandardButton.Yes:
+    if not confirm(parent, "SimBatch", question):
         return False
     controller.interrupt()
     controller.wait(CLOSE_WAIT_SECONDS)

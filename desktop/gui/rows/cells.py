@@ -1,0 +1,162 @@
+"""What each cell of the rows table shows: text, sort value, tooltip and severity icon."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from desktop.app.text import format_count
+from desktop.domain.models import Severity
+from desktop.gui.rows.columns import (
+    COL_CASE,
+    COL_COST,
+    COL_ISSUES,
+    COL_LAST_RUN,
+    COL_ROW,
+    COL_SCORE,
+    COL_SEVERITY,
+    COL_TITLE,
+    NEEDS_REVIEW_TEXT,
+    NOT_RUN,
+    NOT_VALIDATED,
+    OK,
+    RowEntry,
+)
+from desktop.journal import NEEDS_REVIEW
+
+_SEVERITY_RANK = {
+    "": -1,
+    OK: 0,
+    Severity.INFO.value: 1,
+    Severity.WARNING.value: 2,
+    Severity.CRITICAL.value: 3,
+}
+_SEVERITY_COLOURS = {
+    Severity.CRITICAL.value: "#d32f2f",
+    Severity.WARNING.value: "#f9a825",
+    Severity.INFO.value: "#1e88e5",
+    OK: "#43a047",
+}
+_SCORE_MAX = 130
+
+_icon_cache: dict[str, QIcon] = {}
+
+
+def severity_icon(severity: str) -> QIcon:
+    """A small coloured dot for a severity (created once per severity)."""
+    icon = _icon_cache.get(severity)
+    if icon is None:
+        pixmap = QPixmap(12, 12)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(_SEVERITY_COLOURS.get(severity, "#9e9e9e")))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(1, 1, 10, 10)
+        painter.end()
+        icon = QIcon(pixmap)
+        _icon_cache[severity] = icon
+    return icon
+
+
+def cell_text(entry: RowEntry, column: int) -> str:
+    """What a cell shows."""
+    if column == COL_ROW:
+        return str(entry.row)
+    if column == COL_CASE:
+        return entry.case_id
+    if column == COL_TITLE:
+        return entry.title
+    if column == COL_SCORE:
+        return NOT_VALIDATED if entry.score is None else str(entry.score)
+    if column == COL_ISSUES:
+        return NOT_VALIDATED if entry.issues is None else str(entry.issues)
+    if column == COL_SEVERITY:
+        return entry.severity or NOT_VALIDATED
+    if column == COL_COST:
+        return "" if entry.cost is None else cost_text(entry.cost)
+    if column == COL_LAST_RUN:
+        return compact_time(entry.last_run)
+    if entry.claimed_by and entry.status in (NOT_RUN, "PENDING", "CANCELLED"):
+        return entry.claimed_by[0].upper() + entry.claimed_by[1:]
+    return NEEDS_REVIEW_TEXT if entry.status == NEEDS_REVIEW else entry.status
+
+
+#: The widest text the Last run column shows (its width is measured on it).
+COMPACT_TIME_SAMPLE = "30 May 00:00"
+
+
+def cost_text(cost: float) -> str:
+    """A row's cost to four decimals; "$0" when nothing was paid, "< $0.0001" below what four show."""
+    if cost <= 0:
+        return "$0"
+    if cost < 0.00005:
+        return "< $0.0001"
+    return f"${cost:.4f}"
+
+
+def compact_time(iso: str) -> str:
+    """A journal time as a short local date and time, e.g. ``29 Nov 14:05`` (empty stays empty)."""
+    if not iso:
+        return ""
+    try:
+        moment = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso[:16].replace("T", " ")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{moment.day} {moment:%b %H:%M}"
+
+
+def sort_key(entry: RowEntry, column: int) -> Any:
+    """A cell's raw value for sorting (numbers as numbers, text case-folded, not validated first)."""
+    if column == COL_ROW:
+        return entry.row
+    if column == COL_CASE:
+        return entry.case_id.casefold()
+    if column == COL_TITLE:
+        return entry.title.casefold()
+    if column == COL_SCORE:
+        return -1 if entry.score is None else entry.score
+    if column == COL_ISSUES:
+        return -1 if entry.issues is None else entry.issues
+    if column == COL_SEVERITY:
+        return _SEVERITY_RANK.get(entry.severity, -1)
+    if column == COL_COST:
+        return -1.0 if entry.cost is None else entry.cost
+    if column == COL_LAST_RUN:
+        return entry.last_run
+    return entry.status
+
+
+def tooltip_text(entry: RowEntry, column: int) -> str:
+    """A cell's tooltip, in plain words."""
+    if column == COL_ROW:
+        return f"Sheet row {entry.row}"
+    if column == COL_CASE:
+        return f"Case ID {entry.case_id}" if entry.case_id else "This row has no Case ID"
+    if column == COL_TITLE:
+        return entry.title or "This row has no title"
+    if entry.score is None and column in (COL_SCORE, COL_ISSUES, COL_SEVERITY):
+        return "Not validated yet: press Validate"
+    if column == COL_SCORE:
+        return f"Quality score {entry.score} of {_SCORE_MAX} (initial vitals)"
+    if column == COL_ISSUES:
+        warnings = format_count(entry.warnings, "warning")
+        return f"{format_count(entry.issues or 0, 'issue')}: {entry.critical} critical, {warnings}"
+    if column == COL_SEVERITY:
+        if entry.severity == OK:
+            return "No issues found"
+        return f"Worst issue: {entry.severity}"
+    if column == COL_COST:
+        return "Cost of the latest run for this row" if entry.cost is not None else "Not run yet"
+    if column == COL_LAST_RUN:
+        return f"Latest run: {entry.last_run}" if entry.last_run else "Not run yet"
+    if entry.status == NEEDS_REVIEW:
+        return "Completed and written, but the written vitals have warnings: check them in Review"
+    if entry.claimed_by:
+        return f"A colleague's SimBatch holds this row: {entry.claimed_by}. Runs here leave it to them."
+    return "No enrichment run has touched this row yet" if entry.status == NOT_RUN else entry.status
