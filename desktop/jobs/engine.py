@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from desktop.domain.enrichment import fields_added
@@ -20,6 +19,7 @@ from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchErro
 from desktop.jobs.endpoint_gate import EndpointGate
 from desktop.jobs.executor import Executor, ThreadExecutor
 from desktop.jobs.live_outcome import ProgressSnapshot, RunListener, RunOutcome, ending_sentence
+from desktop.jobs.live_queue import RowQueue
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
 from desktop.jobs.sharing import SharedRows
@@ -76,15 +76,10 @@ class LiveRun:
         self._writeback_interval = writeback_interval
         self._writeback_batch = writeback_batch
         self._tick = tick
-        self._stop = threading.Event()  # workers stop taking rows; their current row goes back to PENDING
-        self._running = threading.Event()
-        self._running.set()  # cleared while paused
+        self._rows = RowQueue()
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
-        self._queue: deque[RowTask] = deque()
-        self._queue_lock = threading.Lock()
-        self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
-        self._endpoint = EndpointGate(self._stop, tick)
+        self._endpoint = EndpointGate(self._rows.stop, tick)
         self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
@@ -97,31 +92,28 @@ class LiveRun:
 
         Once this returns no row starts: a row is marked PROCESSING under the same lock.
         """
-        with self._start_lock:
-            self._running.clear()
+        self._rows.pause()
         self.journal.set_run_status(self.run_id, RunStatus.PAUSED)
         self._say("Paused: rows already sent will finish; nothing new starts until you resume.")
 
     def resume_work(self) -> None:
         """Continue after ``pause``."""
         self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
-        self._running.set()
+        self._rows.resume()
         self._say("Resumed.")
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return self._rows.paused
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the rest become CANCELLED; results are written."""
         self._cancel_requested = True
-        self._stop.set()
-        self._running.set()
+        self._rows.halt()
 
     def interrupt(self) -> None:
         """Stop without cancelling (Ctrl+C, closing the app): the run can be resumed later."""
-        self._stop.set()
-        self._running.set()
+        self._rows.halt()
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -144,7 +136,7 @@ class LiveRun:
         self._flush_writeback()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
         if self._shared is None:
-            self._queue.extend(pending)
+            self._rows.extend(pending)
         else:
             self._feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
@@ -164,13 +156,13 @@ class LiveRun:
                     last_writeback = now
                 self.mirror.maybe_flush()
                 self._report_progress()
-                if self._shared is not None and not self._stop.is_set():
+                if self._shared is not None and not self._rows.stopped:
                     self._shared_step()
-                    if finished and (self._queue or self._shared.waiting):
-                        if self._queue:
+                    if finished and (self._rows or self._shared.waiting):
+                        if self._rows:
                             group = self._executor.start_workers(self.workers, self._work)
                         else:
-                            self._stop.wait(self._tick)  # waiting for a colleague's rows
+                            self._rows.stop.wait(self._tick)  # waiting for a colleague's rows
                         continue
                 if finished:
                     break
@@ -191,12 +183,11 @@ class LiveRun:
     def _feed(self) -> None:
         """Claim blocks until the queue holds work for every worker, or nothing can be claimed now."""
         assert self._shared is not None
-        while len(self._queue) < 2 * self.workers:
+        while len(self._rows) < 2 * self.workers:
             tasks = self._shared.claim_next()
             if tasks is None:
                 return
-            with self._queue_lock:
-                self._queue.extend(tasks)
+            self._rows.extend(tasks)
             for task in tasks:
                 self.mirror.enqueue(task)
 
@@ -242,30 +233,8 @@ class LiveRun:
 
     # -- workers ---------------------------------------------------------------------------------
 
-    def _next_task(self) -> RowTask | None:
-        while True:
-            self._running.wait()
-            if self._stop.is_set():
-                return None
-            with self._queue_lock:
-                if not self._queue:
-                    return None
-                return self._queue.popleft()
-
-    def _begin(self, row: int) -> bool:
-        """Mark ``row`` PROCESSING (committed before its request is sent), waiting while the run is
-        paused; False when the run stops first."""
-        while True:
-            self._running.wait()
-            with self._start_lock:
-                if self._stop.is_set():
-                    return False
-                if self._running.is_set():
-                    self.journal.mark_processing(self.run_id, row)
-                    return True
-
     def _work(self) -> None:
-        while (task := self._next_task()) is not None:
+        while (task := self._rows.next_task()) is not None:
             try:
                 self._process(task)
             except Exception as exc:  # a bug must not kill the worker silently or lose the row
@@ -289,17 +258,17 @@ class LiveRun:
             return  # stopped while waiting: the row is still PENDING
         try:
             self._send(task, plan)
-        finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
+        finally:  # after a fatal first reply has stopped the run, so the held workers see it
             self._endpoint.first_done()
 
     def _send(self, task: RowTask, plan: dict[str, list[str]]) -> None:
         row = task.row
-        if not self._begin(row):
+        if not self._rows.begin(lambda: self.journal.mark_processing(self.run_id, row)):
             return  # stopped before it started: the row is still PENDING in the journal
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
         try:
-            generation = self._generate(scenario, plan, self._stop)
+            generation = self._generate(scenario, plan, self._rows.stop)
         except ReplyRejected as exc:
             self._endpoint.answered()
             self.journal.mark_failed(
@@ -353,8 +322,7 @@ class LiveRun:
         """Put ``row`` back to PENDING; with ``task``, also at the end of this session's queue."""
         self.journal.mark_status(self.run_id, [row], RowStatus.PENDING)
         if task is not None:
-            with self._queue_lock:
-                self._queue.append(task)
+            self._rows.append(task)
         self._row_changed(row)
 
     def _stop_fatally(self, row: int, exc: SimBatchError) -> None:
@@ -363,7 +331,7 @@ class LiveRun:
             self._fatal = exc
             self.journal.log_event(self.run_id, str(exc), "error")
             self._say(f"Run stopped: {exc}", "error")
-        self._stop.set()
+        self._rows.stop.set()
 
     # -- flushing and reporting ------------------------------------------------------------------
 
