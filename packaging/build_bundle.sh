@@ -11,6 +11,11 @@ case "$(uname -s)" in
     *) PY="${PYTHON:-$ROOT/.venv/bin/python}" ;;
 esac
 cd "$ROOT"
+# Reproducible builds: a fixed hash seed (PyInstaller's advice: it orders its archives and the
+# compiled code by it) and the last commit's time for every timestamp, not the time of the build.
+export PYTHONHASHSEED="${PYTHONHASHSEED:-1}"
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+export SOURCE_DATE_EPOCH
 
 if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
     echo "PyInstaller is missing: run '$PY -m pip install -e .[bundle]' first." >&2

@@ -8,6 +8,9 @@ PY="${PYTHON:-$ROOT/.venv/bin/python}"
 BUNDLE="$ROOT/dist/simbatch"
 test -x "$BUNDLE/simbatch" || { echo "No bundle in $BUNDLE: run packaging/build_bundle.sh first." >&2; exit 2; }
 
+# The last commit's time: dpkg-deb clamps every file's time to it, so the same bundle gives the same .deb.
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}"
+export SOURCE_DATE_EPOCH
 VERSION="$("$PY" -c 'import tomllib; print(tomllib.load(open("'"$ROOT"'/pyproject.toml", "rb"))["project"]["version"])')"
 ARCH="$(dpkg --print-architecture)"
 STAGE="$ROOT/build/deb/simbatch_${VERSION}_${ARCH}"

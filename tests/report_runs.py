@@ -13,8 +13,8 @@ from pathlib import Path
 from desktop.domain.defaults import defaults_for_waveform
 from desktop.domain.enrichment import columns_to_generate
 from desktop.domain.models import Scenario, scenario_to_dict
-from desktop.domain.validate import validate_vitals
 from desktop.domain.vitals import parse_cell
+from desktop.domain.vitals_check import validate_vitals
 from desktop.domain.waveforms import canonical_waveform
 from desktop.journal import Journal, RowStatus, RunKind, RunStatus
 from desktop.paths import demo_workbook

@@ -14,6 +14,7 @@ from desktop.app.runs import require_run, run_source
 from desktop.domain.pricing import PriceTable
 from desktop.domain.rowspec import format_row_spec
 from desktop.errors import SimBatchError, UsageError
+from desktop.jobs.batch_outcome import BatchOutcome, job_summary
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import BatchJobRecord, Journal, RunKind, RunRecord
 from desktop.services.open_source import SourceOpener
@@ -21,7 +22,7 @@ from desktop.services.source import ScenarioTable, Source
 from desktop.settings import Settings
 
 if TYPE_CHECKING:
-    from desktop.jobs.batch import BatchOutcome, BatchRun
+    from desktop.jobs.batch import BatchRun
     from desktop.services.batch_api import BatchAPIClient, BatchService
 
 #: Receives each line a batch run says, with its level (``info``, ``warning`` or ``error``).
@@ -111,7 +112,6 @@ def retry_live(runner: BatchRun, settings: Settings) -> BatchOutcome:
 
 def job_document(job: BatchJobRecord) -> dict[str, object]:
     """One batch job as ``simbatch batch list --json`` shows it."""
-    from desktop.jobs.batch import job_summary
 
     return {"run_id": job.run_id, **job_summary(job)}
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.rowspec import format_row_spec
-from desktop.jobs.engine import Generator, LiveRun, RunListener, RunOutcome
-from desktop.jobs.engine import ProgressSnapshot as ProgressSnapshot  # the type listeners receive
+from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import Executor
+from desktop.jobs.live_outcome import ProgressSnapshot as ProgressSnapshot  # the type listeners receive
+from desktop.jobs.live_outcome import RunListener, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.report import flagged_rows, summary_line
 from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, StaleClaim, shared_rows_for

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from desktop.app.selection import Selection
 from desktop.domain.models import Scenario
 from desktop.domain.pricing import PriceTable
 from desktop.errors import InputError
@@ -33,33 +32,25 @@ class SelectionEstimate:
 
 
 def estimate_run(
-    scenarios: Sequence[Scenario], settings: Settings, model: str, source: Source | None = None
+    scenarios: Sequence[Scenario], settings: Settings, model: str, source: Source | None = None, *,
+    vitals_columns: Sequence[str] | None = None, overwrite: bool | None = None,
 ) -> SelectionEstimate:
     """Estimate generating the missing vitals of ``scenarios`` with ``model`` (UsageError when unpriced):
-    on a shared Google Sheet ``source`` only the rows no colleague holds (two reads)."""
+    on a shared Google Sheet ``source`` only the rows no colleague holds (two reads).
+
+    ``vitals_columns`` default to those of the rows, ``overwrite`` (valid cells regenerated too) to the
+    settings.
+    """
     claimed = colleague_claims(source) if source is not None else {}
     mine = [s for s in scenarios if s.case_id not in claimed]
     estimate = planned_estimate(
-        mine, _vitals_columns(scenarios), PriceTable.load(settings.price_overrides), model,
-        overwrite=settings.overwrite_valid, requests_per_minute=settings.requests_per_minute,
-        tokens_per_minute=settings.tokens_per_minute,
+        mine, list(vitals_columns) if vitals_columns is not None else _vitals_columns(scenarios),
+        PriceTable.load(settings.price_overrides), model,
+        overwrite=settings.overwrite_valid if overwrite is None else overwrite,
+        requests_per_minute=settings.requests_per_minute, tokens_per_minute=settings.tokens_per_minute,
     )
     cases = {s.case_id for s in scenarios}
     return SelectionEstimate(estimate, {c: claim for c, claim in claimed.items() if c in cases})
-
-
-def estimate_selection(
-    selection: Selection, settings: Settings, model: str, *, overwrite: bool
-) -> SelectionEstimate:
-    """Estimate the selected rows (the tab's vitals columns) that no colleague holds on a shared sheet."""
-    prices = PriceTable.load(settings.price_overrides)
-    claimed = colleague_claims(selection.source)
-    mine = [s for s in selection.scenarios if s.case_id not in claimed]
-    estimate = planned_estimate(
-        mine, list(selection.table.layout.vitals), prices, model, overwrite=overwrite,
-        requests_per_minute=settings.requests_per_minute, tokens_per_minute=settings.tokens_per_minute,
-    )
-    return SelectionEstimate(estimate, claimed)
 
 
 def check_priced(settings: Settings, model: str) -> None:

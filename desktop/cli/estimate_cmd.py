@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from desktop.app.runs import check_priced, estimate_selection
+from desktop.app.runs import check_priced, estimate_run
 from desktop.app.text import format_duration, held_by_colleagues
 from desktop.cli.parsing import add_command, add_json_argument, add_model_argument, add_source_arguments
 from desktop.cli.selection import open_selection
@@ -36,7 +36,10 @@ def run(args: argparse.Namespace) -> int:
     model = args.model or settings.model
     check_priced(settings, model)  # an unknown model is a usage error before the source is opened
     with open_selection(args) as selection:
-        planned = estimate_selection(selection, settings, model, overwrite=args.overwrite)
+        planned = estimate_run(
+            selection.scenarios, settings, model, selection.source,
+            vitals_columns=list(selection.table.layout.vitals), overwrite=args.overwrite,
+        )
     estimate, claimed = planned.estimate, planned.claimed
     document: dict[str, Any] = {
         "model": model,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from desktop.domain.cell_repair import repair_vitals_text
 from desktop.domain.models import CellChange, CellValue, Fix, Issue, IssueCode, Scenario, Severity
-from desktop.domain.validate import ALL_FIELDS, DIASTOLIC, FAHRENHEIT, RANGES, SYSTOLIC
+from desktop.domain.vital_limits import ALL_FIELDS, DIASTOLIC, FAHRENHEIT, RANGES, SYSTOLIC
 from desktop.domain.vitals import (
     CellKind,
     canonical_key,

@@ -18,8 +18,8 @@ from desktop.domain.models import (
     Scenario,
     Severity,
 )
-from desktop.domain.validate import check_vitals
 from desktop.domain.vitals import CellKind, canonical_key, is_diastolic_key, is_systolic_key, parse_cell
+from desktop.domain.vitals_check import check_vitals
 
 #: Column → the vitals fields to generate for it (in canonical order).
 FieldPlan = dict[str, tuple[str, ...]]

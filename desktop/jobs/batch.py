@@ -5,58 +5,42 @@ each chunk is one batch job whose steps are journaled before and after they happ
 
     PREPARED → UPLOADING → UPLOADED (file id) → CREATING → CREATED (batch id) → polled → finished
 
-After a crash at any step, ``resume_batch_run`` carries on: an upload whose file id was not recorded
-is looked up by file name (or uploaded again, which is harmless); a batch whose id was not recorded is
-found by its metadata (``simbatch_run`` and ``simbatch_chunk``), so no second batch is ever created for
-the same rows. Chunks that together exceed the token cap are submitted one after another.
+After a crash at any step, ``BatchRun.run`` carries on where the journal says each chunk stands
+(``desktop.jobs.batch_chunks``): nothing is submitted twice.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.domain.enrichment import fields_added
 from desktop.domain.models import scenario_from_dict
 from desktop.domain.pricing import PriceTable
-from desktop.errors import ServiceError, SimBatchError
+from desktop.errors import SimBatchError
+from desktop.jobs.batch_chunks import ChunkSteps
+from desktop.jobs.batch_ingest import BatchPricing, ingest_chunk
 from desktop.jobs.batch_jsonl import (
     MAX_BYTES,
     MAX_LINES,
     ChunkLimits,
     LineBuilder,
-    LineResult,
-    read_results,
     write_chunks,
 )
+from desktop.jobs.batch_outcome import BatchOutcome, batch_outcome
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say, flagged_rows, summary_line
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, Say
 from desktop.jobs.sharing import shared_rows_for
 from desktop.jobs.writeback import WriteBack
-from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus, RunKind, RunStatus
-from desktop.journal.db import now_iso
+from desktop.journal import BatchJobRecord, Journal, RowStatus, RunKind
 from desktop.paths import data_home
-from desktop.services.batch_api import TERMINAL_STATUSES, BatchService, RemoteBatch
+from desktop.services.batch_api import BatchService, RemoteBatch
 from desktop.services.retry import cancellable_sleep
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
-
-#: TEST-ONLY hook: when this variable names a step (``after_upload``, ``after_create``,
-#: ``during_poll``), the process SIGKILLs itself there, so tests can prove resume works.
-CRASH_ENV = "SIMBATCH_TEST_CRASH_AT"
-
-
-def crash_point(step: str) -> None:
-    """Test-only: kill this process at ``step`` when ``SIMBATCH_TEST_CRASH_AT`` names it."""
-    if os.environ.get(CRASH_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
-
 
 def batch_folder(run_id: str) -> Path:
     """Where a run's input, output and error files are kept: ``<data folder>/batches/<run_id>``."""
@@ -71,67 +55,6 @@ class BatchOptions:
     max_poll_interval: float = 600.0
     backoff: float = 1.5
     limits: ChunkLimits = field(default_factory=ChunkLimits)
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    """Where a batch run stands after a submit, a status check, a wait or a cancel."""
-
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
-    batches: list[dict[str, object]]
-    conflicts: dict[int, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    flagged: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        """``118 completed, 12 flagged for review, 2 failed``."""
-        return summary_line(
-            self.counts.get(RowStatus.COMPLETED.value, 0),
-            len(self.flagged),
-            self.counts.get(RowStatus.FAILED.value, 0),
-        )
-
-    @property
-    def in_flight(self) -> bool:
-        """True while some chunk is not finished."""
-        return any(not b["finished"] for b in self.batches)
-
-    def to_json(self) -> dict[str, object]:
-        """The ``--json`` document (SPEC section 7)."""
-        return {
-            "run_id": self.run_id,
-            "status": self.status.value,
-            "counts": self.counts,
-            "cost_usd": round(self.cost_usd, 6),
-            "batches": self.batches,
-            "conflicts": {str(k): v for k, v in self.conflicts.items()},
-            "problems": self.problems,
-            "summary": self.summary,
-            "flagged": self.flagged,
-        }
-
-
-def job_summary(job: BatchJobRecord) -> dict[str, object]:
-    """One chunk as shown by ``batch status`` / ``--json``."""
-    return {
-        "chunk": job.chunk,
-        "batch_id": job.batch_id,
-        "step": job.status,
-        "remote_status": job.remote_status,
-        "request_counts": job.request_counts,
-        "rows": len(job.rows),
-        "input_file_id": job.input_file_id,
-        "output_file_id": job.output_file_id,
-        "error_file_id": job.error_file_id,
-        "submitted_at": job.submitted_at,
-        "finished_at": job.finished_at,
-        "error": job.error,
-        "finished": job.finished_at is not None,
-    }
 
 
 class BatchRun:
@@ -165,7 +88,6 @@ class BatchRun:
         self.options = options or BatchOptions()
         self._say = RunReporter(journal, run_id, say, log)
         self._clock = clock
-        self._tokens: dict[int, int] = {}
         self._conflicts: dict[int, list[str]] = {}
         self._problems: list[str] = []
         # On a Google Sheet the rows are claimed for the life of the batch (colleagues never do them).
@@ -175,6 +97,10 @@ class BatchRun:
         self._writeback = WriteBack(journal, source, run_id, self._shared)
         self.mirror = ProgressMirror(journal, source, interval=0.0)
         self._started = clock()
+        self._chunks = ChunkSteps(
+            journal, run_id, self.model, self.name, service, self.options.limits.token_cap, say=self._say,
+            elapsed=self.elapsed, mirror_rows=self._enqueue_rows, ended=self._ingest,
+        )
 
     # -- planning ----------------------------------------------------------------------------------
 
@@ -215,7 +141,7 @@ class BatchRun:
         )
         for offset, chunk in enumerate(chunks):
             self.journal.create_batch_job(self.run_id, first + offset, chunk.rows, str(chunk.path))
-            self._tokens[first + offset] = chunk.tokens
+            self._chunks.tokens[first + offset] = chunk.tokens
         self._say(f"Prepared {len(work)} rows in {len(chunks)} batch file(s).")
         return len(chunks)
 
@@ -249,194 +175,19 @@ class BatchRun:
         changed = False
         for job in self.journal.batch_jobs(self.run_id):
             if job.finished_at is None:
-                changed = self._advance(job) or changed
+                changed = self._chunks.advance(job) or changed
         if changed:
             self._flush()
-        return changed
-
-    def _advance(self, job: BatchJobRecord) -> bool:
-        status = job.status
-        if status in (BatchStep.PREPARED, BatchStep.UPLOADING, BatchStep.UPLOADED) and not self._fits(job):
-            return False
-        if status in (BatchStep.PREPARED, BatchStep.UPLOADING):
-            job = self._upload(job)
-            status = job.status
-        if status in (BatchStep.UPLOADED, BatchStep.CREATING):
-            job = self._create(job)
-            status = job.status
-        if status == BatchStep.CREATED:
-            return self._poll(job)
-        return True
-
-    def _metadata(self, chunk: int) -> dict[str, str]:
-        meta = {"simbatch_run": self.run_id, "simbatch_chunk": str(chunk)}
-        if self.name:
-            meta["simbatch_name"] = self.name[:500]
-        return meta
-
-    def _upload(self, job: BatchJobRecord) -> BatchJobRecord:
-        path = Path(job.jsonl_path)
-        file_id = self.service.find_file(path.name) if job.status == BatchStep.UPLOADING else None
-        if file_id is None:
-            if not path.exists():
-                self._rebuild_file(job, path)
-            self.journal.update_batch_job(self.run_id, job.chunk, status=BatchStep.UPLOADING)
-            file_id = self.service.upload(path)
-            crash_point("after_upload")
-        self.journal.update_batch_job(
-            self.run_id, job.chunk, status=BatchStep.UPLOADED, input_file_id=file_id
-        )
-        self._say(f"Chunk {job.chunk}: uploaded {len(job.rows)} requests as {file_id}.")
-        return self._job(job.chunk)
-
-    def _rebuild_file(self, job: BatchJobRecord, path: Path) -> None:
-        """Write a chunk's input file again from the journal (e.g. after the data folder was cleaned)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as handle:
-            for data, _ in self._chunk_lines(job):
-                handle.write(data)
-
-    def _chunk_lines(self, job: BatchJobRecord) -> Iterator[tuple[bytes, int]]:
-        """A chunk's request lines and their tokens, built again from its rows' journaled tasks."""
-        builder = LineBuilder(self.run_id, self.model)
-        wanted = set(job.rows)
-        for task in self.journal.tasks(self.run_id):
-            if task.row in wanted:
-                yield builder.line(scenario_from_dict(dict(task.original)), task.plan)
-
-    def _create(self, job: BatchJobRecord) -> BatchJobRecord:
-        metadata = self._metadata(job.chunk)
-        remote = self.service.find_batch(metadata) if job.status == BatchStep.CREATING else None
-        if remote is not None:
-            self._say(f"Chunk {job.chunk}: found batch {remote.id} created before the interruption.")
-        else:
-            self.journal.update_batch_job(self.run_id, job.chunk, status=BatchStep.CREATING)
-            remote = self.service.create(str(job.input_file_id), metadata)
-            crash_point("after_create")
-            self._say(f"Chunk {job.chunk}: batch {remote.id} created ({len(job.rows)} rows).")
-        self.journal.update_batch_job(
-            self.run_id,
-            job.chunk,
-            status=BatchStep.CREATED,
-            batch_id=remote.id,
-            remote_status=remote.status,
-            request_counts=remote.request_counts,
-            submitted_at=now_iso(),
-        )
-        self.journal.mark_submitted(self.run_id, job.rows)
-        self._enqueue_rows(job.rows, remote.id)
-        return self._job(job.chunk)
-
-    def _poll(self, job: BatchJobRecord) -> bool:
-        remote = self.service.retrieve(str(job.batch_id))
-        changed = remote.status != job.remote_status or remote.request_counts != job.request_counts
-        if changed:
-            self.journal.update_batch_job(
-                self.run_id,
-                job.chunk,
-                remote_status=remote.status,
-                request_counts=remote.request_counts,
-                output_file_id=remote.output_file_id,
-                error_file_id=remote.error_file_id,
-            )
-            counts = remote.request_counts
-            self._say(
-                f"Batch {remote.id}: {remote.status}, {counts.get('completed', 0)}/{counts.get('total', 0)} "
-                f"done, {counts.get('failed', 0)} failed, {self.elapsed():.0f} s elapsed."
-            )
-        crash_point("during_poll")
-        if remote.terminal:
-            self._ingest(self._job(job.chunk), remote)
-            return True
         return changed
 
     # -- results -----------------------------------------------------------------------------------
 
     def _ingest(self, job: BatchJobRecord, remote: RemoteBatch) -> None:
-        folder = batch_folder(self.run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        output = error = None
-        if remote.output_file_id:
-            output = self.service.download(remote.output_file_id, folder / f"chunk-{job.chunk}-output.jsonl")
-        if remote.error_file_id:
-            try:
-                target = folder / f"chunk-{job.chunk}-errors.jsonl"
-                error = self.service.download(remote.error_file_id, target)
-            except ServiceError as exc:
-                self._note_problem(f"Chunk {job.chunk}: the error file could not be downloaded ({exc}).")
-        rows = set(job.rows)
-        tasks = [t for t in self.journal.tasks(self.run_id) if t.row in rows]
-        wanted = {t.row: (scenario_from_dict(dict(t.original)), t.plan) for t in tasks}
-        read = read_results(self.run_id, wanted, output, error)
-        for problem in read.problems:
-            self._note_problem(f"Chunk {job.chunk}: {problem}")
-        live = {t.row for t in tasks if t.status is RowStatus.SUBMITTED}
-        finished: list[dict[str, object]] = []
-        requeue: list[int] = []
-        cancelled: list[int] = []
-        batch_error = remote.error_text() or f"The batch ended {remote.status} without a result for this row."
-        for row in job.rows:
-            if row not in live:
-                continue
-            result = read.rows.get(row)
-            if result is None or result.requeue:
-                if remote.status == "expired":
-                    requeue.append(row)
-                elif remote.status == "cancelled":
-                    cancelled.append(row)
-                else:
-                    reason = result.error if result is not None else batch_error
-                    finished.append({"row": row, "status": "FAILED", "error": reason})
-                continue
-            finished.append(self._finished_item(result))
-        self.journal.mark_finished_many(self.run_id, finished)
-        if requeue:
-            self.journal.mark_status(self.run_id, requeue, RowStatus.PENDING)
-        if cancelled:
-            self.journal.mark_status(self.run_id, cancelled, RowStatus.CANCELLED)
-        cost = sum(_as_float(item.get("cost_usd")) for item in finished)
-        self.journal.update_batch_job(
-            self.run_id,
-            job.chunk,
-            finished_at=now_iso(),
-            cost_usd=cost,
-            error=remote.error_text() or None,
-        )
-        done = sum(1 for item in finished if item["status"] == "COMPLETED")
-        flagged = sum(1 for item in finished if item["status"] == "COMPLETED" and item.get("flags"))
-        extra = f", {len(requeue)} queued again" if requeue else ""
-        extra += f", {len(cancelled)} cancelled" if cancelled else ""
-        self._say(
-            f"Batch {remote.id} {remote.status}: {summary_line(done, flagged, len(finished) - done)}{extra}, "
-            f"cost ${cost:.4f}."
+        ingest_chunk(
+            self.journal, self.run_id, job, remote, self.service, batch_folder(self.run_id),
+            BatchPricing(self.prices, self.model), self._say, self._note_problem,
         )
         self._enqueue_rows(job.rows, remote.id)
-
-    def _finished_item(self, result: LineResult) -> dict[str, object]:
-        cost = 0.0
-        if self.prices.knows(self.model):
-            cost = self.prices.cost(
-                self.model, result.input_tokens, result.cached_tokens, result.output_tokens, batch=True
-            )
-        item: dict[str, object] = {
-            "row": result.row,
-            "input_tokens": result.input_tokens,
-            "cached_tokens": result.cached_tokens,
-            "output_tokens": result.output_tokens,
-            "cost_usd": cost,
-        }
-        if result.ok and result.values is not None:
-            item.update(
-                status="COMPLETED",
-                result=result.values,
-                warnings=result.warnings,
-                generated=result.generated,
-                flags=result.flags,
-                vitals_added=fields_added(result.generated),
-            )
-        else:
-            item.update(status="FAILED", error=result.error or "The batch returned no usable reply.")
-        return item
 
     # -- write-back, mirror and status -------------------------------------------------------------
 
@@ -470,33 +221,7 @@ class BatchRun:
 
     def outcome(self) -> BatchOutcome:
         """The run's status now (and the run status in the journal updated to match)."""
-        jobs = self.journal.batch_jobs(self.run_id)
-        run = self.journal.get_run(self.run_id)
-        totals = run.totals if run is not None else self.journal.run_totals(self.run_id)
-        counts = totals.counts
-        unfinished = any(job.finished_at is None for job in jobs)
-        if unfinished:
-            status = RunStatus.RUNNING
-        elif counts.get(RowStatus.PENDING.value, 0) or counts.get(RowStatus.SUBMITTED.value, 0):
-            status = RunStatus.INTERRUPTED
-        elif counts.get(RowStatus.CANCELLED.value, 0):
-            status = RunStatus.CANCELLED
-        elif counts.get(RowStatus.FAILED.value, 0) and not counts.get(RowStatus.COMPLETED.value, 0):
-            status = RunStatus.FAILED
-        else:
-            status = RunStatus.COMPLETED
-        if run is not None and run.status != status:
-            self.journal.set_run_status(self.run_id, status)
-        return BatchOutcome(
-            self.run_id,
-            status,
-            counts,
-            totals.cost_usd,
-            [job_summary(j) for j in jobs],
-            dict(self._conflicts),
-            list(self._problems),
-            flagged_rows(self.journal, self.run_id) if totals.flagged else [],
-        )
+        return batch_outcome(self.journal, self.run_id, self._conflicts, self._problems)
 
     # -- loops -------------------------------------------------------------------------------------
 
@@ -535,37 +260,8 @@ class BatchRun:
         """Cancel: chunks not yet created are dropped (rows CANCELLED), batches in flight are cancelled;
         their partial results are kept."""
         for job in self.journal.batch_jobs(self.run_id):
-            if job.finished_at is not None:
-                continue
-            if job.status == BatchStep.CREATING:
-                found = self.service.find_batch(self._metadata(job.chunk))
-                if found is not None:
-                    self.journal.update_batch_job(
-                        self.run_id,
-                        job.chunk,
-                        status=BatchStep.CREATED,
-                        batch_id=found.id,
-                        remote_status=found.status,
-                        request_counts=found.request_counts,
-                    )
-                    self.journal.mark_submitted(self.run_id, job.rows)
-                    job = self._job(job.chunk)
-            if job.status != BatchStep.CREATED:
-                self.journal.mark_status(self.run_id, job.rows, RowStatus.CANCELLED)
-                self.journal.update_batch_job(
-                    self.run_id, job.chunk, finished_at=now_iso(), error="Cancelled before submission."
-                )
-                self._enqueue_rows(job.rows)
-                continue
-            if job.remote_status in TERMINAL_STATUSES or job.remote_status == "cancelling":
-                continue
-            try:
-                remote = self.service.cancel(str(job.batch_id))
-            except ServiceError as exc:  # e.g. it ended in the meantime; the next poll tells
-                self._say(f"Batch {job.batch_id}: could not be cancelled ({exc}).", "warning")
-                continue
-            self._say(f"Batch {remote.id}: cancel requested.")
-            self.journal.update_batch_job(self.run_id, job.chunk, remote_status=remote.status)
+            if job.finished_at is None:
+                self._chunks.cancel(job)
         pending = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])]
         if pending:
             self.journal.mark_status(self.run_id, pending, RowStatus.CANCELLED)
@@ -579,33 +275,6 @@ class BatchRun:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _fits(self, job: BatchJobRecord) -> bool:
-        """Whether this chunk may be submitted now without passing the enqueued-token cap."""
-        cap = self.options.limits.token_cap
-        if cap is None:
-            return True
-        in_flight = [
-            j
-            for j in self.journal.batch_jobs(self.run_id)
-            if j.finished_at is None
-            and j.status in (BatchStep.CREATING, BatchStep.CREATED)
-            and j.chunk != job.chunk
-        ]
-        if not in_flight:
-            return True
-        used = sum(self._chunk_tokens(j) for j in in_flight)
-        return used + self._chunk_tokens(job) <= cap
-
-    def _chunk_tokens(self, job: BatchJobRecord) -> int:
-        if job.chunk not in self._tokens:
-            self._tokens[job.chunk] = sum(tokens for _, tokens in self._chunk_lines(job))
-        return self._tokens[job.chunk]
-
-    def _job(self, chunk: int) -> BatchJobRecord:
-        found = self.journal.get_batch_job(self.run_id, chunk)
-        assert found is not None
-        return found
-
     def elapsed(self) -> float:
         """Seconds since this process started driving the run."""
         return self._clock() - self._started
@@ -613,23 +282,6 @@ class BatchRun:
     def _note_problem(self, text: str) -> None:
         self._problems.append(text)
         self._say(text, "warning")
-
-
-def resume_batch_run(
-    journal: Journal,
-    source: Source,
-    run_id: str,
-    service: BatchService,
-    prices: PriceTable,
-    *,
-    options: BatchOptions | None = None,
-    wait: bool = True,
-    say: Say | None = None,
-) -> BatchOutcome:
-    """Carry on with a batch run after a stop at any step: same files and batches, rows queued again by
-    an expired batch go into new chunks, and with ``wait`` poll until every chunk has ended."""
-    runner = BatchRun(journal, source, run_id, service, prices, options=options, say=say)
-    return runner.run(wait=wait)
 
 
 def new_options(
@@ -646,7 +298,3 @@ def new_options(
             token_cap=token_cap,
         ),
     )
-
-
-def _as_float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0

@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from desktop.domain.enrichment import fields_added
 from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
+from desktop.jobs.endpoint_gate import EndpointGate
 from desktop.jobs.executor import Executor, ThreadExecutor
+from desktop.jobs.live_outcome import ProgressSnapshot, RunListener, RunOutcome, ending_sentence
+from desktop.jobs.live_queue import RowQueue
 from desktop.jobs.progress import ProgressMirror
-from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter, summary_line
+from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
 from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
@@ -36,59 +36,8 @@ log = logging.getLogger(__name__)
 WRITEBACK_BATCH_ROWS = 250
 WRITEBACK_INTERVAL_SEC = 30.0
 
-#: After the endpoint has answered once, a row whose requests keep failing (after the retry policy
-#: gave up) goes back in the queue; this many such rows in a row stop the run with one message.
-SERVICE_FAILURES_TO_STOP = 3
-
 #: Generates a field plan (column → fields) for one scenario (the live LLM client's ``generate``).
 Generator = Callable[[Scenario, Mapping[str, Sequence[str]], threading.Event], Generation]
-
-
-class RunListener(Protocol):
-    """Hooks the engine calls from its threads; the GUI turns them into Qt signals."""
-
-    def row_changed(self, task: RowTask) -> None: ...
-
-    def progress(self, snapshot: ProgressSnapshot) -> None: ...
-
-    def message(self, text: str, level: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressSnapshot:
-    """Where a run stands: counts per status, speed, ETA and cost so far."""
-
-    run_id: str
-    total: int
-    counts: Mapping[str, int]
-    rows_per_minute: float
-    eta_seconds: float | None
-    cost_usd: float
-    elapsed_seconds: float
-    paused: bool = False
-
-    @property
-    def done(self) -> int:
-        """Rows in an end state."""
-        return sum(self.counts.get(s.value, 0) for s in (RowStatus.COMPLETED, RowStatus.FAILED))
-
-    @property
-    def percent(self) -> float:
-        """Share of rows finished, 0–100."""
-        return 100.0 * self.done / self.total if self.total else 100.0
-
-
-@dataclass(slots=True)
-class RunOutcome:
-    """How an ``execute`` call ended."""
-
-    run_id: str
-    status: RunStatus
-    counts: dict[str, int]
-    cost_usd: float
-    error: str | None = None
-    conflicts: dict[int, list[str]] = field(default_factory=dict)
-    exit_error: SimBatchError | None = None
 
 
 class LiveRun:
@@ -127,26 +76,14 @@ class LiveRun:
         self._writeback_interval = writeback_interval
         self._writeback_batch = writeback_batch
         self._tick = tick
-        self._stop = threading.Event()  # workers stop taking rows; their current row goes back to PENDING
-        self._running = threading.Event()
-        self._running.set()  # cleared while paused
+        self._rows = RowQueue()
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
-        self._queue: deque[RowTask] = deque()
-        self._queue_lock = threading.Lock()
-        self._start_lock = threading.Lock()  # pausing and starting a row exclude each other
-        self._service_lock = threading.Lock()
-        self._service_reached = False  # the endpoint answered at least once in this session
-        self._service_failures = 0  # rows in a row whose requests kept failing
+        self._endpoint = EndpointGate(self._rows.stop, tick)
         self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
         self._conflicts: dict[int, list[str]] = {}
-        # The first request of a session goes out alone: a refused key or an unreachable endpoint then
-        # costs one request, not one per worker.
-        self._first_reply = threading.Event()
-        self._probe_lock = threading.Lock()
-        self._probe_taken = False
 
     # -- controls (any thread) -------------------------------------------------------------------
 
@@ -155,31 +92,28 @@ class LiveRun:
 
         Once this returns no row starts: a row is marked PROCESSING under the same lock.
         """
-        with self._start_lock:
-            self._running.clear()
+        self._rows.pause()
         self.journal.set_run_status(self.run_id, RunStatus.PAUSED)
         self._say("Paused: rows already sent will finish; nothing new starts until you resume.")
 
     def resume_work(self) -> None:
         """Continue after ``pause``."""
         self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
-        self._running.set()
+        self._rows.resume()
         self._say("Resumed.")
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return self._rows.paused
 
     def cancel(self) -> None:
         """Stop: rows in flight go back to PENDING, the rest become CANCELLED; results are written."""
         self._cancel_requested = True
-        self._stop.set()
-        self._running.set()
+        self._rows.halt()
 
     def interrupt(self) -> None:
         """Stop without cancelling (Ctrl+C, closing the app): the run can be resumed later."""
-        self._stop.set()
-        self._running.set()
+        self._rows.halt()
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -202,7 +136,7 @@ class LiveRun:
         self._flush_writeback()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
         if self._shared is None:
-            self._queue.extend(pending)
+            self._rows.extend(pending)
         else:
             self._feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
@@ -222,13 +156,13 @@ class LiveRun:
                     last_writeback = now
                 self.mirror.maybe_flush()
                 self._report_progress()
-                if self._shared is not None and not self._stop.is_set():
+                if self._shared is not None and not self._rows.stopped:
                     self._shared_step()
-                    if finished and (self._queue or self._shared.waiting):
-                        if self._queue:
+                    if finished and (self._rows or self._shared.waiting):
+                        if self._rows:
                             group = self._executor.start_workers(self.workers, self._work)
                         else:
-                            self._stop.wait(self._tick)  # waiting for a colleague's rows
+                            self._rows.stop.wait(self._tick)  # waiting for a colleague's rows
                         continue
                 if finished:
                     break
@@ -249,12 +183,11 @@ class LiveRun:
     def _feed(self) -> None:
         """Claim blocks until the queue holds work for every worker, or nothing can be claimed now."""
         assert self._shared is not None
-        while len(self._queue) < 2 * self.workers:
+        while len(self._rows) < 2 * self.workers:
             tasks = self._shared.claim_next()
             if tasks is None:
                 return
-            with self._queue_lock:
-                self._queue.extend(tasks)
+            self._rows.extend(tasks)
             for task in tasks:
                 self.mirror.enqueue(task)
 
@@ -293,37 +226,15 @@ class LiveRun:
             status = RunStatus.COMPLETED
         self.journal.set_run_status(self.run_id, status, error)
         self._report_progress()
-        self._say(_ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
+        self._say(ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
             self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
         )
 
     # -- workers ---------------------------------------------------------------------------------
 
-    def _next_task(self) -> RowTask | None:
-        while True:
-            self._running.wait()
-            if self._stop.is_set():
-                return None
-            with self._queue_lock:
-                if not self._queue:
-                    return None
-                return self._queue.popleft()
-
-    def _begin(self, row: int) -> bool:
-        """Mark ``row`` PROCESSING (committed before its request is sent), waiting while the run is
-        paused; False when the run stops first."""
-        while True:
-            self._running.wait()
-            with self._start_lock:
-                if self._stop.is_set():
-                    return False
-                if self._running.is_set():
-                    self.journal.mark_processing(self.run_id, row)
-                    return True
-
     def _work(self) -> None:
-        while (task := self._next_task()) is not None:
+        while (task := self._rows.next_task()) is not None:
             try:
                 self._process(task)
             except Exception as exc:  # a bug must not kill the worker silently or lose the row
@@ -343,23 +254,23 @@ class LiveRun:
             )
             self._row_changed(row)
             return
-        if not self._wait_for_first_reply():
+        if not self._endpoint.wait_turn():
             return  # stopped while waiting: the row is still PENDING
         try:
             self._send(task, plan)
-        finally:  # after a fatal first reply has set ``_stop``, so the held workers see it
-            self._first_reply.set()
+        finally:  # after a fatal first reply has stopped the run, so the held workers see it
+            self._endpoint.first_done()
 
     def _send(self, task: RowTask, plan: dict[str, list[str]]) -> None:
         row = task.row
-        if not self._begin(row):
+        if not self._rows.begin(lambda: self.journal.mark_processing(self.run_id, row)):
             return  # stopped before it started: the row is still PENDING in the journal
         self._row_changed(row)
         scenario = scenario_from_dict(dict(task.original))
         try:
-            generation = self._generate(scenario, plan, self._stop)
+            generation = self._generate(scenario, plan, self._rows.stop)
         except ReplyRejected as exc:
-            self._service_answered()
+            self._endpoint.answered()
             self.journal.mark_failed(
                 self.run_id, row, str(exc), input_tokens=exc.usage.input_tokens,
                 cached_tokens=exc.usage.cached_tokens, output_tokens=exc.usage.output_tokens,
@@ -380,13 +291,13 @@ class LiveRun:
             self._stop_fatally(row, exc)
             return
         except ServiceError as exc:
-            if self._tolerate_service_failure():
+            if self._endpoint.tolerate_failure():
                 self._requeue(row, task)
                 self._say(f"Row {row}: {exc} It goes back in the queue.", "warning")
                 return
             self._stop_fatally(row, exc)
             return
-        self._service_answered()
+        self._endpoint.answered()
         self.journal.mark_completed(
             self.run_id, row, result=generation.values,
             input_tokens=generation.usage.input_tokens, cached_tokens=generation.usage.cached_tokens,
@@ -396,35 +307,6 @@ class LiveRun:
         )
         self._completed_since_flush += 1
         self._finished(row, None, "info")
-
-    def _service_answered(self) -> None:
-        with self._service_lock:
-            self._service_reached = True
-            self._service_failures = 0
-
-    def _tolerate_service_failure(self) -> bool:
-        """Whether one more row whose requests kept failing goes back in the queue (True) or the run
-        stops with one message (False): it stops at once when the service never answered in this
-        session, and after ``SERVICE_FAILURES_TO_STOP`` such rows in a row otherwise."""
-        with self._service_lock:
-            self._service_failures += 1
-            return self._service_reached and self._service_failures < SERVICE_FAILURES_TO_STOP
-
-    def _wait_for_first_reply(self) -> bool:
-        """Let one worker send the session's first request and hold the others until it is answered.
-
-        Returns False when the run was stopped meanwhile.
-        """
-        if self._first_reply.is_set():
-            return not self._stop.is_set()
-        with self._probe_lock:
-            is_probe, self._probe_taken = not self._probe_taken, True
-        if is_probe:
-            return True
-        while not self._first_reply.wait(self._tick):
-            if self._stop.is_set():
-                return False
-        return not self._stop.is_set()
 
     def _finish_row_failed(self, row: int, reason: str) -> None:
         self.journal.mark_failed(self.run_id, row, reason)
@@ -440,8 +322,7 @@ class LiveRun:
         """Put ``row`` back to PENDING; with ``task``, also at the end of this session's queue."""
         self.journal.mark_status(self.run_id, [row], RowStatus.PENDING)
         if task is not None:
-            with self._queue_lock:
-                self._queue.append(task)
+            self._rows.append(task)
         self._row_changed(row)
 
     def _stop_fatally(self, row: int, exc: SimBatchError) -> None:
@@ -450,7 +331,7 @@ class LiveRun:
             self._fatal = exc
             self.journal.log_event(self.run_id, str(exc), "error")
             self._say(f"Run stopped: {exc}", "error")
-        self._stop.set()
+        self._rows.stop.set()
 
     # -- flushing and reporting ------------------------------------------------------------------
 
@@ -488,17 +369,3 @@ class LiveRun:
     def _report_progress(self) -> None:
         if self._listener is not None:
             self._listener.progress(self.snapshot())
-
-
-def _ending_sentence(
-    status: RunStatus, counts: Mapping[str, int], flagged: int, cost: float, error: str | None
-) -> str:
-    done = counts.get(RowStatus.COMPLETED.value, 0)
-    failed = counts.get(RowStatus.FAILED.value, 0)
-    base = f"{summary_line(done, flagged, failed)}, cost ${cost:.4f}"
-    if status is RunStatus.INTERRUPTED:
-        why = f" ({error})" if error else ""
-        return f"Run stopped{why}: {base}; resume it to continue."
-    if status is RunStatus.CANCELLED:
-        return f"Run cancelled: {base}."
-    return f"Run finished: {base}."

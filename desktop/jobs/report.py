@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from desktop.journal import Journal, RowStatus
+from desktop.journal import Journal, RowStatus, RunStatus
 
 #: Receives each line a run says, with its level (``info``, ``warning`` or ``error``).
 Say = Callable[[str, str], None]
 
 #: The warning of a row finished without a request because none of its vitals cells needs generating.
 NOTHING_TO_GENERATE = "Nothing to generate: every vitals cell is valid."
+
+
+@dataclass(slots=True)
+class RunStanding:
+    """Where a run stands, live or Batch API: its status, rows per status and cost so far."""
+
+    run_id: str
+    status: RunStatus
+    counts: dict[str, int]
+    cost_usd: float
 
 
 class RunReporter:

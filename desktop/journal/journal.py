@@ -16,7 +16,8 @@ from desktop.journal.events import EventsPart
 from desktop.journal.migrations import migrate
 from desktop.journal.outbox import OutboxPart
 from desktop.journal.runs import RunsPart
-from desktop.journal.tasks import TasksPart
+from desktop.journal.task_queries import TaskQueriesPart
+from desktop.journal.task_steps import TaskStepsPart
 from desktop.journal.writeback import WritebackPart
 
 JOURNAL_FILE = "journal.sqlite3"
@@ -28,7 +29,15 @@ def default_path() -> Path:
 
 
 class Journal(
-    RunsPart, TasksPart, WritebackPart, OutboxPart, BatchesPart, CachePart, EventsPart, ClaimsPart
+    RunsPart,
+    TaskQueriesPart,
+    TaskStepsPart,
+    WritebackPart,
+    OutboxPart,
+    BatchesPart,
+    CachePart,
+    EventsPart,
+    ClaimsPart,
 ):
     """The run journal. Safe to share between threads: one connection, one lock, short transactions.
 

@@ -1,19 +1,13 @@
-"""Google sign-in for an installed app: OAuth with PKCE, a loopback redirect, the keyring.
+"""Google sign-in for an installed app: OAuth with PKCE and a loopback redirect; fresh credentials
+for the Sheets API from the stored sign-in; sign-out, withdrawing the access at Google.
 
-The OAuth client ("Desktop app" type) comes from the organisation file ``simbatch-org.json``
-(``google_oauth_client``), or from a ``client_secrets.json`` the user names with
-``simbatch login --client-secrets FILE`` (remembered in the settings); the user's file wins unless
-the organisation locks its client. Only the refresh token, its scopes, the client id, the token
-endpoint and the account's e-mail (when known) are stored, in the keyring; the access token stays in
-memory. The client secret is read from the client file or the organisation file.
+Which OAuth client signs in is ``auth_client``'s job; what is kept of a sign-in (the refresh token in
+the keyring, the access token in memory) is ``auth_token``'s. The client secret is read from the
+client file or the organisation file.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,36 +16,32 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from desktop.errors import AuthError, InputError, ServiceError, UsageError
-from desktop.org_config import load_org_layer
 from desktop.services import secrets
-from desktop.settings import load_settings, locked_settings
+from desktop.services.auth_client import (
+    ORG_CLIENT_LOCKED,
+    SCOPES,
+    client_section,
+    configured_client,
+    read_client_config,
+)
+from desktop.services.auth_token import (
+    cache_credentials,
+    cached_credentials,
+    email_from_id_token,
+    forget_credentials,
+    store_credentials,
+    stored_entry,
+)
+from desktop.settings import locked_settings
 from desktop.settings_store import update_settings
 
-log = logging.getLogger(__name__)
-
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-TOKEN_SECRET = "google-refresh-token"
 EXPIRED = "Your Google sign-in has expired or was revoked; please sign in again (simbatch login)."
 NOT_SIGNED_IN = "You are not signed in to Google; run 'simbatch login' first."
 PROMPT = "Sign in to Google in your browser; if it did not open, visit:\n{url}"
 UNREACHABLE = "Google sign-in could not be reached; check the network and try again."
-NO_CLIENT_FILE = (
-    "No Google sign-in client is configured; ask your IT department to install SimBatch's "
-    "organisation file (simbatch-org.json), or run 'simbatch login --client-secrets FILE' with the "
-    "client_secrets.json file your organisation provides."
-)
-
-ORG_CLIENT_LOCKED = (
-    "Your organisation sets the Google sign-in client for SimBatch; sign in without --client-secrets."
-)
-
 PERMISSIONS_PAGE = "https://myaccount.google.com/permissions"
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 REVOKE_TIMEOUT_SECONDS = 10
-
-_cache_lock = threading.Lock()
-_cached: dict[str, Credentials] = {}  # refresh token -> credentials holding the access token
-
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
@@ -60,42 +50,6 @@ class LoginResult:
     account: str | None
     in_keyring: bool
     message: str
-
-
-# ----------------------------------------------------------------------------- client file
-
-
-def read_client_config(path: str | Path) -> dict[str, Any]:
-    """The OAuth client configuration in the organisation's file (an "installed" or "web" client)."""
-    file = Path(path).expanduser()
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"The Google client file {file} does not exist.") from None
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise InputError(f"The Google client file {file} could not be read as JSON.") from None
-    if not isinstance(data, dict) or not any(isinstance(data.get(k), dict) for k in ("installed", "web")):
-        raise InputError(f"The Google client file {file} is not an OAuth client file for a desktop app.")
-    return data
-
-
-def _client_section(config: dict[str, Any]) -> dict[str, Any]:
-    section: dict[str, Any] = config.get("installed") or config["web"]
-    return section
-
-
-def configured_client() -> tuple[dict[str, Any], str]:
-    """The OAuth client to sign in with, and where it comes from: the user's client file, else the
-    organisation's client. A locked organisation client always wins (the settings then never carry
-    a client file of the user's)."""
-    configured = load_settings().google_client_secrets
-    if configured:
-        path = Path(configured).expanduser()
-        return read_client_config(path), str(path)
-    layer = load_org_layer()
-    if layer is not None and layer.config.google_oauth_client is not None:
-        return layer.config.google_oauth_client.installed_config(), f"the organisation file {layer.path}"
-    raise UsageError(NO_CLIENT_FILE)
 
 
 # ----------------------------------------------------------------------------- sign-in
@@ -125,7 +79,7 @@ def login(client_secrets: str | Path | None = None, *, open_browser: bool = True
         raise _sign_in_failure(exc) from exc
     if not creds.refresh_token:
         raise AuthError("Google did not grant lasting access; please try signing in again.")
-    account = _email_from_id_token(getattr(creds, "id_token", None))
+    account = email_from_id_token(getattr(creds, "id_token", None))
     in_keyring = store_credentials(creds, account)
     if client_secrets:
         update_settings(google_client_secrets=str(Path(client_secrets).expanduser().absolute()))
@@ -144,49 +98,15 @@ def _sign_in_failure(exc: Exception) -> Exception:
     return AuthError("Google sign-in did not complete; please try again (simbatch login).")
 
 
-def store_credentials(creds: Credentials, account: str | None = None) -> bool:
-    """Keep the refresh token (never the access token); True when it went to the keyring."""
-    entry = {
-        "refresh_token": creds.refresh_token,
-        "client_id": creds.client_id,
-        "token_uri": creds.token_uri,
-        "scopes": list(creds.scopes or SCOPES),
-        "account": account,
-    }
-    stored = secrets.set_secret(TOKEN_SECRET, json.dumps(entry))
-    with _cache_lock:
-        _cached.clear()
-        if creds.refresh_token:
-            _cached[creds.refresh_token] = creds
-    if not stored:
-        log.warning(secrets.NO_KEYRING_MESSAGE)
-    return stored
-
-
-def _stored_entry() -> dict[str, Any] | None:
-    raw = secrets.get_secret(TOKEN_SECRET)
-    if not raw:
-        return None
-    try:
-        entry = json.loads(raw)
-    except ValueError:
-        entry = None
-    if not isinstance(entry, dict) or not entry.get("refresh_token"):
-        secrets.delete_secret(TOKEN_SECRET)
-        return None
-    return entry
-
-
 def load_credentials() -> Credentials:
     """Credentials for the Sheets API with a fresh access token, refreshed when needed."""
-    entry = _stored_entry()
+    entry = stored_entry()
     if entry is None:
         raise AuthError(NOT_SIGNED_IN)
     refresh_token = str(entry["refresh_token"])
-    with _cache_lock:
-        creds = _cached.get(refresh_token)
+    creds = cached_credentials(refresh_token)
     if creds is None:
-        client = _client_section(configured_client()[0])
+        client = client_section(configured_client()[0])
         creds = Credentials(
             token=None,
             refresh_token=refresh_token,
@@ -204,8 +124,7 @@ def load_credentials() -> Credentials:
             raise refresh_failure(exc) from exc
         except TransportError as exc:
             raise ServiceError(UNREACHABLE) from exc
-    with _cache_lock:
-        _cached[refresh_token] = creds
+    cache_credentials(refresh_token, creds)
     return creds
 
 
@@ -218,14 +137,7 @@ def refresh_failure(exc: RefreshError) -> AuthError:
     return AuthError("Google refused to renew your sign-in; please sign in again (simbatch login).")
 
 
-# ----------------------------------------------------------------------------- sign-out, status
-
-
-def forget_credentials() -> None:
-    """Remove the stored token and the in-memory access token."""
-    secrets.delete_secret(TOKEN_SECRET)
-    with _cache_lock:
-        _cached.clear()
+# ----------------------------------------------------------------------------- sign-out
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +182,7 @@ def logout() -> SignOut:
     The token is forgotten on this computer in every case; when Google cannot be reached the message
     says where the user can withdraw the access by hand.
     """
-    entry = _stored_entry()
+    entry = stored_entry()
     forget_credentials()
     if entry is None:
         return SignOut(False, False, "No Google sign-in was stored.")
@@ -282,28 +194,3 @@ def logout() -> SignOut:
         "Signed out on this computer, but Google could not be reached to withdraw SimBatch's access; "
         f"you can remove it at {PERMISSIONS_PAGE}.",
     )
-
-
-def signed_in_account() -> str | None:
-    """The e-mail address of the signed-in account when it is known, else None."""
-    entry = _stored_entry()
-    account = entry.get("account") if entry else None
-    return str(account) if account else None
-
-
-def is_signed_in() -> bool:
-    """True when a refresh token is stored (it may still have been revoked since)."""
-    return _stored_entry() is not None
-
-
-def _email_from_id_token(id_token: object) -> str | None:
-    """The ``email`` claim of an ID token, read without verification (used for display only)."""
-    if not isinstance(id_token, str) or id_token.count(".") != 2:
-        return None
-    payload = id_token.split(".")[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, TypeError):
-        return None
-    email = claims.get("email") if isinstance(claims, dict) else None
-    return str(email) if email else None

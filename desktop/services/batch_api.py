@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from desktop.errors import AuthError, ServiceError, SimBatchError, UsageError
-from desktop.services.llm import KEY_REFUSED, require_openai_key, resolve_base_url
+from desktop.services.llm_access import KEY_REFUSED, require_openai_key, resolve_base_url
 from desktop.services.llm_wire import api_error_message, failure_kind, redact
 from desktop.services.retry import RetryPolicy
 

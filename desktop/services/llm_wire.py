@@ -1,14 +1,19 @@
 """Reading what an OpenAI-compatible endpoint answered: its error sentence, whether an error is a refusal
-of the requested JSON output format, and the JSON object inside a tolerantly read reply. Plus masking of
-secrets in anything shown. Used by the live client and the Batch API client."""
+of the requested JSON output format, the JSON object inside a tolerantly read reply, a chat completion's
+verdict and the tokens it counted. Plus masking of secrets in anything shown. Used by the live client and
+the Batch API client."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from desktop.domain.llm_schema import ReplyError
+from desktop.domain.models import Scenario
 from desktop.domain.output_modes import extract_json_object
+from desktop.domain.reply_policy import Verdict, judge_reply
 from desktop.logs import mask_secrets
+from desktop.services.generation import Usage
 
 if TYPE_CHECKING:
     # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
@@ -76,3 +81,35 @@ def redact(text: str, api_key: str) -> str:
     if api_key:
         text = text.replace(api_key, "[secret]")
     return mask_secrets(text)
+
+
+def usage_of(completion: Any) -> Usage:
+    """The tokens a chat completion counted (none when it says nothing)."""
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return Usage()
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(int(usage.prompt_tokens or 0), int(cached), int(usage.completion_tokens or 0))
+
+
+class UnusableReply(Exception):
+    """A chat completion failed the reply policy; ``reply`` is what the model said (for the follow-up)."""
+
+    def __init__(self, reason: str, reply: str | None) -> None:
+        super().__init__(reason)
+        self.reply = reply
+
+
+def judge_completion(completion: Any, scenario: Scenario, plan: Mapping[str, Sequence[str]]) -> Verdict:
+    """The reply policy's verdict on a chat completion for ``scenario``; ``UnusableReply`` when it fails."""
+    choices = getattr(completion, "choices", None) or []
+    if not choices:
+        raise UnusableReply("The reply had no answer in it.", None)
+    choice = choices[0]
+    message = choice.message
+    refusal = getattr(message, "refusal", None)
+    try:
+        return judge_reply(message.content, choice.finish_reason, refusal, scenario, plan)
+    except ReplyError as exc:
+        raise UnusableReply(exc.reason, message.content or refusal) from None

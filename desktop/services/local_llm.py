@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from desktop.domain.models import Scenario
 from desktop.errors import ServiceError, short_text
-from desktop.services.llm import LOCAL_KEY, from_settings
+from desktop.services.llm import from_settings
+from desktop.services.llm_access import LOCAL_KEY
 from desktop.services.llm_wire import api_error_message
 from desktop.services.output_memory import OutputMemory
 
@@ -52,8 +53,7 @@ def test_connection(settings: Settings, memory: OutputMemory | None = None) -> s
     memory = memory if memory is not None else OutputMemory()
     client = from_settings(settings, timeout=60.0, memory=memory)
     if settings.llm_provider == "local":
-        memory.forget(client.base_url, client.model)
-        client.output_mode = None
+        client.output_modes.forget()
     client.generate(SAMPLE, ["Initial_Vitals"])
     if settings.llm_provider != "local":
         return "OK — the endpoint answered and the key was accepted."

@@ -1,6 +1,7 @@
-"""Client-side limiter for requests per minute and tokens per minute, shared by all workers.
+"""Client-side rate limits: requests and tokens per minute for the model endpoint (``RateLimiter``),
+and calls per window for Google Sheets (``SlidingWindowLimiter``); each is shared by all workers.
 
-Requests are spread evenly instead of bursting: each request reserves an interval on a requests
+Model requests are spread evenly instead of bursting: each request reserves an interval on a requests
 timeline (60 s / RPM) and on a tokens timeline (its tokens / TPM), scheduled at ``headroom``
 (97 %) of the limits, so a long run stays just under both. Limits are learnt from the
 ``x-ratelimit-*`` response headers; ``penalize`` after a 429 pauses every worker.
@@ -153,3 +154,48 @@ class RateLimiter:
         """After a 429: nobody sends anything for ``retry_after`` seconds."""
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + max(0.0, retry_after))
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn.
+
+    A call counts from when it starts until ``window`` seconds after it finished (``finish``), so
+    the server, which sees it a little later than we send it, never counts more than ``limit``.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleeper: Sleeper = cancellable_sleep,
+    ) -> None:
+        self.limit = max(1, limit)
+        self.window = window
+        self._clock = clock
+        self._sleeper = sleeper
+        self._lock = threading.Lock()
+        self._times: dict[int, float] = {}  # call number -> start, then finish time
+        self._next = 0
+
+    def acquire(self) -> int:
+        """Block until one more call fits in the window, record it and return its number."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                for number, when in list(self._times.items()):
+                    if when <= now - self.window:
+                        del self._times[number]
+                if len(self._times) < self.limit:
+                    self._next += 1
+                    self._times[self._next] = now
+                    return self._next
+                delay = min(self._times.values()) + self.window - now
+            self._sleeper(max(delay, 0.001), None)
+
+    def finish(self, number: int) -> None:
+        """The call ``number`` is over: its window runs from now."""
+        with self._lock:
+            if number in self._times:
+                self._times[number] = self._clock()

@@ -8,19 +8,18 @@ become typed errors with one plain sentence.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
 
 from desktop.domain.models import CellValue
-from desktop.errors import AuthError, InputError, ServiceError
-from desktop.services.retry import RetryPolicy, Sleeper, cancellable_sleep, status_of
+from desktop.services.ratelimit import SlidingWindowLimiter
+from desktop.services.retry import RetryPolicy
+from desktop.services.sheets_errors import RequestRefused as RequestRefused  # raised by ``structure``
+from desktop.services.sheets_errors import classify_auth, sheets_error
+from desktop.services.sheets_requests import MAX_BODY_BYTES, MAX_QUERY_CHARS, chunks_by_length, split_for_body
 
 if TYPE_CHECKING:
     # google.auth (and asyncio under it) is imported when a sheet is opened, not at start-up.
@@ -31,19 +30,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_ENDPOINT = "https://sheets.googleapis.com/"
-#: Google refuses request bodies over 2 MB; stay a little below.
-MAX_BODY_BYTES = 2_000_000 - 16_384
-#: Keep the query string of a batchGet well under what front ends accept.
-MAX_QUERY_CHARS = 8_000
 REQUESTS_PER_MINUTE = 60
 HTTP_TIMEOUT_SEC = 120.0
 
-UNREACHABLE = "Google Sheets could not be reached; check the network and try again."
-BUSY = "Google Sheets is refusing requests for now (quota or overload); try again in a few minutes."
-
 CredentialsProvider = Callable[[], "Credentials"]
 Row = list[CellValue]
-_ANCHOR_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,62 +84,6 @@ class TabInfo:
         )
 
 
-class RequestRefused(InputError):
-    """Google Sheets refused a request as invalid (HTTP 400); nothing of it was applied.
-
-    ``api_message`` is the service's own reason (e.g. a sheet id that already exists).
-    """
-
-    def __init__(self, message: str, api_message: str) -> None:
-        super().__init__(message)
-        self.api_message = api_message
-
-
-class SlidingWindowLimiter:
-    """At most ``limit`` calls in any ``window`` seconds; callers over the limit wait their turn.
-
-    A call counts from when it starts until ``window`` seconds after it finished (``finish``), so
-    the server, which sees it a little later than we send it, never counts more than ``limit``.
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        window: float = 60.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleeper: Sleeper = cancellable_sleep,
-    ) -> None:
-        self.limit = max(1, limit)
-        self.window = window
-        self._clock = clock
-        self._sleeper = sleeper
-        self._lock = threading.Lock()
-        self._times: dict[int, float] = {}  # call number -> start, then finish time
-        self._next = 0
-
-    def acquire(self) -> int:
-        """Block until one more call fits in the window, record it and return its number."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                for number, when in list(self._times.items()):
-                    if when <= now - self.window:
-                        del self._times[number]
-                if len(self._times) < self.limit:
-                    self._next += 1
-                    self._times[self._next] = now
-                    return self._next
-                delay = min(self._times.values()) + self.window - now
-            self._sleeper(max(delay, 0.001), None)
-
-    def finish(self, number: int) -> None:
-        """The call ``number`` is over: its window runs from now."""
-        with self._lock:
-            if number in self._times:
-                self._times[number] = self._clock()
-
-
 class _BuiltOnce:
     """An API client whose ``spreadsheets()`` resource is built once: building it renders the
     documentation of every method, about 0.05-0.1 s of CPU, which each call would otherwise pay."""
@@ -185,7 +120,7 @@ class SheetsGateway:
         self.endpoint = endpoint or DEFAULT_ENDPOINT
         self._credentials_provider = credentials_provider
         self._credentials: Credentials | None = None
-        self.retry = (retry or RetryPolicy()).with_classifier(_classify_auth)
+        self.retry = (retry or RetryPolicy()).with_classifier(classify_auth)
         self.read_limiter = SlidingWindowLimiter(reads_per_minute, quota_window)
         self.write_limiter = SlidingWindowLimiter(writes_per_minute, quota_window)
         self.max_body_bytes = max_body_bytes
@@ -209,7 +144,7 @@ class SheetsGateway:
     def batch_get(self, ranges: Sequence[str]) -> list[list[Row]]:
         """Values of each range (unformatted: numbers stay numbers), in as few requests as fit."""
         result: list[list[Row]] = []
-        for chunk in _chunks_by_length(list(ranges), MAX_QUERY_CHARS):
+        for chunk in chunks_by_length(list(ranges), MAX_QUERY_CHARS):
 
             def request(api: Any, chunk: list[str] = chunk) -> Any:
                 return (
@@ -232,7 +167,7 @@ class SheetsGateway:
         """
         entries = [{"range": rng, "values": [list(row) for row in rows]} for rng, rows in data]
         requests = 0
-        for chunk in self._split_for_body(entries):
+        for chunk in split_for_body(entries, self.max_body_bytes):
             body = {"valueInputOption": "RAW", "data": chunk}
 
             def request(api: Any, body: dict[str, Any] = body) -> Any:
@@ -339,118 +274,4 @@ class SheetsGateway:
         try:
             return self.retry.run(attempt)
         except Exception as exc:
-            raise self._typed_error(exc) from exc
-
-    def _typed_error(self, exc: Exception) -> Exception:
-        """One plain sentence for what went wrong; our own typed errors pass through."""
-        from google.auth import exceptions as gauth
-
-        from desktop.services import auth
-
-        if isinstance(exc, ServiceError | InputError):
-            return exc
-        if isinstance(exc, gauth.RefreshError):
-            return auth.refresh_failure(exc)
-        if isinstance(exc, gauth.InvalidOperation):
-            return AuthError(
-                "Google Sheets refused the request because no one is signed in; run 'simbatch login'."
-            )
-        if isinstance(exc, gauth.TransportError):
-            return ServiceError(UNREACHABLE)
-        status = status_of(exc)
-        if status is None:
-            if self.retry.is_retryable(exc) or isinstance(exc, OSError):
-                return ServiceError(UNREACHABLE)
-            return exc
-        message = _api_message(exc)
-        if status == 401:
-            return AuthError("Google Sheets refused your sign-in; please sign in again (simbatch login).")
-        if status == 403:
-            return AuthError(
-                f"Your Google account has no access to the spreadsheet {self.spreadsheet_id}; "
-                "ask its owner to share it with you."
-            )
-        if status == 404:
-            return InputError(f"There is no Google spreadsheet with the id {self.spreadsheet_id}.")
-        if status == 429:
-            return ServiceError(BUSY)
-        if status >= 500:
-            return ServiceError(UNREACHABLE)
-        return RequestRefused(f"Google Sheets refused the request: {message.rstrip('.')}.", message)
-
-    def _split_for_body(self, entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-        """Group entries so that each request body stays under ``max_body_bytes``."""
-        limit = self.max_body_bytes - 200  # room for the envelope
-        chunks: list[list[dict[str, Any]]] = []
-        current: list[dict[str, Any]] = []
-        size = 0
-        for entry in entries:
-            for piece, piece_size in self._fit(entry, limit):
-                piece_size += 1  # the comma between entries
-                if current and size + piece_size > limit:
-                    chunks.append(current)
-                    current, size = [], 0
-                current.append(piece)
-                size += piece_size
-        if current:
-            chunks.append(current)
-        return chunks
-
-    def _fit(self, entry: dict[str, Any], limit: int) -> list[tuple[dict[str, Any], int]]:
-        """An entry too big for one body, cut into runs of rows anchored at their own first row;
-        each piece with its JSON size."""
-        size = _json_size(entry)
-        if size <= limit:
-            return [(entry, size)]
-        rows: list[Row] = entry["values"]
-        tab, _, cells = str(entry["range"]).rpartition("!")
-        match = _ANCHOR_RE.match(cells)
-        if len(rows) < 2 or not tab or not match:
-            raise InputError("One row of values is too large for a single Google Sheets request (2 MB).")
-        column, first_row = match.group(1).upper(), int(match.group(2))
-        half = len(rows) // 2
-        head = {"range": f"{tab}!{column}{first_row}", "values": rows[:half]}
-        tail = {"range": f"{tab}!{column}{first_row + half}", "values": rows[half:]}
-        return self._fit(head, limit) + self._fit(tail, limit)
-
-
-def _json_size(value: object) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
-
-
-def _chunks_by_length(ranges: list[str], limit: int) -> list[list[str]]:
-    """Split ranges so that each request's query string stays under ``limit`` characters."""
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for rng in ranges:
-        length = len(quote(rng, safe="")) + len("&ranges=")
-        if current and size + length > limit:
-            chunks.append(current)
-            current, size = [], 0
-        current.append(rng)
-        size += length
-    if current or not chunks:
-        chunks.append(current)
-    return [chunk for chunk in chunks if chunk]
-
-
-def _classify_auth(exc: BaseException) -> bool | None:
-    """Refusals of the sign-in are never retried; a transport failure while refreshing is."""
-    from google.auth import exceptions as gauth
-
-    if isinstance(exc, gauth.RefreshError | gauth.InvalidOperation):
-        return False
-    if isinstance(exc, gauth.TransportError):
-        return True
-    return None
-
-
-def _api_message(exc: BaseException) -> str:
-    """The ``error.message`` of a Google API error body, else the exception's own text."""
-    content = getattr(exc, "content", b"")
-    try:
-        error = json.loads(content)["error"]
-        return str(error.get("message") or "")
-    except (ValueError, KeyError, TypeError):
-        return str(exc)
+            raise sheets_error(exc, self.spreadsheet_id, self.retry) from exc

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.gui.app import run_app
 from desktop.gui.dialogs.about import AboutDialog
 from desktop.gui.dialogs.settings_dialog import SettingsDialog
-from desktop.services import auth
+from desktop.services import auth_token
 from desktop.settings import load_settings, settings_path
 from tests.fakes.oauth_server import EMAIL, FakeBrowser, FakeOAuth
 
@@ -99,9 +99,9 @@ def test_sign_in_with_google_uses_the_organisation_client(
         assert dialog.google.button.text() == "Sign &in with Google"
         dialog.google.button.click()
         qtbot.waitUntil(lambda: dialog.google.label.text() == f"Signed in as {EMAIL}", timeout=10_000)
-        assert auth.signed_in_account() == EMAIL
+        assert auth_token.signed_in_account() == EMAIL
         assert load_settings().google_client_secrets is None  # no client file was asked for
-    auth.forget_credentials()
+    auth_token.forget_credentials()
 
 
 def test_about_shows_where_the_settings_come_from(

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app.live import prepare_live_run
 from desktop.gui.run.controller import RunController, RunState, controller_for
-from desktop.jobs.engine import ProgressSnapshot, RunOutcome
+from desktop.jobs.live_outcome import ProgressSnapshot, RunOutcome
 from desktop.journal import Journal, RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.gui.mainwindow.window import MainWindow
 from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunState
-from desktop.jobs.batch import BatchOutcome
+from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.conftest import MessageLog, wait_idle

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.dialogs.settings_dialog import SettingsDialog
 from desktop.gui.mainwindow.window import MainWindow
-from desktop.services import auth, secrets
+from desktop.services import auth_client, auth_token, secrets
 from desktop.settings import Settings, load_settings, settings_path
 from desktop.settings_store import SettingsStore
 from tests.fakes.oauth_server import CLIENT_ID, EMAIL, FakeBrowser, FakeOAuth
@@ -75,9 +75,9 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
     with FakeOAuth() as oauth:
         refresh = "1//refresh-settings-dialog"
         oauth.refresh_tokens[refresh] = "https://www.googleapis.com/auth/spreadsheets"
-        secrets.set_secret(auth.TOKEN_SECRET, json.dumps({
+        secrets.set_secret(auth_token.TOKEN_SECRET, json.dumps({
             "refresh_token": refresh, "client_id": CLIENT_ID, "token_uri": f"{oauth.base}/token",
-            "scopes": list(auth.SCOPES), "account": EMAIL,
+            "scopes": list(auth_client.SCOPES), "account": EMAIL,
         }))
         dialog = SettingsDialog(Settings())
         qtbot.addWidget(dialog)
@@ -89,7 +89,7 @@ def test_sign_out_withdraws_the_access_at_google_without_blocking_the_window(qtb
         assert dialog.google.label.text() == "Not signed in"
         assert dialog.google.note.text().startswith("Signed out of Google")
         assert dialog.google.button.text() == "Sign &in with Google"
-        assert secrets.get_secret(auth.TOKEN_SECRET) is None
+        assert secrets.get_secret(auth_token.TOKEN_SECRET) is None
 
 
 def test_signing_in_with_the_configured_client_file_writes_no_settings(
@@ -112,7 +112,7 @@ def test_signing_in_with_the_configured_client_file_writes_no_settings(
         now = settings_path().stat()
         assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
         assert notified == [] and store.current.google_client_secrets == str(client_file)
-    auth.forget_credentials()
+    auth_token.forget_credentials()
 
 
 def test_local_model_provider_lists_models_tests_and_saves_without_a_key(

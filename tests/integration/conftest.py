@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from desktop.services import auth
+from desktop.services import auth_token
 from desktop.services.workbook import XlsxSource
 from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 
@@ -31,10 +31,10 @@ def write_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
     """The loopback fake of Google's OAuth endpoints, with no sign-in cached before or after."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    auth.forget_credentials()
+    auth_token.forget_credentials()
     with FakeOAuth() as fake:
         yield fake
-    auth.forget_credentials()
+    auth_token.forget_credentials()
 
 
 @pytest.fixture

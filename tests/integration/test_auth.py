@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from desktop.errors import AuthError
-from desktop.services import auth, secrets
+from desktop.services import auth, auth_token, secrets
 from desktop.settings import load_settings
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeBrowser, FakeOAuth
 from tests.memory_keyring import MemoryKeyring
@@ -49,8 +49,8 @@ def sign_in(tmp_path: Path, oauth: FakeOAuth) -> auth.LoginResult:
 
 def forget_access_tokens() -> None:
     """As in a new process: only the keyring entry is left, no access token in memory."""
-    with auth._cache_lock:
-        auth._cached.clear()
+    with auth_token._cache_lock:
+        auth_token._cached.clear()
 
 
 def test_sign_in_stores_only_the_refresh_token(
@@ -67,7 +67,7 @@ def test_sign_in_stores_only_the_refresh_token(
     assert exchange["grant_type"] == "authorization_code" and exchange["code_verifier"]
     assert "signed in" in browser.pages[0]
     # Only the refresh token and what is needed to use it are in the keyring.
-    stored = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])
+    stored = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth_token.TOKEN_SECRET)])
     assert set(stored) == {"refresh_token", "client_id", "token_uri", "scopes", "account"}
     assert stored["refresh_token"] in oauth.refresh_tokens
     assert stored["scopes"] == ["https://www.googleapis.com/auth/spreadsheets"]
@@ -84,7 +84,7 @@ def test_sign_in_stores_only_the_refresh_token(
     assert len(servers) == 1
     assert servers[0].server_address[0] == "127.0.0.1"
     assert servers[0].socket.fileno() == -1
-    assert auth.signed_in_account() == EMAIL
+    assert auth_token.signed_in_account() == EMAIL
 
 
 def test_stored_sign_in_is_used_and_refreshed(tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser) -> None:
@@ -105,7 +105,7 @@ def test_revoked_sign_in_says_sign_in_again_and_forgets(
     with pytest.raises(AuthError) as info:
         auth.load_credentials()
     assert str(info.value) == auth.EXPIRED
-    assert secrets.get_secret(auth.TOKEN_SECRET) is None
+    assert secrets.get_secret(auth_token.TOKEN_SECRET) is None
     with pytest.raises(AuthError, match="not signed in"):
         auth.load_credentials()
 
@@ -122,7 +122,7 @@ def test_cli_with_a_revoked_sign_in_exits_3(
     err = capsys.readouterr().err
     assert code == 3
     assert auth.EXPIRED in err and "Traceback" not in err
-    assert secrets.get_secret(auth.TOKEN_SECRET) is None
+    assert secrets.get_secret(auth_token.TOKEN_SECRET) is None
 
 
 def test_logout_and_no_keyring(
@@ -132,7 +132,7 @@ def test_logout_and_no_keyring(
     first = auth.logout()
     assert first.was_signed_in and first.revoked and "withdrawn" in first.message
     second = auth.logout()
-    assert not second.was_signed_in and auth.signed_in_account() is None
+    assert not second.was_signed_in and auth_token.signed_in_account() is None
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     import keyring.core
 
@@ -140,7 +140,7 @@ def test_logout_and_no_keyring(
     try:
         result = sign_in(tmp_path, oauth)
         assert not result.in_keyring and secrets.NO_KEYRING_MESSAGE in result.message
-        assert auth.signed_in_account() == EMAIL  # kept for this session
+        assert auth_token.signed_in_account() == EMAIL  # kept for this session
     finally:
         keyring.core.set_keyring(MemoryKeyring())
         secrets.reset_session_store()
@@ -164,7 +164,7 @@ def test_logout_withdraws_the_access_at_google(
     tmp_path: Path, oauth: FakeOAuth, browser: FakeBrowser
 ) -> None:
     sign_in(tmp_path, oauth)
-    refresh = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])["refresh_token"]
+    refresh = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth_token.TOKEN_SECRET)])["refresh_token"]
     result = auth.logout()
     assert result == auth.SignOut(True, True, result.message)
     assert oauth.revoked == {refresh}
@@ -182,13 +182,13 @@ def test_logout_with_google_out_of_reach_still_forgets_the_token_and_says_where_
     from desktop.cli import main
 
     sign_in(tmp_path, oauth)
-    entry = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth.TOKEN_SECRET)])
+    entry = json.loads(MemoryKeyring._store[(secrets.SERVICE, auth_token.TOKEN_SECRET)])
     entry["token_uri"] = f"http://127.0.0.1:{free_port()}/token"  # nothing listens there
-    secrets.set_secret(auth.TOKEN_SECRET, json.dumps(entry))
+    secrets.set_secret(auth_token.TOKEN_SECRET, json.dumps(entry))
     assert main(["logout"]) == 0
     out = capsys.readouterr().out
     assert "could not be reached" in out and auth.PERMISSIONS_PAGE in out
-    assert secrets.get_secret(auth.TOKEN_SECRET) is None and not oauth.revoked
+    assert secrets.get_secret(auth_token.TOKEN_SECRET) is None and not oauth.revoked
     assert entry["refresh_token"] not in out
 
 

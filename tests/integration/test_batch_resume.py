@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.jobs.batch import CRASH_ENV
+from desktop.jobs.batch_chunks import CRASH_ENV
 from desktop.journal import BatchStep, Journal
 from tests.conftest import REPO_ROOT
 from tests.fakes.openai_server import FakeOpenAI

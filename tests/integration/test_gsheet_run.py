@@ -22,7 +22,8 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from desktop.app.startup import default_source_opener
-from desktop.jobs.engine import LiveRun, ProgressSnapshot
+from desktop.jobs.engine import LiveRun
+from desktop.jobs.live_outcome import ProgressSnapshot
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.progress import progress_cells
 from desktop.journal import Journal, RowStatus, RowTask, RunKind, RunStatus
@@ -398,12 +399,12 @@ def test_no_token_in_any_file_or_log_after_sign_in_logout_and_a_run(
 ) -> None:
     import webbrowser
 
-    from desktop.services import auth
+    from desktop.services import auth, auth_token
     from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     monkeypatch.setattr(webbrowser, "get", lambda using=None: FakeBrowser())
-    auth.forget_credentials()
+    auth_token.forget_credentials()
     caplog.set_level("DEBUG")
     with FakeOAuth() as oauth, sheets_with(scenario_rows(8)) as fake:
         client = oauth.write_client_file(tmp_path / "client_secrets.json")
@@ -414,7 +415,7 @@ def test_no_token_in_any_file_or_log_after_sign_in_logout_and_a_run(
         assert code == 0, err
         secrets_seen = [*oauth.refresh_tokens, *oauth.access_tokens]
         assert secrets_seen and all(len(s) > 8 for s in secrets_seen)
-    auth.forget_credentials()
+    auth_token.forget_credentials()
     files = [f for f in simbatch_home.rglob("*") if f.is_file()]
     assert any(f.suffix in (".db", ".sqlite", ".sqlite3") or "journal" in f.name for f in files), files
     for file in files:

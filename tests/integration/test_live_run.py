@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.jobs.engine import LiveRun, ProgressSnapshot
+from desktop.jobs.engine import LiveRun
+from desktop.jobs.live_outcome import ProgressSnapshot
 from desktop.jobs.writeback import revert_run
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
 from desktop.services.source import CellRef

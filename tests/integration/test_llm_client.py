@@ -15,7 +15,8 @@ from desktop.domain.prompts import SYSTEM_PROMPT, prompt_cache_key
 from desktop.errors import AuthError, CancelledError, ServiceError
 from desktop.org_config import OPENAI_ENDPOINT
 from desktop.services import llm
-from desktop.services.llm import LLMClient, LLMRequestError, ReplyRejected, Usage
+from desktop.services.generation import LLMRequestError, ReplyRejected, Usage
+from desktop.services.llm import LLMClient
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy, cancellable_sleep
 from desktop.settings import Settings

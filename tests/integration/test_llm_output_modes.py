@@ -14,7 +14,9 @@ import pytest
 from desktop.domain.models import Scenario
 from desktop.domain.output_modes import OutputMode, extract_json_object
 from desktop.domain.pricing import PriceTable
-from desktop.services.llm import LLMClient, LLMRequestError, ReplyRejected
+from desktop.services.generation import LLMRequestError, ReplyRejected
+from desktop.services.llm import LLMClient
+from desktop.services.llm_access import LOCAL_KEY
 from desktop.services.output_memory import OutputMemory
 from desktop.services.ratelimit import RateLimiter
 from desktop.services.retry import RetryPolicy
@@ -238,7 +240,7 @@ def test_local_provider_needs_no_key_never_sends_the_openai_key_and_costs_nothin
     with pytest.raises(InputError, match="Choose the local model"):
         llm.from_settings(settings)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-real-openai-key-0123456789")
-    llama.api_key, llama.require_key = llm.LOCAL_KEY, True  # the OpenAI key would be answered 401
+    llama.api_key, llama.require_key = LOCAL_KEY, True  # the OpenAI key would be answered 401
     settings.local_model = MODEL
     local = llm.from_settings(settings)
     result = local.generate(scenario(), COLUMNS)

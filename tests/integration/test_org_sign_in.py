@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from desktop.errors import UsageError
-from desktop.services import auth, secrets
+from desktop.services import auth, auth_client, auth_token, secrets
 from desktop.settings import load_settings, settings_path
 from tests.fakes.oauth_server import CLIENT_ID, CLIENT_SECRET, EMAIL, FakeBrowser, FakeOAuth
 from tests.integration.test_auth import forget_access_tokens
@@ -33,7 +33,7 @@ def test_sign_in_uses_the_organisation_client_without_any_client_file(
     simbatch_home: Path,
 ) -> None:
     path = org_file(tmp_path, monkeypatch, oauth)
-    assert auth.configured_client()[1] == f"the organisation file {path}"
+    assert auth_client.configured_client()[1] == f"the organisation file {path}"
     result = auth.login()
     assert result.account == EMAIL and result.in_keyring
     auth_query = next(q for _m, p, q in oauth.requests if p == "/auth")
@@ -61,7 +61,7 @@ def test_without_an_organisation_file_the_user_client_file_still_works(
     client_file = oauth.write_client_file(tmp_path / "client_secrets.json")
     assert auth.login(client_file).account == EMAIL
     assert load_settings().google_client_secrets == str(client_file)
-    assert auth.configured_client()[1] == str(client_file)
+    assert auth_client.configured_client()[1] == str(client_file)
 
 
 def test_a_user_client_file_wins_over_an_unlocked_organisation_client(
@@ -70,7 +70,7 @@ def test_a_user_client_file_wins_over_an_unlocked_organisation_client(
     org_file(tmp_path, monkeypatch, oauth)
     client_file = oauth.write_client_file(tmp_path / "mine.json")
     auth.login(client_file)
-    assert auth.configured_client()[1] == str(client_file)
+    assert auth_client.configured_client()[1] == str(client_file)
 
 
 def test_a_locked_organisation_client_refuses_a_user_client_file(
@@ -80,12 +80,12 @@ def test_a_locked_organisation_client_refuses_a_user_client_file(
     stale = oauth.write_client_file(tmp_path / "old.json")
     settings_path().write_text(json.dumps({"version": 3, "google_client_secrets": str(stale)}))
     path = org_file(tmp_path, monkeypatch, oauth, locked=["google_oauth_client"])
-    assert auth.configured_client()[1] == f"the organisation file {path}"
+    assert auth_client.configured_client()[1] == f"the organisation file {path}"
     with pytest.raises(UsageError) as info:
         auth.login(stale)
-    assert str(info.value) == auth.ORG_CLIENT_LOCKED
+    assert str(info.value) == auth_client.ORG_CLIENT_LOCKED
     assert auth.login().account == EMAIL
-    assert (secrets.SERVICE, auth.TOKEN_SECRET) in MemoryKeyring._store
+    assert (secrets.SERVICE, auth_token.TOKEN_SECRET) in MemoryKeyring._store
 
 
 def test_cli_login_with_the_organisation_client(

@@ -18,7 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
 from desktop.errors import InputError
-from desktop.services import workbook as workbook_module
+from desktop.services import workbook_file
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB, CellRef
 from desktop.services.workbook import XlsxSource
 from tests.concurrency import run_in_threads
@@ -253,7 +253,7 @@ def test_file_locked_by_another_program(rich_workbook: Path, monkeypatch: pytest
     def locked(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "The process cannot access the file because it is being used")
 
-    monkeypatch.setattr(workbook_module, "load_workbook", locked)
+    monkeypatch.setattr(workbook_file, "load_workbook", locked)
     with pytest.raises(InputError, match="open in another program") as info:
         XlsxSource(rich_workbook).read_scenarios()
     assert str(rich_workbook) in str(info.value)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from desktop.domain.models import Scenario, Severity
-from desktop.domain.validate import validate_vitals
 from desktop.domain.vitals import CellKind, parse_cell
+from desktop.domain.vitals_check import validate_vitals
 from desktop.journal import Journal, RowStatus
 from desktop.services.workbook import XlsxSource
 from desktop.settings import Settings, save_settings

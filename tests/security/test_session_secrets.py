@@ -15,7 +15,7 @@ import pytest
 
 from desktop.cli import main
 from desktop.journal.db import SIDECAR_SUFFIXES
-from desktop.services import auth, secrets
+from desktop.services import auth, auth_token, secrets
 from tests.fakes.oauth_server import FakeBrowser, FakeOAuth
 from tests.fakes.openai_server import FakeOpenAI
 from tests.torture.helpers import fast_settings, make_workbook
@@ -27,10 +27,10 @@ API_KEY = "sk-session-secret-4f9a1c2e7b3d"
 def oauth(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOAuth]:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     monkeypatch.setattr(webbrowser, "get", lambda using=None: FakeBrowser())
-    auth.forget_credentials()
+    auth_token.forget_credentials()
     with FakeOAuth() as fake:
         yield fake
-    auth.forget_credentials()
+    auth_token.forget_credentials()
 
 
 def test_no_secret_left_anywhere_after_a_full_session(

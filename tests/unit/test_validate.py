@@ -7,13 +7,8 @@ import json
 import pytest
 
 from desktop.domain.models import IssueCode, RowReport, Scenario, Severity
-from desktop.domain.validate import (
-    completeness,
-    summarize,
-    validate_scenario,
-    validate_table,
-    validate_vitals,
-)
+from desktop.domain.validate import completeness, summarize, validate_scenario, validate_table
+from desktop.domain.vitals_check import validate_vitals
 from tests.unit.vitals_strategies import GOOD
 
 

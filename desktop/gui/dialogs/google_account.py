@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desktop.errors import first_line
 from desktop.gui.qt.workers import run_task
-from desktop.services import auth
+from desktop.services import auth, auth_token
 
 
 class GoogleAccountBox(QWidget):
@@ -35,8 +35,8 @@ class GoogleAccountBox(QWidget):
 
     def refresh(self) -> None:
         """Show who is signed in and what the button does."""
-        account = auth.signed_in_account() if auth.is_signed_in() else None
-        signed_in = bool(account) or auth.is_signed_in()
+        account = auth_token.signed_in_account() if auth_token.is_signed_in() else None
+        signed_in = bool(account) or auth_token.is_signed_in()
         self.label.setText(
             f"Signed in as {account}" if account else "Signed in" if signed_in else "Not signed in"
         )
@@ -46,7 +46,7 @@ class GoogleAccountBox(QWidget):
         )
 
     def _clicked(self) -> None:
-        if auth.is_signed_in():
+        if auth_token.is_signed_in():
             self._sign_out()
             return
         self.button.setEnabled(False)

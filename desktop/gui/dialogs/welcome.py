@@ -122,14 +122,14 @@ class WelcomeDialog(QDialog):
     def sign_in(self) -> None:
         """Run the Google sign-in off the GUI thread."""
         from desktop.gui.qt.workers import run_task
-        from desktop.services import auth
+        from desktop.services import auth, auth_token
 
         self.sign_in_button.setEnabled(False)
         self.message.setText("Waiting for the browser sign-in…")
 
         def done(_value: object) -> None:
             self.sign_in_button.setEnabled(True)
-            account = auth.signed_in_account()
+            account = auth_token.signed_in_account()
             self.message.setText(f"Signed in as {account}." if account else "Signed in.")
 
         def failed(error: BaseException) -> None:

@@ -25,7 +25,7 @@ from desktop.app.text import format_duration
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import TaskHandle, run_task
 from desktop.gui.run.controller import controller_for
-from desktop.jobs.batch import BatchOutcome
+from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import BatchJobRecord
 from desktop.journal.db import parse_iso
 

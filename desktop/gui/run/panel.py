@@ -30,7 +30,7 @@ from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
 from desktop.gui.run.estimate_box import EstimateBox
 from desktop.gui.run.take_over import TakeOverBar
-from desktop.jobs.batch import BatchOutcome
+from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus
 
 LIVE = "live"

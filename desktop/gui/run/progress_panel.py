@@ -25,7 +25,7 @@ from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.run.controller import RunState, controller_for
 from desktop.gui.widgets.report_export import ReportExport
-from desktop.jobs.engine import ProgressSnapshot
+from desktop.jobs.live_outcome import ProgressSnapshot
 from desktop.journal import Journal, RowStatus, RunRecord
 from desktop.journal.db import parse_iso
 

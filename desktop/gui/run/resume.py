@@ -29,7 +29,7 @@ from desktop.services.source import Source
 from desktop.settings import Settings
 
 if TYPE_CHECKING:
-    from desktop.jobs.batch import BatchOutcome
+    from desktop.jobs.batch_outcome import BatchOutcome
     from desktop.services.llm import LLMClient
 
 #: How long closing waits for rows in flight to finish after pausing.
