@@ -5,6 +5,7 @@ The Google sign-in libraries load only when one of these is called.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,3 +26,20 @@ def sign_out() -> SignOut:
     from desktop.services import auth
 
     return auth.logout()
+
+
+@dataclass(frozen=True, slots=True)
+class SignInState:
+    """Whether a Google sign-in is kept, and for which account when Google named it."""
+
+    signed_in: bool
+    account: str | None = None
+
+
+def sign_in_state() -> SignInState:
+    """The kept sign-in (read from the keyring; no network)."""
+    from desktop.services import auth_token
+
+    if not auth_token.is_signed_in():
+        return SignInState(False)
+    return SignInState(True, auth_token.signed_in_account())

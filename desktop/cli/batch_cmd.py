@@ -35,7 +35,7 @@ from desktop.journal import Journal, RowStatus, RunStatus
 from desktop.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from desktop.app.batches import BatchOutcome, BatchRun, BatchService, Source
+    from desktop.app.batches import BatchOutcome, BatchRun, BatchService, Source, SourceOpener
 
 EPILOG = """\
 Re-running failed rows: 'simbatch batch retry RUN_ID' puts the run's FAILED rows into a new batch
@@ -123,10 +123,27 @@ def _runner(
 @contextlib.contextmanager
 def _batch_run(args: argparse.Namespace) -> Iterator[BatchRun]:
     """The engine of the batch run ``args.id`` (a run id or a batch id) on its opened source."""
+    with opened_batch_run(args.id, args.opener, getattr(args, "poll_interval", None)) as runner:
+        yield runner
+
+
+@contextlib.contextmanager
+def opened_batch_run(
+    run_or_batch_id: str, opener: SourceOpener, poll_interval: float | None
+) -> Iterator[BatchRun]:
+    """The engine of a batch run (by run id or batch id) on its opened source."""
     with Journal.open() as journal:
-        run = resolve_batch_run(journal, args.id)
-        with run_source(run, args.opener) as source:
-            yield _runner(journal, load_settings(), source, run.run_id, getattr(args, "poll_interval", None))
+        run = resolve_batch_run(journal, run_or_batch_id)
+        with run_source(run, opener) as source:
+            yield _runner(journal, load_settings(), source, run.run_id, poll_interval)
+
+
+def resume_batch(
+    run_id: str, opener: SourceOpener, poll_interval: float | None, json_out: bool
+) -> int:
+    """Carry on with the batch run ``run_id`` and wait until every batch has ended; the exit status."""
+    with opened_batch_run(run_id, opener, poll_interval) as runner:
+        return _report(runner.run(wait=True), json_out)
 
 
 def _report(outcome: BatchOutcome, json_out: bool, finished_only: bool = True) -> int:
@@ -238,8 +255,7 @@ def run_cancel(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     """Carry on with a batch run and wait until every batch has ended."""
-    with _batch_run(args) as runner:
-        return _report(runner.run(wait=True), args.json)
+    return resume_batch(args.id, args.opener, getattr(args, "poll_interval", None), args.json)
 
 
 def run_retry(args: argparse.Namespace) -> int:

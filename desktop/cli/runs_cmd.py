@@ -96,10 +96,7 @@ def resume_run(args: argparse.Namespace) -> int:
     with Journal.open() as journal:
         run = find_run_to_resume(journal, args.run_id)
     if run.kind is RunKind.BATCH:
-        resume_args = argparse.Namespace(
-            id=run.run_id, poll_interval=args.poll_interval, json=args.json, opener=args.opener
-        )
-        return batch_cmd.run_resume(resume_args)
+        return batch_cmd.resume_batch(run.run_id, args.opener, args.poll_interval, args.json)
     with Journal.open() as journal:
         workers = resume_settings(run, settings, args.workers)
         client = live_client(settings)

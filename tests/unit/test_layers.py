@@ -48,3 +48,18 @@ def test_a_command_that_reaches_the_engine_is_found(tmp_path: Path) -> None:
         "desktop.cli.lazy": ["desktop.services.llm"],
         "desktop.cli.typed": ["desktop.jobs.engine"],
     }
+
+
+def test_the_window_signs_in_through_the_use_case() -> None:
+    """Signing in to Google and reading who is signed in go through ``desktop.app.signin`` in the GUI too
+    (types such as ``SignOut`` may still be named for mypy)."""
+    graph = import_graph(DESKTOP)
+    signing = ("desktop.services.auth", "desktop.services.auth_token")
+    runtime = {
+        module: sorted(t for t in targets if t in signing)
+        for module, targets in graph.items()
+        if module.startswith("desktop.gui.")
+    }
+    typed_only = {"desktop.gui.dialogs.google_account": ["desktop.services.auth"]}
+    assert {m: t for m, t in runtime.items() if t and typed_only.get(m) != t} == {}
+    assert "desktop.app.signin" in graph["desktop.gui.dialogs.google_account"]

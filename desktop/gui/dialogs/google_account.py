@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.app.signin import sign_in, sign_in_state, sign_out
 from desktop.errors import first_line
 from desktop.gui.qt.workers import run_task
-from desktop.services import auth, auth_token
+
+if TYPE_CHECKING:
+    from desktop.services.auth import SignOut
 
 
 class GoogleAccountBox(QWidget):
@@ -35,8 +40,8 @@ class GoogleAccountBox(QWidget):
 
     def refresh(self) -> None:
         """Show who is signed in and what the button does."""
-        account = auth_token.signed_in_account() if auth_token.is_signed_in() else None
-        signed_in = bool(account) or auth_token.is_signed_in()
+        state = sign_in_state()
+        account, signed_in = state.account, state.signed_in
         self.label.setText(
             f"Signed in as {account}" if account else "Signed in" if signed_in else "Not signed in"
         )
@@ -46,7 +51,7 @@ class GoogleAccountBox(QWidget):
         )
 
     def _clicked(self) -> None:
-        if auth_token.is_signed_in():
+        if sign_in_state().signed_in:
             self._sign_out()
             return
         self.button.setEnabled(False)
@@ -62,14 +67,14 @@ class GoogleAccountBox(QWidget):
 
         # No client file named: sign-in uses the configured one (the settings' or the organisation's);
         # naming it would have the sign-in write it into the settings, behind the store's back.
-        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: sign_in(), on_result=done, on_error=failed, owner=self)
 
     def _sign_out(self) -> None:
         """Withdraw the access at Google (a network call, so on a worker) and forget the token."""
         self.button.setEnabled(False)
         self.label.setText("Signing out…")
 
-        def done(result: auth.SignOut) -> None:
+        def done(result: SignOut) -> None:
             self.button.setEnabled(True)
             self.refresh()
             self.note.setText(result.message)
@@ -80,4 +85,4 @@ class GoogleAccountBox(QWidget):
             self.refresh()
             self.label.setText(first_line(error, "Sign-out failed."))
 
-        run_task(lambda _ctx: auth.logout(), on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: sign_out(), on_result=done, on_error=failed, owner=self)

@@ -121,19 +121,19 @@ class WelcomeDialog(QDialog):
 
     def sign_in(self) -> None:
         """Run the Google sign-in off the GUI thread."""
+        from desktop.app.signin import sign_in, sign_in_state
         from desktop.gui.qt.workers import run_task
-        from desktop.services import auth, auth_token
 
         self.sign_in_button.setEnabled(False)
         self.message.setText("Waiting for the browser sign-in…")
 
         def done(_value: object) -> None:
             self.sign_in_button.setEnabled(True)
-            account = auth_token.signed_in_account()
+            account = sign_in_state().account
             self.message.setText(f"Signed in as {account}." if account else "Signed in.")
 
         def failed(error: BaseException) -> None:
             self.sign_in_button.setEnabled(True)
             self.message.setText(first_line(error, "Sign-in failed."))
 
-        run_task(lambda _ctx: auth.login(), on_result=done, on_error=failed, owner=self)
+        run_task(lambda _ctx: sign_in(), on_result=done, on_error=failed, owner=self)
