@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desktop.domain.models import Scenario  # noqa: E402
-from desktop.jobs.batch_jsonl import ChunkLimits, LineBuilder, custom_id, read_results, write_chunks  # noqa: E402
+from desktop.jobs.batch_input import ChunkLimits, LineBuilder, custom_id, write_chunks  # noqa: E402
+from desktop.jobs.batch_results import read_results  # noqa: E402
 
 MODEL = "gpt-4o-mini"
 COLUMNS = ["Initial_Vitals", "State1_Vitals"]

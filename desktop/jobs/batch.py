@@ -22,7 +22,7 @@ from desktop.domain.pricing import PriceTable
 from desktop.errors import SimBatchError
 from desktop.jobs.batch_chunks import ChunkSteps
 from desktop.jobs.batch_ingest import BatchPricing, ingest_chunk
-from desktop.jobs.batch_jsonl import (
+from desktop.jobs.batch_input import (
     MAX_BYTES,
     MAX_LINES,
     ChunkLimits,

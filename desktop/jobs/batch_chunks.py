@@ -17,7 +17,7 @@ from pathlib import Path
 
 from desktop.domain.models import scenario_from_dict
 from desktop.errors import ServiceError
-from desktop.jobs.batch_jsonl import LineBuilder
+from desktop.jobs.batch_input import LineBuilder
 from desktop.jobs.report import RunReporter
 from desktop.journal import BatchJobRecord, BatchStep, Journal, RowStatus
 from desktop.journal.db import now_iso

@@ -11,7 +11,7 @@ from desktop.domain.enrichment import fields_added
 from desktop.domain.models import scenario_from_dict
 from desktop.domain.pricing import PriceTable
 from desktop.errors import ServiceError
-from desktop.jobs.batch_jsonl import LineResult, read_results
+from desktop.jobs.batch_results import LineResult, read_results
 from desktop.jobs.report import Say, summary_line
 from desktop.journal import BatchJobRecord, Journal, RowStatus
 from desktop.journal.db import now_iso

@@ -11,7 +11,7 @@ import pytest
 from desktop.domain.pricing import PriceTable
 from desktop.domain.rowspec import parse_row_spec
 from desktop.jobs.batch import BatchOptions, BatchRun
-from desktop.jobs.batch_jsonl import MAX_BYTES, MAX_LINES, ChunkLimits
+from desktop.jobs.batch_input import MAX_BYTES, MAX_LINES, ChunkLimits
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RunKind
 from desktop.services.batch_api import BatchAPIClient

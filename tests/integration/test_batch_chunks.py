@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from desktop.domain.models import Scenario, scenario_from_dict
-from desktop.jobs.batch_jsonl import (
+from desktop.jobs.batch_input import (
     MAX_BYTES,
     MAX_LINES,
     ChunkLimits,
@@ -16,9 +16,9 @@ from desktop.jobs.batch_jsonl import (
     custom_id,
     parse_custom_id,
     plan_chunks,
-    read_results,
     write_chunks,
 )
+from desktop.jobs.batch_results import read_results
 from desktop.journal import RowStatus, RunStatus
 from desktop.services.batch_api import BatchAPIClient
 from tests.integration.batch_helpers import FAST_RETRY, MODEL, BatchSetup, batch_setup  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from desktop.domain.vitals import parse_cell
-from desktop.jobs.batch_jsonl import custom_id
+from desktop.jobs.batch_input import custom_id
 from desktop.journal import RowStatus, RunStatus
 from desktop.services.source import PROGRESS_COLUMNS, CellRef
 from desktop.services.workbook import XlsxSource

@@ -14,7 +14,7 @@ from desktop.domain.pricing import PriceTable
 from desktop.domain.validate import validate_scenario
 from desktop.domain.vitals import canonical_key, parse_cell
 from desktop.jobs.batch import BatchOptions, BatchRun
-from desktop.jobs.batch_jsonl import parse_custom_id
+from desktop.jobs.batch_input import parse_custom_id
 from desktop.jobs.engine import LiveRun
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RowStatus, RowTask, RunKind
