@@ -13,6 +13,7 @@ per-minute read/write quotas, latency and a required bearer token, and inspect e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -158,6 +159,9 @@ class FakeSheets(LoopbackServer):
         self.latency = latency
         self.required_token = required_token
         self.faults = SheetsFaults()
+        #: Requests of a method wait here until as many have arrived as the barrier's parties (a race
+        #: that a test needs to happen, e.g. two clients sending AddSheet for the same tab).
+        self.meet_before: dict[str, threading.Barrier] = {}
         self.calls: list[CallRecord] = []
         self._lock = threading.RLock()
         self._book = Workbook(spreadsheet_id, tabs if tabs is not None else {"Sheet1": []})
@@ -260,6 +264,11 @@ class FakeSheets(LoopbackServer):
             time.sleep(self.latency)
         parts = urlsplit(target)
         method, sheet_id, range_text = route(http_method, parts.path)
+        barrier = self.meet_before.get(method)
+        if barrier is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):  # a timeout: answer anyway
+                barrier.wait(timeout=30)
+            self.meet_before.pop(method, None)  # one meeting; later requests go straight through
         with self._lock:
             status, payload = self._answer(method, sheet_id, range_text, parse_qs(parts.query),
                                            authorization, body)

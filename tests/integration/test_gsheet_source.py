@@ -137,6 +137,8 @@ def test_two_colleagues_creating_the_progress_tab_at_once_both_carry_on() -> Non
         for source in sources:
             source.read_scenarios(None)  # the tabs are known before either creates the progress tab
         start = threading.Barrier(2)
+        # Neither AddSheet is applied before both are sent: both clients saw the tab missing.
+        fake.meet_before["spreadsheets.batchUpdate"] = threading.Barrier(2)
         created: list[bool] = []
         errors: list[BaseException] = []
 
