@@ -18,23 +18,24 @@ from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
 from desktop.jobs.endpoint_gate import EndpointGate
 from desktop.jobs.executor import Executor, ThreadExecutor
-from desktop.jobs.live_outcome import ProgressSnapshot, RunListener, RunOutcome, ending_sentence
+from desktop.jobs.live_outcome import (
+    ProgressSnapshot,
+    RunListener,
+    RunOutcome,
+    ending_sentence,
+    final_status,
+    progress_snapshot,
+)
 from desktop.jobs.live_queue import RowQueue
+from desktop.jobs.live_writeback import WRITEBACK_BATCH_ROWS, WRITEBACK_INTERVAL_SEC, LiveWriteBack
 from desktop.jobs.progress import ProgressMirror
 from desktop.jobs.report import NOTHING_TO_GENERATE, RunReporter
 from desktop.jobs.sharing import SharedRows
-from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RowTask, RunStatus
 from desktop.services.generation import Generation, LLMRequestError, ReplyRejected
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
-
-#: Write-back to the scenario tab waits for this many finished rows, or this many seconds, whichever
-#: comes first. Each write-back is two Sheets calls (check, then write), so at full speed 1,000 rows cost
-#: at most about ten calls; results wait safely in the journal meanwhile, and the progress tab shows them.
-WRITEBACK_BATCH_ROWS = 250
-WRITEBACK_INTERVAL_SEC = 30.0
 
 #: Generates a field plan (column → fields) for one scenario (the live LLM client's ``generate``).
 Generator = Callable[[Scenario, Mapping[str, Sequence[str]], threading.Event], Generation]
@@ -71,19 +72,18 @@ class LiveRun:
         self._shared = shared
         if shared is not None:
             shared.attach(self._say)
-        self._writeback = WriteBack(journal, source, run_id, shared)
         self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
-        self._writeback_interval = writeback_interval
-        self._writeback_batch = writeback_batch
+        self._writeback = LiveWriteBack(
+            journal, source, run_id, mirror=self.mirror, say=self._say, shared=shared,
+            interval=writeback_interval, batch=writeback_batch,
+        )
         self._tick = tick
         self._rows = RowQueue()
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
         self._endpoint = EndpointGate(self._rows.stop, tick)
-        self._completed_since_flush = 0
         self._finished_this_session = 0
         self._started = time.monotonic()
-        self._conflicts: dict[int, list[str]] = {}
 
     # -- controls (any thread) -------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class LiveRun:
         self._started = time.monotonic()
         if self._shared is not None:
             self._shared.start()  # before writing: only blocks still ours are written
-        self._flush_writeback()  # results generated before a crash are written first
+        self._writeback.flush()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
         if self._shared is None:
             self._rows.extend(pending)
@@ -141,19 +141,11 @@ class LiveRun:
             self._feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
         group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
-        last_writeback = time.monotonic()
+        self._writeback.restart_clock()
         try:
             while True:
                 finished = group.join(self._tick)
-                now = time.monotonic()
-                if (
-                    now - last_writeback >= self._writeback_interval
-                    or self._completed_since_flush >= self._writeback_batch
-                    # a shared block whose rows are all done is written and released at once
-                    or (self._completed_since_flush and self._shared and self._shared.block_to_release())
-                ):
-                    self._flush_writeback()
-                    last_writeback = now
+                self._writeback.flush_if_due(time.monotonic())
                 self.mirror.maybe_flush()
                 self._report_progress()
                 if self._shared is not None and not self._rows.stopped:
@@ -197,7 +189,7 @@ class LiveRun:
             self.journal.mark_status(self.run_id, rest, RowStatus.CANCELLED)
             for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
                 self.mirror.enqueue(task)
-        self._flush_writeback()
+        self._writeback.flush()
         if self._shared is not None:
             self._shared.finish()
             if self._shared.handed_over:
@@ -213,22 +205,13 @@ class LiveRun:
             self._fatal = self._writeback.last_error
         totals = self.journal.run_totals(self.run_id)
         counts = totals.counts
-        error: str | None = None
-        if self._fatal is not None:
-            status, error = RunStatus.INTERRUPTED, str(self._fatal)
-        elif self._cancel_requested:
-            status = RunStatus.CANCELLED
-        elif counts.get(RowStatus.PENDING.value, 0) or counts.get(RowStatus.PROCESSING.value, 0):
-            status = RunStatus.INTERRUPTED
-        elif counts.get(RowStatus.FAILED.value, 0) and not counts.get(RowStatus.COMPLETED.value, 0):
-            status = RunStatus.FAILED
-        else:
-            status = RunStatus.COMPLETED
+        status = final_status(self._fatal, self._cancel_requested, counts)
+        error = str(self._fatal) if self._fatal is not None else None
         self.journal.set_run_status(self.run_id, status, error)
         self._report_progress()
         self._say(ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
-            self.run_id, status, counts, totals.cost_usd, error, dict(self._conflicts), self._fatal
+            self.run_id, status, counts, totals.cost_usd, error, dict(self._writeback.conflicts), self._fatal
         )
 
     # -- workers ---------------------------------------------------------------------------------
@@ -305,7 +288,7 @@ class LiveRun:
             vitals_added=fields_added(generation.generated), warnings=generation.warnings,
             generated=generation.generated, flags=[issue.to_json() for issue in generation.flags],
         )
-        self._completed_since_flush += 1
+        self._writeback.row_completed()
         self._finished(row, None, "info")
 
     def _finish_row_failed(self, row: int, reason: str) -> None:
@@ -333,21 +316,7 @@ class LiveRun:
             self._say(f"Run stopped: {exc}", "error")
         self._rows.stop.set()
 
-    # -- flushing and reporting ------------------------------------------------------------------
-
-    def _flush_writeback(self) -> None:
-        self._completed_since_flush = 0
-        outcome = self._writeback.flush_and_report(self._say)
-        if outcome is None:
-            return
-        self._conflicts.update(outcome.conflicts)
-        for row in outcome.rows:
-            self.mirror.enqueue(self.journal.get_task(self.run_id, row))
-        if self._shared is not None:
-            try:
-                self._shared.settle()
-            except SimBatchError as exc:
-                self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
+    # -- reporting ------------------------------------------------------------------------------
 
     def _row_changed(self, row: int) -> None:
         task = self.journal.get_task(self.run_id, row)
@@ -358,13 +327,8 @@ class LiveRun:
     def snapshot(self) -> ProgressSnapshot:
         """The run's progress now (counts and cost from one journal query: this runs every tick)."""
         totals = self.journal.run_totals(self.run_id)
-        counts = totals.counts
-        total = totals.rows
         elapsed = time.monotonic() - self._started
-        rate = self._finished_this_session / elapsed * 60.0 if elapsed > 0 else 0.0
-        remaining = counts.get(RowStatus.PENDING.value, 0) + counts.get(RowStatus.PROCESSING.value, 0)
-        eta = remaining / rate * 60.0 if rate > 0 else None
-        return ProgressSnapshot(self.run_id, total, counts, rate, eta, totals.cost_usd, elapsed, self.paused)
+        return progress_snapshot(self.run_id, totals, self._finished_this_session, elapsed, self.paused)
 
     def _report_progress(self) -> None:
         if self._listener is not None:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from desktop.errors import SimBatchError
 from desktop.jobs.report import RunStanding, summary_line
-from desktop.journal import RowStatus, RowTask, RunStatus
+from desktop.journal import RowStatus, RowTask, RunStatus, RunTotals
 
 
 class RunListener(Protocol):
@@ -46,6 +46,18 @@ class ProgressSnapshot:
         return 100.0 * self.done / self.total if self.total else 100.0
 
 
+def progress_snapshot(
+    run_id: str, totals: RunTotals, finished: int, elapsed: float, paused: bool
+) -> ProgressSnapshot:
+    """Where a run stands from its journal ``totals``, with the speed of the ``finished`` rows of this
+    session (``elapsed`` seconds so far) and the time left at that speed."""
+    counts = totals.counts
+    rate = finished / elapsed * 60.0 if elapsed > 0 else 0.0
+    remaining = counts.get(RowStatus.PENDING.value, 0) + counts.get(RowStatus.PROCESSING.value, 0)
+    eta = remaining / rate * 60.0 if rate > 0 else None
+    return ProgressSnapshot(run_id, totals.rows, counts, rate, eta, totals.cost_usd, elapsed, paused)
+
+
 @dataclass(slots=True)
 class RunOutcome(RunStanding):
     """How an ``execute`` call ended."""
@@ -54,6 +66,19 @@ class RunOutcome(RunStanding):
     conflicts: dict[int, list[str]] = field(default_factory=dict)
     exit_error: SimBatchError | None = None
 
+
+def final_status(fatal: SimBatchError | None, cancelled: bool, counts: Mapping[str, int]) -> RunStatus:
+    """The status a run ends ``execute`` with: stopped by a fatal error or with rows left unfinished
+    (resumable), cancelled, failed when no row completed, else completed."""
+    if fatal is not None:
+        return RunStatus.INTERRUPTED
+    if cancelled:
+        return RunStatus.CANCELLED
+    if counts.get(RowStatus.PENDING.value, 0) or counts.get(RowStatus.PROCESSING.value, 0):
+        return RunStatus.INTERRUPTED
+    if counts.get(RowStatus.FAILED.value, 0) and not counts.get(RowStatus.COMPLETED.value, 0):
+        return RunStatus.FAILED
+    return RunStatus.COMPLETED
 
 
 def ending_sentence(
