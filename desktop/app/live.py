@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.rowspec import format_row_spec
+from desktop.jobs.colleague_watch import StaleClaim
 from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import Executor
 from desktop.jobs.live_outcome import ProgressSnapshot as ProgressSnapshot  # the type listeners receive
 from desktop.jobs.live_outcome import RunListener, RunOutcome
 from desktop.jobs.planning import create_enrichment_run
 from desktop.jobs.report import flagged_rows, summary_line
-from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, StaleClaim, shared_rows_for
+from desktop.jobs.sharing import SHARED_MIRROR_INTERVAL_SEC, shared_rows_for
 from desktop.journal import Journal, RowStatus, RunKind, RunRecord
 from desktop.services.source import ScenarioTable, Source
 from desktop.settings import Settings

@@ -1,16 +1,11 @@
 """Plain-language text shared by the command line, the desktop app and the reports: counts with their
-noun, durations, row ranges."""
+noun, durations, rows colleagues hold (row ranges are ``desktop.domain.rowspec.format_rows``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from desktop.domain.rowspec import format_row_spec
-
-
-def format_rows(rows: Sequence[int]) -> str:
-    """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
-    return format_row_spec(rows).replace(",", ", ")
+from desktop.domain.rowspec import format_rows
 
 
 def held_by_colleagues(held: Mapping[int, str]) -> list[str]:

@@ -6,7 +6,6 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from desktop.app.live import live_client, live_run, outcome_document, plan_live_run
-from desktop.app.text import format_rows
 from desktop.cli.parsing import (
     add_command,
     add_json_argument,
@@ -17,6 +16,7 @@ from desktop.cli.parsing import (
 )
 from desktop.cli.selection import open_selection
 from desktop.cli_output import ProgressBar, note, print_json, render_flagged
+from desktop.domain.rowspec import format_rows
 from desktop.errors import UsageError
 from desktop.journal import Journal, RowTask, RunStatus
 from desktop.settings import load_settings

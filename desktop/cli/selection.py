@@ -9,9 +9,9 @@ from contextlib import contextmanager
 
 from desktop.app import selection
 from desktop.app.selection import Selection
-from desktop.app.text import format_rows
 from desktop.cli_output import note
 from desktop.domain.models import CellChange
+from desktop.domain.rowspec import format_rows
 
 
 @contextmanager

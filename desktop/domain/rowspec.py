@@ -103,3 +103,8 @@ def format_row_spec(rows: Iterable[int]) -> str:
             start = row
         prev = row
     return ",".join(parts)
+
+
+def format_rows(rows: Iterable[int]) -> str:
+    """Sheet row numbers as compact ranges for a sentence: ``[90, 91, 92, 95]`` → ``"90-92, 95"``."""
+    return format_row_spec(rows).replace(",", ", ")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from google.auth.credentials import AnonymousCredentials
 
+from desktop.jobs.colleague_watch import MAX_WAIT_READ_SEC, WAIT_READ_MIN_SEC
 from desktop.jobs.planning import create_enrichment_run
-from desktop.jobs.sharing import MAX_WAIT_READ_SEC, WAIT_READ_MIN_SEC, SharedRows
+from desktop.jobs.sharing import SharedRows
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RunKind
 from desktop.journal.claims import ClaimStep

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import json
 
-from desktop.app.text import format_count, format_duration, format_rows
+from desktop.app.text import format_count, format_duration
 from desktop.cli_output import ProgressBar, format_table, print_json
+from desktop.domain.rowspec import format_rows
 
 
 class FakeTty(io.StringIO):

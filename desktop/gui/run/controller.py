@@ -20,10 +20,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from desktop.app.live import live_run
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
+from desktop.jobs.colleague_watch import StaleClaim
 from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import WorkerGroup
 from desktop.jobs.live_outcome import ProgressSnapshot, RunOutcome
-from desktop.jobs.sharing import StaleClaim
 from desktop.journal import Journal, RowTask
 from desktop.services.source import Source
 

@@ -24,7 +24,7 @@ from desktop.app.batches import submit_batch_run
 from desktop.app.connection import needs_model_connection
 from desktop.app.live import PreparedLive, prepare_live_run
 from desktop.app.runs import known_models
-from desktop.app.text import format_rows
+from desktop.domain.rowspec import format_rows
 from desktop.gui.context import AppContext
 from desktop.gui.qt.workers import run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do

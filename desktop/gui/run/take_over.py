@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.gui.run.controller import RunController
-from desktop.jobs.sharing import StaleClaim
+from desktop.jobs.colleague_watch import StaleClaim
 
 
 class TakeOverBar(QFrame):
