@@ -6,8 +6,10 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from desktop.domain.utc_stamps import local_hh_mm
 from desktop.errors import SimBatchError
-from desktop.services.claims import ClaimBoard, ClaimStatus, SessionGone
+from desktop.services.claims import ClaimBoard, SessionGone
+from desktop.services.claims_tab import ClaimStatus
 from desktop.services.gsheet_source import GoogleSheetSource
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def colleague_claims(source: object, own_run_ids: Collection[str] = ()) -> dict[
     for state in states.values():
         if not state.busy or state.holder_id in own_run_ids:
             continue
-        claim = ColleagueClaim(state.holder_name, state.since_local(), state.status == ClaimStatus.BATCH)
+        claim = ColleagueClaim(state.holder_name, local_hh_mm(state.since), state.status == ClaimStatus.BATCH)
         for case_id in state.case_ids:
             claims[case_id] = claim
     return claims

@@ -1,6 +1,6 @@
 """A run on a sheet shared with colleagues: which rows it may work on, and writing only what it holds.
 
-The run's rows are grouped in blocks (``claims.BLOCK_ROWS`` sheet rows each). A block is claimed in
+The run's rows are grouped in blocks (``claims_tab.BLOCK_ROWS`` sheet rows each). A block is claimed in
 the sheet before its rows are generated; every write-back carries the claim check, so nothing is
 written once a colleague has taken the block over. Rows a colleague holds wait; rows a colleague
 finished are handed over (CANCELLED here, with who did them); a colleague's claim that shows no sign
@@ -17,23 +17,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain.models import CellValue
+from desktop.domain.utc_stamps import local_hh_mm
 from desktop.errors import SimBatchError
 from desktop.jobs.report import Say
 from desktop.jobs.writeback import original_vitals, same_cell_value
 from desktop.journal import Journal, RowStatus, RowTask
 from desktop.journal.claims import ClaimStep
-from desktop.services.claims import (
-    BLOCK_ROWS,
-    LEASE_SEC,
-    BlockState,
-    ClaimBoard,
-    ClaimLost,
-    ClaimStatus,
-    Holding,
-    SessionGone,
-    Status,
-    block_of,
-)
+from desktop.services.claim_liveness import LEASE_SEC, Liveness
+from desktop.services.claims import ClaimBoard, ClaimLost, Holding, SessionGone, Status
+from desktop.services.claims_tab import BLOCK_ROWS, BlockState, ClaimStatus, block_of
 from desktop.services.gsheet_source import GoogleSheetSource
 from desktop.services.source import CellRef
 
@@ -103,7 +95,8 @@ class SharedRows:
         self._clock = clock
         self._block_rows = block_rows
         self.board = ClaimBoard(
-            source.gateway, source.scenario_sheet_id(), run_id, holder_name, lease=lease, clock=clock
+            source.gateway, source.scenario_sheet_id(), run_id, holder_name,
+            liveness=Liveness(lease=lease, clock=clock),
         )
         self._beat_every = lease / BEATS_PER_LEASE
         self._lock = threading.RLock()
@@ -230,7 +223,7 @@ class SharedRows:
                 self._hand_over(block, rows, f"Done by {state.holder_name}")
                 return []
             if state.busy and state.holder_id != self.run_id:
-                if not self.board.is_stale(state):
+                if not self.board.liveness.is_stale(state):
                     return None
                 if not self.take_over:
                     self._report_stale(state, rows)
@@ -239,7 +232,7 @@ class SharedRows:
                     return None
                 self._say(
                     f"Taking over rows {_span(rows)} from {state.holder_name}, which has shown no sign of "
-                    f"life for {_duration(self.board.silent_for(state))}.", "warning",
+                    f"life for {_duration(self.board.liveness.silent_for(state))}.", "warning",
                 )
             epoch = state.epoch + 1
         self.journal.record_claim(self.run_id, block, self.board.session, epoch, ClaimStep.CLAIMING, rows)
@@ -287,8 +280,8 @@ class SharedRows:
         if key not in self._reported_busy:
             self._reported_busy.add(key)
             self._say(
-                f"Rows {_span(rows)} are in progress by {state.holder_name}, since {state.since_local()}; "
-                "this run waits for them.",
+                f"Rows {_span(rows)} are in progress by {state.holder_name}, "
+                f"since {local_hh_mm(state.since)}; this run waits for them.",
                 "info",
             )
 
@@ -297,8 +290,8 @@ class SharedRows:
         if key in self._reported_stale:
             return
         self._reported_stale.add(key)
-        stale = StaleClaim(state.holder_name, sorted(rows), state.since_local(),
-                           self.board.silent_for(state), self.take_over_stale)
+        stale = StaleClaim(state.holder_name, sorted(rows), local_hh_mm(state.since),
+                           self.board.liveness.silent_for(state), self.take_over_stale)
         if self._on_stale is None:
             self._say(f"{stale.describe()} Resume this run with --take-over ('simbatch resume RUN_ID "
                       "--take-over') to do them here.", "warning")

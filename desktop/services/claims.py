@@ -11,55 +11,43 @@ exists fails. So:
   first adds and deletes the token of epoch *e + 1* and touches its own token. If someone took the
   block over (token *e + 1* exists) or the session was tidied away (own token gone), the batch fails
   as a whole and none of its cell writes land.
-- **Liveness** is a heartbeat counter in the block's row. Observers time how long it has not moved on
-  their own monotonic clock; clocks of different computers are never compared.
+- **Liveness** is a heartbeat counter in the block's row; ``desktop.services.claim_liveness`` times
+  how long it has not moved.
 
-The claims tab has one row per block: ``Block, Epoch, Holder_ID, Holder_Name, Since, Heartbeat,
-Status, Case_IDs``. Its sheet id is derived from the scenario tab's, so two clients creating it at
-once also race through AddSheet; its title carries the session nonce that token ids derive from.
+The claims tab's rows are read and written by ``desktop.services.claims_tab``.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
-import json
 import logging
 import secrets
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from desktop.domain.models import CellValue
 from desktop.errors import SimBatchError
+from desktop.services.claim_liveness import Liveness
+from desktop.services.claims_tab import (
+    HEARTBEAT_COLUMN,
+    STATE_COLUMNS,
+    STATE_RANGE,
+    BlockState,
+    ClaimStatus,
+    claim_row,
+    parse_block_state,
+    row_index_of,
+    session_of,
+    tab_title,
+)
 from desktop.services.sheets import RequestRefused, SheetsGateway, TabInfo, a1
 
 log = logging.getLogger(__name__)
 
-BLOCK_ROWS = 50
-#: A block whose heartbeat has not moved for this long (on the observer's clock) may be taken over.
-LEASE_SEC = 600.0
-#: A block held for a Batch API job stays claimed for the provider's whole 24-hour window, and more.
-BATCH_LEASE_SEC = 26 * 3600.0
-CLAIMS_TITLE = "SimBatch claims"
-STATE_COLUMNS: tuple[str, ...] = (
-    "Block", "Epoch", "Holder_ID", "Holder_Name", "Since", "Heartbeat", "Status", "Case_IDs",
-)
 _MAX_SHEET_ID = 2**31 - 1
 #: What a fenced write sets in the blocks' Status cells: nothing new, one status for all, or per block.
 Status = str | Mapping[int, str] | None
-
-
-class ClaimStatus(StrEnum):
-    """The state of a block in the claims tab."""
-
-    HELD = "HELD"  # a live run works on it; its heartbeat moves
-    BATCH = "BATCH"  # held for the life of a Batch API job
-    DONE = "DONE"  # its holder finished its rows
-    RELEASED = "RELEASED"  # its holder stopped early; anyone may take it at once
 
 
 class ClaimLost(SimBatchError):
@@ -72,33 +60,6 @@ class SessionGone(SimBatchError):
     """The claims tab disappeared (a colleague tidied it when the shared run ended); open it again."""
 
     exit_code = 3
-
-
-@dataclass(slots=True)
-class BlockState:
-    """One block's row in the claims tab."""
-
-    block: int
-    epoch: int
-    holder_id: str
-    holder_name: str
-    since: str
-    heartbeat: int
-    status: str
-    case_ids: list[str] = field(default_factory=list)
-
-    @property
-    def busy(self) -> bool:
-        """Held by a live run or a batch (whether or not that holder is still alive)."""
-        return self.status in (ClaimStatus.HELD, ClaimStatus.BATCH)
-
-    def since_local(self) -> str:
-        """The claim's start in this computer's local time (``10:42``), for display only."""
-        try:
-            stamp = _dt.datetime.fromisoformat(self.since.replace("Z", "+00:00"))
-        except ValueError:
-            return self.since
-        return stamp.astimezone().strftime("%H:%M")
 
 
 @dataclass(slots=True)
@@ -119,11 +80,6 @@ def sheet_id_for(key: str) -> int:
     return int.from_bytes(digest[:4], "big") % (_MAX_SHEET_ID - 1) + 1
 
 
-def now_utc() -> str:
-    """The current UTC time, ISO 8601 (shown to colleagues; never compared between computers)."""
-    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class ClaimBoard:
     """The claims of one scenario tab, read and changed only through the Sheets gateway.
 
@@ -138,21 +94,16 @@ class ClaimBoard:
         holder_id: str,
         holder_name: str,
         *,
-        lease: float = LEASE_SEC,
-        batch_lease: float = BATCH_LEASE_SEC,
-        clock: Callable[[], float] = time.monotonic,
+        liveness: Liveness | None = None,
     ) -> None:
         self.gateway = gateway
         self.holder_id = holder_id
         self.holder_name = holder_name
-        self.lease = lease
-        self.batch_lease = batch_lease
-        self._clock = clock
+        #: How long each block's claim has not changed, as ``read`` saw it.
+        self.liveness = liveness or Liveness()
         self.state_sheet_id = sheet_id_for(f"simbatch-claims:{scenario_sheet_id}")
         self.session = ""
         self._state_rows = 0
-        self._seen: dict[int, tuple[tuple[int, int, str], float]] = {}
-        self._lock = threading.Lock()
         #: Every block's claim as ``read`` last found it.
         self.last_read: dict[int, BlockState] = {}
 
@@ -164,7 +115,7 @@ class ClaimBoard:
         if info is None:
             nonce = secrets.token_hex(4)
             request = {"addSheet": {"properties": {
-                "sheetId": self.state_sheet_id, "title": f"{CLAIMS_TITLE} {nonce}", "hidden": True,
+                "sheetId": self.state_sheet_id, "title": tab_title(nonce), "hidden": True,
                 "gridProperties": {"rowCount": 200, "columnCount": len(STATE_COLUMNS)},
             }}}
             header = update_cells(self.state_sheet_id, 0, 0, [list(STATE_COLUMNS)])
@@ -175,9 +126,9 @@ class ClaimBoard:
             info = self._find_state_tab()
             if info is None:
                 raise SessionGone("The claims tab of this sheet could not be created; try again.")
-        self.session = info.title.rsplit(" ", 1)[-1]
+        self.session = session_of(info.title)
         self._state_rows = info.rows
-        self._seen.clear()
+        self.liveness.forget()
         return self.session
 
     def join(self) -> bool:
@@ -185,7 +136,7 @@ class ClaimBoard:
         info = self._find_state_tab()
         if info is None:
             return False
-        self.session = info.title.rsplit(" ", 1)[-1]
+        self.session = session_of(info.title)
         self._state_rows = info.rows
         return True
 
@@ -199,42 +150,20 @@ class ClaimBoard:
     # ----------------------------------------------------------------------------- reading
 
     def read(self) -> dict[int, BlockState]:
-        """Every block's claim (one read); also advances the staleness timers. ``SessionGone`` when
-        the claims tab is gone."""
+        """Every block's claim (one read), noted in ``liveness``. ``SessionGone`` when the claims tab is
+        gone."""
         try:
-            [values] = self.gateway.batch_get([a1(self._state_title(), "A2:H")])
+            [values] = self.gateway.batch_get([a1(tab_title(self.session), STATE_RANGE)])
         except RequestRefused as exc:
             raise SessionGone("The claims tab was tidied away by a colleague.") from exc
         states: dict[int, BlockState] = {}
         for line in values:
-            state = _parse_state(line)
+            state = parse_block_state(line)
             if state is not None:
                 states[state.block] = state
-        now = self._clock()
-        with self._lock:
-            for block, state in states.items():
-                key = (state.epoch, state.heartbeat, state.status)
-                seen = self._seen.get(block)
-                if seen is None or seen[0] != key:
-                    self._seen[block] = (key, now)
+        self.liveness.observe(states)
         self.last_read = states
         return states
-
-    def _state_title(self) -> str:
-        return f"{CLAIMS_TITLE} {self.session}"
-
-    def silent_for(self, state: BlockState) -> float:
-        """Seconds (on this computer's clock) since ``state`` last changed, as seen by ``read``."""
-        with self._lock:
-            seen = self._seen.get(state.block)
-        return 0.0 if seen is None else self._clock() - seen[1]
-
-    def is_stale(self, state: BlockState) -> bool:
-        """Whether a busy block's holder has shown no sign of life for its lease."""
-        if not state.busy:
-            return False
-        lease = self.batch_lease if state.status == ClaimStatus.BATCH else self.lease
-        return self.silent_for(state) >= lease
 
     # ----------------------------------------------------------------------------- claiming
 
@@ -248,17 +177,15 @@ class ClaimBoard:
             "title": f"SimBatch claim {self.session} {block}.{epoch}",
             "hidden": True, "gridProperties": {"rowCount": 1, "columnCount": 1},
         }}}
-        row: list[CellValue] = [
-            block, epoch, self.holder_id, self.holder_name, now_utc(), 0, status.value,
-            json.dumps(list(case_ids)),
-        ]
+        row = claim_row(block, epoch, self.holder_id, self.holder_name, status, case_ids)
         requests: list[dict[str, Any]] = [token]
-        if block + 2 > self._state_rows:
-            grow = max(block + 2 - self._state_rows, 200)
+        needed = row_index_of(block) + 1
+        if needed > self._state_rows:
+            grow = max(needed - self._state_rows, 200)
             requests.append(
                 {"appendDimension": {"sheetId": self.state_sheet_id, "dimension": "ROWS", "length": grow}}
             )
-        requests.append(update_cells(self.state_sheet_id, block + 1, 0, [row]))
+        requests.append(update_cells(self.state_sheet_id, row_index_of(block), 0, [row]))
         try:
             self.gateway.structure(requests)
         except RequestRefused:
@@ -267,8 +194,8 @@ class ClaimBoard:
             state = self.read().get(block)
             if state is None or state.epoch != epoch or state.holder_id != self.holder_id:
                 return None
-        if block + 2 > self._state_rows:
-            self._state_rows = max(self._state_rows + 200, block + 2)
+        if needed > self._state_rows:
+            self._state_rows = max(self._state_rows + 200, needed)
         return Holding(block, epoch, self.session, list(case_ids), 0, status.value)
 
     def fence(self, holdings: Iterable[Holding], status: Status = None) -> list[dict[str, Any]]:
@@ -290,7 +217,9 @@ class ClaimBoard:
                 "fields": "hidden",
             }})
             cells: list[CellValue] = [holding.heartbeat + 1, status_of(holding, status)]
-            requests.append(update_cells(self.state_sheet_id, holding.block + 1, 5, [cells]))
+            requests.append(
+                update_cells(self.state_sheet_id, row_index_of(holding.block), HEARTBEAT_COLUMN, [cells])
+            )
         return requests
 
     def fenced(
@@ -359,11 +288,6 @@ def status_of(holding: Holding, status: Status) -> str:
     return str(status or holding.status)
 
 
-def block_of(row: int, first_data_row: int, size: int = BLOCK_ROWS) -> int:
-    """The block a sheet row belongs to (blocks are runs of ``size`` rows from the first data row)."""
-    return max(0, row - first_data_row) // size
-
-
 def update_cells(
     sheet_id: int, row_index: int, column_index: int, rows: Sequence[Sequence[CellValue]]
 ) -> dict[str, Any]:
@@ -384,23 +308,3 @@ def cell_data(value: CellValue) -> dict[str, Any]:
     if isinstance(value, int | float):
         return {"userEnteredValue": {"numberValue": value}}
     return {"userEnteredValue": {"stringValue": str(value)}}
-
-
-def _parse_state(line: Sequence[Any]) -> BlockState | None:
-    cells = list(line) + [None] * (len(STATE_COLUMNS) - len(line))
-    try:
-        block, epoch = int(cells[0]), int(cells[1])
-    except (TypeError, ValueError):
-        return None
-    try:
-        case_ids = [str(c) for c in json.loads(str(cells[7] or "[]"))]
-    except ValueError:
-        case_ids = []
-    try:
-        heartbeat = int(cells[5] or 0)
-    except (TypeError, ValueError):
-        heartbeat = 0
-    return BlockState(
-        block, epoch, str(cells[2] or ""), str(cells[3] or ""), str(cells[4] or ""), heartbeat,
-        str(cells[6] or ""), case_ids,
-    )

@@ -17,6 +17,7 @@ import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from desktop.domain.utc_stamps import local_hh_mm
 from desktop.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,6 @@ class LockOwner:
     host: str
     pid: int
     started: str  # UTC, ISO 8601; shown, never compared
-
-    def since_local(self) -> str:
-        """The start in this computer's local time, ``10:42``."""
-        try:
-            return _dt.datetime.fromisoformat(self.started).astimezone().strftime("%H:%M")
-        except ValueError:
-            return self.started
 
 
 class WorkbookInUse(InputError):
@@ -119,6 +113,6 @@ class WorkbookLock:
         where = "this computer" if owner.host == self.me.host else owner.host
         return (
             f"The workbook {self.workbook.name} is being worked on by SimBatch on {owner.name} ({where}, "
-            f"process {owner.pid}) since {owner.since_local()}. Wait until it finishes; if that SimBatch "
-            f"is no longer running, delete {self.path.name} beside the workbook."
+            f"process {owner.pid}) since {local_hh_mm(owner.started)}. Wait until it finishes; if that "
+            f"SimBatch is no longer running, delete {self.path.name} beside the workbook."
         )

@@ -15,7 +15,8 @@ from desktop.jobs.sharing import MAX_WAIT_READ_SEC, WAIT_READ_MIN_SEC, SharedRow
 from desktop.jobs.writeback import WriteBack
 from desktop.journal import Journal, RowStatus, RunKind
 from desktop.journal.claims import ClaimStep
-from desktop.services.claims import ClaimBoard, ClaimStatus
+from desktop.services.claims import ClaimBoard
+from desktop.services.claims_tab import ClaimStatus
 from desktop.services.gsheet_source import GoogleSheetSource
 from desktop.services.sheets import SheetsGateway
 from tests.fakes.sheets_server import FakeSheets
