@@ -18,6 +18,7 @@ from desktop.domain.models import Scenario, scenario_from_dict
 from desktop.errors import AuthError, CancelledError, ServiceError, SimBatchError
 from desktop.jobs.endpoint_gate import EndpointGate
 from desktop.jobs.executor import Executor, ThreadExecutor
+from desktop.jobs.live_claims import LiveClaims
 from desktop.jobs.live_outcome import (
     ProgressSnapshot,
     RunListener,
@@ -69,16 +70,16 @@ class LiveRun:
         self._executor = executor or ThreadExecutor()
         self._listener = listener
         self._say = RunReporter(journal, run_id, listener.message if listener is not None else None, log)
-        self._shared = shared
-        if shared is not None:
-            shared.attach(self._say)
         self.mirror = ProgressMirror(journal, source, interval=mirror_interval)
+        self._rows = RowQueue()
+        self._claims = (
+            None if shared is None else LiveClaims(shared, self._rows, self.mirror, self._say, self.workers)
+        )
         self._writeback = LiveWriteBack(
             journal, source, run_id, mirror=self.mirror, say=self._say, shared=shared,
             interval=writeback_interval, batch=writeback_batch,
         )
         self._tick = tick
-        self._rows = RowQueue()
         self._cancel_requested = False
         self._fatal: SimBatchError | None = None
         self._endpoint = EndpointGate(self._rows.stop, tick)
@@ -131,14 +132,14 @@ class LiveRun:
             self._say(f"Resuming: {requeued + len(cancelled)} unfinished rows go back in the queue.")
         self.journal.set_run_status(self.run_id, RunStatus.RUNNING)
         self._started = time.monotonic()
-        if self._shared is not None:
-            self._shared.start()  # before writing: only blocks still ours are written
+        if self._claims is not None:
+            self._claims.start()
         self._writeback.flush()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
-        if self._shared is None:
+        if self._claims is None:
             self._rows.extend(pending)
         else:
-            self._feed()
+            self._claims.feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
         group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
         self._writeback.restart_clock()
@@ -148,9 +149,9 @@ class LiveRun:
                 self._writeback.flush_if_due(time.monotonic())
                 self.mirror.maybe_flush()
                 self._report_progress()
-                if self._shared is not None and not self._rows.stopped:
-                    self._shared_step()
-                    if finished and (self._rows or self._shared.waiting):
+                if self._claims is not None and not self._rows.stopped:
+                    self._claims.step()
+                    if finished and (self._rows or self._claims.waiting):
                         if self._rows:
                             group = self._executor.start_workers(self.workers, self._work)
                         else:
@@ -163,26 +164,6 @@ class LiveRun:
             group.join(None)
         return self._finish()
 
-    def _shared_step(self) -> None:
-        """Heartbeat, look at colleagues' claims, claim more rows when the queue runs low."""
-        assert self._shared is not None
-        try:
-            self._shared.tick()
-            self._feed()
-        except SimBatchError as exc:  # the sheet could not be reached: claims wait, results are safe
-            self._say(f"Claims in the sheet could not be updated: {exc}", "warning")
-
-    def _feed(self) -> None:
-        """Claim blocks until the queue holds work for every worker, or nothing can be claimed now."""
-        assert self._shared is not None
-        while len(self._rows) < 2 * self.workers:
-            tasks = self._shared.claim_next()
-            if tasks is None:
-                return
-            self._rows.extend(tasks)
-            for task in tasks:
-                self.mirror.enqueue(task)
-
     def _finish(self) -> RunOutcome:
         if self._cancel_requested:
             rest = [t.row for t in self.journal.tasks(self.run_id, [RowStatus.PENDING])]
@@ -190,15 +171,8 @@ class LiveRun:
             for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
                 self.mirror.enqueue(task)
         self._writeback.flush()
-        if self._shared is not None:
-            self._shared.finish()
-            if self._shared.handed_over:
-                self._say(
-                    f"{self._shared.handed_over} rows were done by colleagues and were not requested here.",
-                    "info",
-                )
-            for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
-                self.mirror.enqueue(task)
+        if self._claims is not None:
+            self._claims.finish(self.journal, self.run_id)
         self.mirror.flush()
         if self._fatal is None and self._writeback.last_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
@@ -226,7 +200,7 @@ class LiveRun:
 
     def _process(self, task: RowTask) -> None:
         row = task.row
-        if self._shared is not None and not self._shared.allowed_rows([row]):
+        if self._claims is not None and not self._claims.allows(row):
             return  # its block was taken over or handed on while queued: the claims decide its fate
         plan = task.plan
         if not plan:
