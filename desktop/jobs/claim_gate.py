@@ -16,7 +16,7 @@ from desktop.domain.models import CellValue
 from desktop.domain.rowspec import format_rows
 from desktop.errors import SimBatchError
 from desktop.jobs.report import Say
-from desktop.journal import Journal
+from desktop.journal import Journal, RowStatus
 from desktop.journal.claims import ClaimStep
 from desktop.services.claims import ClaimBoard, ClaimLost, Holding, SessionGone, Status
 from desktop.services.claims_tab import ClaimStatus, block_of
@@ -30,7 +30,8 @@ class ClaimGate:
     """The blocks this run holds on a shared sheet, and every write made with their claim check.
 
     Implements ``desktop.jobs.writeback.WriteGate``. ``lock`` is shared with the claimer (the heartbeat
-    thread writes too); ``on_lost(block)`` is called, under it, for each block lost to a colleague.
+    thread writes too); ``on_lost(block, rows)`` is called, under it, for each block lost to a colleague,
+    with this run's rows of it still to do.
     """
 
     def __init__(
@@ -42,7 +43,7 @@ class ClaimGate:
         *,
         lock: threading.RLock,
         say: Say,
-        on_lost: Callable[[int], None],
+        on_lost: Callable[[int, list[int]], None],
         block_rows: int,
         beat_every: float,
         clock: Callable[[], float] = time.monotonic,
@@ -73,6 +74,17 @@ class ClaimGate:
     def rows_of(self, block: int) -> list[int]:
         """This run's rows in ``block``."""
         return [t.row for t in self.journal.tasks(self.run_id) if self.block_of(t.row) == block]
+
+    def rows_needing_work(self) -> dict[int, list[int]]:
+        """This run's rows not finished here, by block: still to generate, or generated but not written
+        yet (rows handed over to a colleague are CANCELLED, and are not)."""
+        by_block: dict[int, list[int]] = {}
+        for task in self.journal.tasks(self.run_id):
+            if task.status in (RowStatus.PENDING, RowStatus.PROCESSING, RowStatus.SUBMITTED) or (
+                task.status == RowStatus.COMPLETED and task.written_at is None
+            ):
+                by_block.setdefault(self.block_of(task.row), []).append(task.row)
+        return by_block
 
     def work_left(self, block: int) -> tuple[int, int]:
         """(this run's rows of ``block`` still to generate, those generated but not written yet)."""
@@ -121,9 +133,10 @@ class ClaimGate:
         self.board.read()
 
     def _lose(self, holding: Holding) -> None:
+        rows = self.rows_needing_work().get(holding.block, [])
         self.journal.set_claim_status(self.run_id, [holding.block], ClaimStep.LOST)
         del self.holdings[holding.block]
-        self._on_lost(holding.block)
+        self._on_lost(holding.block, rows)
 
     def fenced(
         self, holdings: list[Holding], requests: list[dict[str, object]], status: Status = None

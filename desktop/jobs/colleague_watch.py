@@ -9,13 +9,13 @@ are read again after ``WAIT_READ_MIN_SEC``, then twice as long each time nothing
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from desktop.domain.rowspec import format_rows
 from desktop.domain.utc_stamps import local_hh_mm
 from desktop.jobs.report import Say
-from desktop.services.claim_liveness import Liveness
+from desktop.services.claims import ClaimBoard, SessionGone
 from desktop.services.claims_tab import BlockState
 
 #: While waiting for a colleague's rows, the claims are read again after this long; the wait doubles
@@ -61,16 +61,19 @@ class ColleagueWatch:
 
     def __init__(
         self,
-        liveness: Liveness,
+        board: ClaimBoard,
         say: Say,
         take_over: Callable[[], None],
         *,
+        reopen: Callable[[], None],
         on_stale: Callable[[StaleClaim], None] | None = None,
         max_wait: float = MAX_WAIT_READ_SEC,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._liveness = liveness
+        self._board = board
+        self._liveness = board.liveness
         self._say = say
+        self._reopen = reopen  # the claims tab is gone: lose what is held and open a new session
         self._take_over = take_over
         #: Offers the user to take over a colleague's stale claim (the app); the run then waits for
         #: the answer. Without it (the command line) the run leaves those rows for ``--take-over``.
@@ -139,10 +142,23 @@ class ColleagueWatch:
         """Whether a waiting run should read the claims again at ``now``."""
         return self._next_read is not None and now >= self._next_read
 
-    def looked(self, now: float, moved: bool) -> None:
-        """The claims were read at ``now``: soon again after a block changed hands, later if not."""
+    def look(self, now: float, waiting_for: Collection[int]) -> None:
+        """Read the claims again at ``now`` (the run waits for the blocks ``waiting_for``); look again
+        soon after one of them changed hands, later while nothing moves."""
+        before = self._holders(waiting_for)
+        try:
+            self._board.read()
+        except SessionGone:
+            self._reopen()
+        moved = self._holders(waiting_for) != before
         self._wait = self._min_wait if moved else min(2 * self._wait, self._max_wait)
         self._next_read = now + self._wait
+
+    def _holders(self, blocks: Collection[int]) -> dict[int, tuple[int, str, str]]:
+        """Who holds each of ``blocks``, and how (a change may free it)."""
+        return {
+            b: (s.epoch, s.holder_id, s.status) for b, s in self._board.last_read.items() if b in blocks
+        }
 
     def soon(self) -> None:
         """This run finished blocks (it may have nothing else to do): a waiting run looks again soon."""

@@ -70,9 +70,9 @@ class SharedRows:
         self.batch = batch
         self._say: Say = say or (lambda text, level: log.info("%s", text))
         self._clock = clock
-        liveness = Liveness(lease=lease, clock=clock)
         self.board = ClaimBoard(
-            source.gateway, source.scenario_sheet_id(), run_id, holder_name, liveness=liveness
+            source.gateway, source.scenario_sheet_id(), run_id, holder_name,
+            liveness=Liveness(lease=lease, clock=clock),
         )
         beat_every = lease / BEATS_PER_LEASE
         self._lock = threading.RLock()
@@ -81,7 +81,8 @@ class SharedRows:
             block_rows=block_rows, beat_every=beat_every, clock=clock,
         )
         self.watch = ColleagueWatch(
-            liveness, self._tell, self.take_over_stale, on_stale=on_stale, max_wait=beat_every, clock=clock
+            self.board, self._tell, self.take_over_stale, reopen=self.gate.reopen, on_stale=on_stale,
+            max_wait=beat_every, clock=clock,
         )
         self._todo: dict[int, list[int]] = {}  # blocks not held yet -> this run's rows in them
         self._given_up: set[int] = set()
@@ -106,11 +107,7 @@ class SharedRows:
         self.board.open()
         self.board.read()
         records = {r.block: r for r in self.journal.claims(self.run_id)}
-        rows_by_block: dict[int, list[int]] = {}
-        for task in self.journal.tasks(self.run_id):
-            if _needs_work(task):
-                rows_by_block.setdefault(self.gate.block_of(task.row), []).append(task.row)
-        for block, rows in sorted(rows_by_block.items()):
+        for block, rows in sorted(self.gate.rows_needing_work().items()):
             record = records.get(block)
             if record is not None and record.status in (ClaimStep.CLAIMING, ClaimStep.HELD):
                 holding = Holding(block, record.epoch, record.session, self._case_ids(rows))
@@ -232,24 +229,11 @@ class SharedRows:
         with self._lock:
             if not self.watch.due(now) or not self.waiting:
                 return
-            before = self._watched()
-            try:
-                self.board.read()
-            except SessionGone:
-                self.gate.reopen()
-            self.watch.looked(now, moved=self._watched() != before)
+            self.watch.look(now, self._todo)
 
-    def _watched(self) -> dict[int, tuple[int, str, str]]:
-        """Who holds each block this run waits for, and how (a change may free it)."""
-        return {
-            b: (s.epoch, s.holder_id, s.status) for b, s in self._states.items() if b in self._todo
-        }
-
-    def _requeue(self, block: int) -> None:
-        """A held block was lost (a colleague took it over, or the claims were tidied away): its rows
-        still to do are to claim again."""
-        rows = [t.row for t in self.journal.tasks(self.run_id) if self.gate.block_of(t.row) == block
-                and _needs_work(t)]
+    def _requeue(self, block: int, rows: list[int]) -> None:
+        """A held block was lost (a colleague took it over, or the claims were tidied away): its
+        ``rows`` still to do are to claim again."""
         if rows:
             self._todo[block] = rows
             self._given_up.discard(block)
@@ -265,7 +249,7 @@ class SharedRows:
         return self.gate.write(values_by_row)
 
     def block_to_release(self) -> bool:
-        """``ClaimGate.block_to_release``."""
+        """``ClaimGate.block_to_release``: whether writing now would release a block."""
         return self.gate.block_to_release()
 
     def settle(self) -> None:
@@ -309,14 +293,6 @@ class SharedRows:
             self._todo[block] = in_flight
         else:
             self._todo.pop(block, None)
-
-
-def _needs_work(task: RowTask) -> bool:
-    """Not finished here: still to generate, or generated but not written yet (rows handed over to a
-    colleague are CANCELLED, and are not)."""
-    if task.status in (RowStatus.PENDING, RowStatus.PROCESSING, RowStatus.SUBMITTED):
-        return True
-    return task.status == RowStatus.COMPLETED and task.written_at is None
 
 
 def shared_rows_for(
