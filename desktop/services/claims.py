@@ -41,6 +41,7 @@ from desktop.services.claims_tab import (
     session_of,
     tab_title,
 )
+from desktop.services.gsheet_cells import update_cells
 from desktop.services.sheets import RequestRefused, SheetsGateway, TabInfo, a1
 
 log = logging.getLogger(__name__)
@@ -286,25 +287,3 @@ def status_of(holding: Holding, status: Status) -> str:
     if isinstance(status, Mapping):
         return str(status.get(holding.block, holding.status))
     return str(status or holding.status)
-
-
-def update_cells(
-    sheet_id: int, row_index: int, column_index: int, rows: Sequence[Sequence[CellValue]]
-) -> dict[str, Any]:
-    """An updateCells request writing ``rows`` of plain values from (row_index, column_index), 0-based."""
-    return {"updateCells": {
-        "start": {"sheetId": sheet_id, "rowIndex": row_index, "columnIndex": column_index},
-        "rows": [{"values": [cell_data(value) for value in line]} for line in rows],
-        "fields": "userEnteredValue",
-    }}
-
-
-def cell_data(value: CellValue) -> dict[str, Any]:
-    """A CellData holding ``value`` as entered (text stays text); empty clears the cell."""
-    if value is None or value == "":
-        return {}
-    if isinstance(value, bool):
-        return {"userEnteredValue": {"boolValue": value}}
-    if isinstance(value, int | float):
-        return {"userEnteredValue": {"numberValue": value}}
-    return {"userEnteredValue": {"stringValue": str(value)}}

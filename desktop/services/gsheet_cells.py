@@ -3,6 +3,9 @@ becomes what a write sends, and the wanted cells of a read become few ranges."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from desktop.domain.models import CellValue
 from desktop.errors import InputError
 from desktop.services.grid import Grid
@@ -70,3 +73,25 @@ def read_ranges(tab: str, by_column: dict[int, list[int]]) -> tuple[list[str], l
         runs = [(column, min(rows), max(rows)) for column, rows in sorted(by_column.items())]
     ranges = [a1(tab, f"{column_letters(c)}{first}:{column_letters(c)}{last}") for c, first, last in runs]
     return ranges, [(c, first) for c, first, _ in runs]
+
+
+def update_cells(
+    sheet_id: int, row_index: int, column_index: int, rows: Sequence[Sequence[CellValue]]
+) -> dict[str, Any]:
+    """An updateCells request writing ``rows`` of plain values from (row_index, column_index), 0-based."""
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row_index, "columnIndex": column_index},
+        "rows": [{"values": [cell_data(value) for value in line]} for line in rows],
+        "fields": "userEnteredValue",
+    }}
+
+
+def cell_data(value: CellValue) -> dict[str, Any]:
+    """A CellData holding ``value`` as entered (text stays text); empty clears the cell."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}

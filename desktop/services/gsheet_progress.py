@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from desktop.domain.models import CellValue
 from desktop.errors import InputError
-from desktop.services.claims import cell_data, update_cells
 from desktop.services.grid import (
     Grid,
     ProgressIndex,
@@ -18,7 +17,7 @@ from desktop.services.grid import (
     progress_index,
     progress_key,
 )
-from desktop.services.gsheet_cells import sent_cell, value_grid
+from desktop.services.gsheet_cells import cell_data, sent_cell, update_cells, value_grid
 from desktop.services.gsheet_tabs import SheetTabs
 from desktop.services.sheets import RequestRefused, a1, column_letters
 from desktop.services.source import PROGRESS_COLUMNS, PROGRESS_TAB

@@ -12,9 +12,15 @@ from collections.abc import Mapping, Sequence
 from desktop.domain.layout import HEADER_SEARCH_ROWS, SheetLayout, find_layout
 from desktop.domain.models import CellValue
 from desktop.errors import InputError
-from desktop.services.claims import update_cells
 from desktop.services.grid import require_data_row, scenario_table, top_rows
-from desktop.services.gsheet_cells import check_length, clean_cell, read_ranges, sent_cell, value_grid
+from desktop.services.gsheet_cells import (
+    check_length,
+    clean_cell,
+    read_ranges,
+    sent_cell,
+    update_cells,
+    value_grid,
+)
 from desktop.services.gsheet_progress import ProgressTab
 from desktop.services.gsheet_tabs import SheetTabs
 from desktop.services.sheets import SheetsGateway, TabInfo, a1, column_letters
