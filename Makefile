@@ -36,8 +36,9 @@ check-workflows: $(STAMP)
 	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml
 	$(BIN)/shellcheck .ci/run packaging/*.sh packaging/*/*.sh
 
+# Two worker processes: most tests wait on loopback servers and child processes, not on a CPU.
 pytest: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2
 
 test: lint typecheck check-workflows pytest
 
