@@ -234,3 +234,18 @@ def test_sorted_rows_follow_changed_values(qapp: Any) -> None:
     model.set_scenarios(_scenarios(2))  # fewer rows: no rank of the old rows is used
     proxy.sort(COL_CASE, Qt.SortOrder.DescendingOrder)
     assert [proxy.data(proxy.index(i, COL_CASE)) for i in range(2)] == ["CASE-00001", "CASE-00000"]
+
+
+def test_sorting_by_status_leaves_gathered_run_news_for_its_own_update(qapp: Any) -> None:
+    model = RowsModel()
+    proxy = RowsSortProxy()
+    proxy.setSourceModel(model)
+    model.set_scenarios(_scenarios(3))
+    changes: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles=None: changes.append(top.row()))
+    model.set_row_status(4, "FAILED")  # gathered for STATUS_BATCH_MS, not shown yet
+    proxy.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
+    assert changes == []  # the sort announced nothing
+    assert [proxy.data(proxy.index(i, COL_ROW)) for i in range(3)] == ["3", "4", "5"]
+    model.flush_row_status()
+    assert [proxy.data(proxy.index(i, COL_STATUS)) for i in range(3)] == ["FAILED", "Not run", "Not run"]

@@ -199,8 +199,11 @@ class RowsModel(QAbstractTableModel):
         return None if pos is None else self._entries[pos]
 
     def sort_keys(self, column: int) -> list[Any]:
-        """The raw sort value of every row in ``column``, in model order."""
-        self.flush_row_status()
+        """The raw sort value of every row in ``column``, in model order.
+
+        Run news still being gathered is not shown first: this is called while the proxy sorts, and
+        showing it announces changes from inside the sort; the news re-sorts the rows when it is shown.
+        """
         return [sort_key(entry, column) for entry in self._entries]
 
     def entries(self) -> Sequence[RowEntry]:
