@@ -84,6 +84,42 @@ def test_flagged_rows_are_listed_with_their_warnings_and_exit_0(
     assert main(["resume", str(doc["run_id"])]) == 0
     out = capsys.readouterr().out
     assert f"{len(flagged)} flagged for review" in out and "Flagged for review" in out
+    code, resumed, _ = run_json(capsys, "resume", str(doc["run_id"]), "--json")
+    assert code == 0 and resumed["flagged"] == flagged and resumed["summary"] == doc["summary"]
+
+
+def test_batch_flags_without_exit_1_and_offers_rejected_rows_to_retry_live(
+    fake: FakeOpenAI, demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.batch_polls_per_stage = 1
+    fake.faults.imperfect_model(warnings=1.0, criticals=0.0)
+    wait = ["--wait", "--poll-interval", "0.02"]
+    submit = ["batch", "submit", "--source", str(demo_copy)]
+    code, doc, err = run_json(capsys, *submit, "--rows", "7,14,20", *wait, "--json")
+    assert code == 0, err  # flagged rows are completed rows: no exit 1
+    flagged = doc["flagged"]
+    assert isinstance(flagged, list) and flagged and all(f["warnings"] for f in flagged)
+    with Journal.open() as journal:
+        tasks = {t.row: t for t in journal.tasks(str(doc["run_id"]))}
+    assert {f["row"] for f in flagged} == {r for r, t in tasks.items() if t.flagged}
+    assert doc["summary"] == f"3 completed, {len(flagged)} flagged for review, 0 failed"
+
+    fake.faults.imperfect_model(warnings=0.0, criticals=1.0)  # every batch reply unusable
+    code = main([*submit, "--rows", "18-19", *wait])
+    out = capsys.readouterr().out
+    assert code == 1
+    with Journal.open() as journal:
+        run = journal.list_runs()[0]
+        failed = journal.tasks(run.run_id, [RowStatus.FAILED])
+    assert [t.row for t in failed] == [18, 19] and all("rejected" in (t.error or "") for t in failed)
+    assert "0 completed, 0 flagged for review, 2 failed." in out
+    assert f"Re-run the failed rows with 'simbatch batch retry {run.run_id}' (or add --live)." in out
+
+    fake.faults.imperfect_model(warnings=0.0, criticals=0.0)
+    asked = len(fake.chat_requests(None))
+    code, retried, err = run_json(capsys, "batch", "retry", run.run_id, "--live", "--json")
+    assert code == 0, err
+    assert retried["counts"] == {"COMPLETED": 2} and len(fake.chat_requests(None)) == asked + 2
 
 
 def test_wrong_key_exit_3_after_one_request_and_no_secret_anywhere(

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop.domain.models import Scenario, Severity
+from desktop.domain.models import Scenario, Severity, scenario_from_dict
 from desktop.domain.pricing import PriceTable
 from desktop.domain.validate import validate_scenario
 from desktop.domain.vitals import canonical_key, parse_cell
 from desktop.jobs.batch import BatchOptions, BatchRun
-from desktop.jobs.batch_input import parse_custom_id
+from desktop.jobs.batch_input import LineBuilder, parse_custom_id
 from desktop.jobs.engine import LiveRun
 from desktop.jobs.planning import create_enrichment_run
 from desktop.journal import Journal, RowStatus, RowTask, RunKind
@@ -84,6 +84,16 @@ def check_outcome(
     assert flagged, "the imperfect model should have flagged some rows"
 
 
+def check_progress_warnings(tasks: list[RowTask], workbook: Path, ids: set[str]) -> None:
+    """The Warnings column of Batch_Progress names each flag of a flagged row; ``ids`` are the run's
+    ids there (the run id of a live run, the batch ids of a Batch API run)."""
+    progress = {r[1]: r for r in XlsxSource(workbook).read_progress() if r[0] in ids}
+    for task in tasks:
+        if task.flagged:
+            assert progress[task.row][3] == "COMPLETED"
+            assert all(str(f["message"]) in str(progress[task.row][12]) for f in task.flags)
+
+
 def live_replies(fake: FakeOpenAI) -> dict[int, list[str | None]]:
     replies: dict[int, list[str | None]] = {}
     for record in fake.chat_requests(200):
@@ -117,11 +127,7 @@ def test_live_run_completes_and_flags(
     tasks = journal.tasks(run_id)
     replies = live_replies(fake)
     check_outcome(tasks, replies, before, workbook)
-    progress = {r[1]: r for r in XlsxSource(workbook).read_progress() if r[0] == run_id}
-    for task in tasks:  # the Warnings column of Batch_Progress names each flag of a flagged row
-        if task.flagged:
-            assert progress[task.row][3] == "COMPLETED"
-            assert all(str(f["message"]) in str(progress[task.row][12]) for f in task.flags)
+    check_progress_warnings(tasks, workbook, {run_id})
     requests = sum(len(kinds) for kinds in replies.values())
     asked = sum(1 for t in tasks if t.columns_requested)
     if criticals <= 0.05:
@@ -156,6 +162,7 @@ def test_batch_run_completes_and_flags(
         source.close()
     tasks = journal.tasks(run_id)
     check_outcome(tasks, batch_replies(fake), before, workbook)
+    check_progress_warnings(tasks, workbook, {str(b["id"]) for b in fake.batches.values()})
     failed = [t for t in tasks if t.status is RowStatus.FAILED]
     assert outcome.summary.endswith(f"{len(failed)} failed")
     assert len(outcome.flagged) == sum(1 for t in tasks if t.flagged)
@@ -180,3 +187,8 @@ def test_demo_row_37_keeps_the_authors_numbers(fake: FakeOpenAI, journal: Journa
     [request] = [r for r in fake.chat_requests(200) if r.row == 37]
     text = request.body["messages"][1]["content"]  # type: ignore[index]
     assert '- Initial_Vitals: generate waveform only; fixed facts for this state: {"HR": 112' in text
+    # A Batch API line for the row asks the same: the same messages and the same per-field schema.
+    line, _ = LineBuilder(run_id, MODEL).line(scenario_from_dict(dict(task.original)), task.plan)
+    body = json.loads(line)["body"]
+    assert body["messages"] == request.body["messages"]  # type: ignore[index]
+    assert body["response_format"] == request.body["response_format"]  # type: ignore[index]
