@@ -1,6 +1,6 @@
-"""Rows per minute through a real local model: ``simbatch run`` over the demo workbook's rows that need
-generation, against llama-cpp-python's server with SmolLM2-135M-Instruct on loopback (one thread, 2
-workers). Skipped, with a message, when ``.venv-local-model`` has not been built
+"""Rows per minute through a real local model: ``simbatch run`` over the demo workbook (counting the rows
+that needed generation) against llama-cpp-python's server with SmolLM2-135M-Instruct on loopback (one
+thread, 2 workers). Skipped, with a message, when ``.venv-local-model`` has not been built
 (``make local-model-venv``). The last line is ``RESULT {json}`` for bench/run_all.py.
 
     .venv/bin/python bench/local_model.py
@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
 
 from bench.common import DEMO, scratch_home  # noqa: E402
+from desktop.journal import Journal, RowStatus  # noqa: E402
 from desktop.settings import Settings, save_settings  # noqa: E402
 from tests.local_model.llama_server import VENV, LlamaServer, venv_python  # noqa: E402
 
@@ -44,21 +45,22 @@ def main() -> int:
                 capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=3000,
             )  # fmt: skip
             seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        print(done.stderr[-2000:], file=sys.stderr)
-        return 1
-    document = json.loads(done.stdout)
-    counts = document["counts"]
-    rows = sum(counts.values())
+        if done.returncode not in (0, 1):
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        document = json.loads(done.stdout)
+        with Journal.open() as journal:  # rows that needed nothing generated are not counted
+            asked = [t for t in journal.tasks(document["run_id"]) if t.columns_requested]
     result = {
-        "rows": rows,
-        "completed": counts.get("COMPLETED", 0),
-        "failed": counts.get("FAILED", 0),
+        "rows": len(asked),
+        "completed": sum(t.status is RowStatus.COMPLETED for t in asked),
+        "failed": sum(t.status is RowStatus.FAILED for t in asked),
         "seconds": round(seconds, 1),
-        "rows_per_min": round(rows / seconds * 60, 2) if seconds else 0.0,
+        "rows_per_min": round(len(asked) / seconds * 60, 2) if seconds else 0.0,
         "output_tokens": document["tokens"]["output"],
     }
-    print(f"{rows} rows in {seconds:.0f} s: {result['rows_per_min']} rows/min, "
+    rows = result["rows"]
+    print(f"{rows} rows generated in {seconds:.0f} s: {result['rows_per_min']} rows/min, "
           f"{result['completed']} completed, {result['failed']} failed")  # fmt: skip
     print("RESULT " + json.dumps(result))
     return 0

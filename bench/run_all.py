@@ -142,7 +142,8 @@ BENCHES: dict[str, list[Figure]] = {
     "local_model": [
         Figure("Rows per minute through a local model (llama.cpp server, SmolLM2-135M, 1 thread)",
                lambda r: r.get("skipped") or (f"{r['rows_per_min']:.1f} rows/min ({r['completed']} of "
-                                              f"{r['rows']} completed, {r['seconds']:.0f} s)"),
+                                              f"{r['rows']} rows to generate completed, "
+                                              f"{r['seconds']:.0f} s)"),
                "—", None),
     ],
     "table_scale": [
