@@ -336,3 +336,34 @@ def test_showing_run_news_and_painting_the_table_call_no_python(qapp: Any, qtbot
         sys.setprofile(None)
     assert called == []
     assert view.proxy.index(0, COL_STATUS).data() == "PROCESSING"
+
+
+def test_a_large_change_is_stored_a_slice_per_turn_of_the_event_loop(qapp: Any, qtbot: QtBot) -> None:
+    from desktop.gui.rows.model import SLICE_ROWS
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(4 * SLICE_ROWS))
+    announced: list[int] = []
+    model.dataChanged.connect(lambda first, last, *_r: announced.append(last.row() - first.row() + 1))
+    done = RunInfo("COMPLETED", 0.001, "2026-01-05T09:07")
+    model.set_run_info({s.row: done for s in _scenarios(4 * SLICE_ROWS)})
+    assert sum(announced) == SLICE_ROWS and not model.cells_current  # the rest waits for the next turns
+    assert model.entry(4 * SLICE_ROWS - 1).status == "COMPLETED"  # the entries are current at once
+    qtbot.waitUntil(lambda: model.cells_current, timeout=5000)
+    assert sum(announced) == 4 * SLICE_ROWS
+    assert model.data(model.index(4 * SLICE_ROWS - 1, COL_STATUS)) == "COMPLETED"
+
+
+def test_a_row_changed_and_back_before_it_is_shown_announces_nothing(qapp: Any) -> None:
+    from desktop.gui.rows.model import SLICE_ROWS
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(SLICE_ROWS + 1))
+    last = 3 + SLICE_ROWS  # the sheet row of the last model row: its change waits for the next turn
+    model.set_run_info({s.row: RunInfo("FAILED", 0.0, "") for s in _scenarios(SLICE_ROWS + 1)})
+    announced: list[int] = []
+    model.dataChanged.connect(lambda first, *_r: announced.append(first.row()))
+    model.set_run_info({s.row: RunInfo("FAILED", 0.0, "") for s in _scenarios(SLICE_ROWS)})  # last: not run
+    assert model.cells_current and announced == []  # stored cells already say "Not run" for it
+    assert model.entry_for_row(last) is not None
+    assert model.data(model.index(SLICE_ROWS, COL_STATUS)) == "Not run"

@@ -34,7 +34,7 @@ STATUS_BATCH_MS = 100
 #: More blocks of changed rows than this are announced as one span.
 _MAX_BLOCKS = 20
 #: Rows whose changed cells are stored in one turn of the event loop (a few ms of the GUI thread).
-SLICE_ROWS = 200
+SLICE_ROWS = 50
 
 
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -61,7 +61,7 @@ class RowsModel(QStandardItemModel):
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(STATUS_BATCH_MS)
         self._status_timer.timeout.connect(self.flush_row_status)
-        self._stale: dict[int, set[int]] = {}  # model row -> columns whose stored cells are out of date
+        self._stale: dict[int, RowEntry] = {}  # model row -> the entry its stored cells still show
         self._slice_timer = QTimer(self)
         self._slice_timer.setSingleShot(True)
         self._slice_timer.setInterval(0)
@@ -115,12 +115,14 @@ class RowsModel(QStandardItemModel):
         self.endResetModel()
 
     def _replace(self, changes: Iterable[tuple[int, RowEntry]]) -> None:
-        """Take new entries for model rows; the cells that look different are stored and announced."""
+        """Take new entries for model rows; the cells that look different are stored and announced
+        (which cells is worked out a slice at a time, when they are stored)."""
+        entries, stale = self._entries, self._stale
         for pos, new in changes:
-            old = self._entries[pos]
+            old = entries[pos]
             if new != old:
-                self._entries[pos] = new
-                self._stale.setdefault(pos, set()).update(changed_columns(old, new))
+                entries[pos] = new
+                stale.setdefault(pos, old)
         self._store_slice()
 
     def _store_slice(self) -> None:
@@ -133,17 +135,18 @@ class RowsModel(QStandardItemModel):
         self.blockSignals(True)  # one announcement per block of rows below, not one per cell
         try:
             for pos in positions:
-                stale = self._stale.pop(pos)
-                columns |= stale
                 entry = self._entries[pos]
-                for column in stale:
+                changed = changed_columns(self._stale.pop(pos), entry)
+                columns |= changed
+                for column in changed:
                     self.setItemData(self.index(pos, column), cell_roles(entry, column))
         finally:
             self.blockSignals(False)
         # A Row cell changes only in its filter text; it is announced through the row's other cells:
         # announcing the Row column would make a view sorted by row sort every changed row again.
         shown = columns - {COL_ROW} or {COL_CASE}
-        self._announce(positions, min(shown), max(shown))
+        changed_rows = positions if columns else []  # a row changed and back again shows nothing new
+        self._announce(changed_rows, min(shown), max(shown))
         if self._stale:
             self._slice_timer.start()
 
@@ -171,11 +174,9 @@ class RowsModel(QStandardItemModel):
         self._pending_status.clear()  # the journal's word is newer than any news still gathered
         changes: list[tuple[int, RowEntry]] = []
         for pos, entry in enumerate(self._entries):
-            run = info.get(entry.row)
-            if run is None:
-                changes.append((pos, entry._replace(status=NOT_RUN, cost=None, last_run="")))
-            else:
-                changes.append((pos, entry._replace(status=run.status, cost=run.cost, last_run=run.when)))
+            status, cost, when = info.get(entry.row) or (NOT_RUN, None, "")
+            if (entry.status, entry.cost, entry.last_run) != (status, cost, when):
+                changes.append((pos, entry._replace(status=status, cost=cost, last_run=when)))
         self._replace(changes)
 
     def set_claims(self, claims: Mapping[str, str]) -> None:
