@@ -34,7 +34,7 @@ STATUS_BATCH_MS = 100
 #: More blocks of changed rows than this are announced as one span.
 _MAX_BLOCKS = 20
 #: Rows whose changed cells are stored in one turn of the event loop (a few ms of the GUI thread).
-SLICE_ROWS = 50
+SLICE_ROWS = 20
 
 
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
