@@ -7,10 +7,13 @@ A script imports this after putting the repository root on ``sys.path`` (``from 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from desktop.domain.pricing import PriceTable
 from desktop.services.llm import LLMClient
@@ -41,3 +44,32 @@ def fake_llm_client(fake: FakeOpenAI, key: str, limiter: RateLimiter | None = No
         fake.base_url, key, MODEL,
         limiter=limiter or RateLimiter(), retry=RetryPolicy(), prices=PriceTable.load(),
     )
+
+
+@contextlib.contextmanager
+def fake_openai_process(**options: Any) -> Iterator[str]:
+    """The fake OpenAI server (``FakeOpenAI(**options)``) in a child process; yields its base URL.
+
+    The real server is on another machine: in the measuring process, the fake's Python would compete
+    with the app's threads for the interpreter lock and slow the GUI thread in a way users never see.
+    """
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process that runs Qt
+    ours, theirs = spawn.Pipe()
+    process = spawn.Process(target=_serve_fake_openai, args=(theirs, options), daemon=True)
+    process.start()
+    try:
+        if not ours.poll(60):
+            raise RuntimeError("the fake OpenAI server did not start in its own process")
+        yield str(ours.recv())
+    finally:
+        with contextlib.suppress(OSError):
+            ours.send("stop")
+        process.join(10)
+        if process.is_alive():
+            process.terminate()
+
+
+def _serve_fake_openai(connection: Connection, options: dict[str, Any]) -> None:
+    with FakeOpenAI(**options) as fake:
+        connection.send(fake.base_url)
+        connection.recv()  # until the measuring process is done

@@ -1,6 +1,7 @@
 """GUI event-loop latency during live runs of 1,000 rows against the fake OpenAI server.
 
-The whole main window is shown (offscreen) on the workbook — the rows table whose status cells update
+The fake server runs in its own process, as the real one is elsewhere. The whole main window is shown
+(offscreen) on the workbook — the rows table whose status cells update
 live, the Run, Progress and Batch jobs tabs — and the run is started from its Run tab; a 10 ms QTimer
 measures how late the GUI thread gets to it from Start until the window has finished its end-of-run work
 (rows read again and re-validated, run columns reloaded). Ten runs, each on a fresh data folder and
@@ -32,11 +33,11 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.common import fake_openai_process  # noqa: E402
 from desktop.gui.app import create_main_window  # noqa: E402
 from desktop.gui.qt.gc_guard import install_gui_thread_collector  # noqa: E402
 from desktop.gui.qt.workers import local_pool  # noqa: E402
 from desktop.settings import Settings, save_settings  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.gui.run_helpers import StallMeter, make_workbook  # noqa: E402
 
 DEMO = ROOT / "resources" / "demo" / "scenarios.xlsx"
@@ -127,8 +128,8 @@ def main() -> int:
     print(f"rows: {args.rows}, workers: {args.workers}, fake latency: {args.latency * 1000:.0f} ms, "
           f"runs: {args.runs}, load average before: {os.getloadavg()[0]:.1f}")
     runs: list[Measured] = []
-    with FakeOpenAI(api_key=KEY, latency=args.latency) as fake:
-        os.environ["OPENAI_BASE_URL"] = fake.base_url
+    with fake_openai_process(api_key=KEY, latency=args.latency) as base_url:
+        os.environ["OPENAI_BASE_URL"] = base_url
         os.environ["OPENAI_API_KEY"] = KEY
         for number in range(1, args.runs + 1):
             run = measure_one_run(args)

@@ -79,3 +79,25 @@ def test_value_and_rhythm_words() -> None:
     assert value_text(37.5) == "37.5"
     assert rhythm_label("NSR") == "Normal sinus rhythm"
     assert rhythm_label(None) == "No rhythm given"
+
+
+def test_a_hidden_monitor_draws_its_trace_only_when_shown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Review tab is refreshed at the end of every run, mostly while hidden: working out the ECG
+    trace then cost the GUI thread for nothing."""
+    import desktop.gui.widgets.monitor as monitor_module
+
+    worked_out: list[object] = []
+    real = monitor_module.trace_samples
+    monkeypatch.setattr(
+        monitor_module, "trace_samples", lambda vitals: worked_out.append(vitals) or real(vitals)
+    )
+    monitor = PatientMonitor()
+    qtbot.addWidget(monitor)
+    vitals = {"HR": 90, "BP": "120/80", "SpO2": 97, "RR": 16, "waveform": "sinus_ecg"}
+    monitor.set_state(vitals, "State 1")
+    monitor.set_state(vitals, "State 2")
+    assert worked_out == []
+    image = monitor.grab().toImage()
+    assert len(worked_out) == 1 and near(colours(image), HR_COLOUR)

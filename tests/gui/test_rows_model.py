@@ -1,4 +1,4 @@
-"""The rows table model: display, tooltips, severity roles, numeric sorting, 10,000 rows.
+"""The rows table model: display, tooltips, severity badges, numeric sorting, filters, 10,000 rows.
 
 How fast 10,000 rows load and sort is measured by bench/table_scale.py.
 """
@@ -13,16 +13,17 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.models import Issue, IssueCode, RowReport, Scenario, Severity
 from desktop.gui.rows.columns import (
     COL_CASE,
+    COL_COST,
     COL_ISSUES,
     COL_ROW,
     COL_SCORE,
     COL_SEVERITY,
     COL_STATUS,
-    SEVERITY_ROLE,
+    COL_TITLE,
     RunInfo,
 )
 from desktop.gui.rows.model import RowsModel
-from desktop.gui.rows.sorting import RowsSortProxy
+from desktop.gui.rows.sorting import RowsProxy
 
 
 def _scenarios(n: int) -> list[Scenario]:
@@ -59,7 +60,7 @@ def test_reports_fill_score_issues_and_worst_severity(qapp: Any) -> None:
     assert model.data(model.index(0, COL_SEVERITY)) == "ok"
     assert model.data(model.index(1, COL_SCORE)) == "90"
     assert model.data(model.index(1, COL_ISSUES)) == "3"
-    assert model.data(model.index(1, COL_SEVERITY), SEVERITY_ROLE) == "critical"
+    assert model.entry(1).severity == "critical"
     assert model.data(model.index(1, COL_SEVERITY), Qt.ItemDataRole.DecorationRole) is not None
     tip = model.data(model.index(1, COL_ISSUES), Qt.ItemDataRole.ToolTipRole)
     assert tip == "3 issues: 2 critical, 1 warning"
@@ -73,7 +74,7 @@ def test_sorting_is_numeric_and_by_severity_rank(qapp: Any) -> None:
         _report(3, 9), _report(4, 100, Severity.INFO), _report(5, 20, Severity.CRITICAL),
         _report(6, 130, Severity.WARNING),
     ])
-    proxy = RowsSortProxy()
+    proxy = RowsProxy()
     proxy.setSourceModel(model)
     proxy.sort(COL_SCORE, Qt.SortOrder.DescendingOrder)
     assert [proxy.data(proxy.index(i, COL_SCORE)) for i in range(4)] == ["130", "100", "20", "9"]
@@ -83,14 +84,16 @@ def test_sorting_is_numeric_and_by_severity_rank(qapp: Any) -> None:
     ]
 
 
-def test_ten_thousand_rows_load_validate_and_sort(qapp: Any) -> None:
+def test_ten_thousand_rows_load_validate_and_sort(qapp: Any, qtbot: QtBot) -> None:
     scenarios = _scenarios(10_000)
     reports = [_report(s.row, (s.row * 37) % 131, Severity.WARNING) for s in scenarios]
     model = RowsModel()
-    proxy = RowsSortProxy()
+    proxy = RowsProxy()
     proxy.setSourceModel(model)
     model.set_scenarios(scenarios)
     model.set_reports(reports)
+    assert not model.cells_current  # stored a slice at a time, between turns of the event loop
+    qtbot.waitUntil(lambda: model.cells_current, timeout=10_000)
     proxy.sort(COL_SCORE, Qt.SortOrder.AscendingOrder)
     assert proxy.rowCount() == 10_000
     scores = [int(proxy.data(proxy.index(i, COL_SCORE))) for i in range(0, 10_000, 500)]
@@ -118,7 +121,7 @@ def test_cost_column_never_shows_zero_for_a_row_that_cost_something(qapp: Any) -
 
 
 def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: Any, qtbot: QtBot) -> None:
-    from desktop.gui.rows.columns import COL_LAST_RUN, RunInfo
+    from desktop.gui.rows.columns import RunInfo
 
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
@@ -132,7 +135,8 @@ def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: An
     model.set_row_status(99, "PENDING")  # not loaded: ignored
     assert changed == []  # gathered, shown together a moment later
     qtbot.waitUntil(lambda: bool(changed), timeout=1000)
-    assert changed == [(0, COL_STATUS, 1, COL_LAST_RUN)]  # one repaint for the two adjacent rows
+    # one repaint for the two adjacent rows, of the cells that changed: status, and the cost of row 3
+    assert changed == [(0, COL_STATUS, 1, COL_COST)]
     again = model.entry_for_row(4)
     assert again is not None and (again.status, again.cost, again.last_run) == (
         "PROCESSING", 0.01, "2026-01-05T09:07"
@@ -154,15 +158,16 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     fresh = [Scenario(row=s.row, case_id=s.case_id, title=f"Renamed {s.row}") for s in _scenarios(3)]
     model.set_scenarios(fresh, keep_run_info=True)
 
-    # the Row column is never announced (the sorted view would sort every row again); run columns stay
-    assert resets == [] and changed == [(0, COL_CASE, 2, COL_SEVERITY)]
+    # only the cells that changed are announced (titles; row 3's validation), never the Row column (the
+    # sorted view would sort every row again); run columns stay
+    assert resets == [] and changed == [(0, COL_TITLE, 2, COL_SEVERITY)]
     entry = model.entry_for_row(3)
     assert entry is not None and (entry.status, entry.cost) == ("COMPLETED", 0.002)
     assert entry.title == "Renamed 3" and entry.score is None  # new cells; validation is cleared
 
     changed.clear()  # read again with reports: one announcement, only the rows that look different
     model.set_scenarios(fresh, keep_run_info=True, reports={4: _report(4, 70, Severity.WARNING)})
-    assert changed == [(1, COL_CASE, 1, COL_SEVERITY)]
+    assert changed == [(1, COL_SCORE, 1, COL_SEVERITY)]
     again = model.entry_for_row(4)
     assert again is not None and again.score == 70 and again.title == "Renamed 4"
 
@@ -189,7 +194,7 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
 
 def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> None:
     from desktop.gui.rows.columns import COL_STATUS, RunInfo
-    from desktop.gui.rows.view import RowFilterProxy
+    from desktop.gui.rows.sorting import RowsProxy
     from desktop.journal import NEEDS_REVIEW, Journal
 
     flag = {"severity": "warning", "code": "atypical_value", "field": "Initial_Vitals.SpO2", "message": "m"}
@@ -213,7 +218,7 @@ def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> No
     assert model.data(status) == "Needs review"
     assert model.data(status, Qt.ItemDataRole.DecorationRole) is not None
     assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.DecorationRole) is None
-    proxy = RowFilterProxy()
+    proxy = RowsProxy()
     proxy.setSourceModel(model)
     proxy.set_status_filter(NEEDS_REVIEW)
     assert proxy.rowCount() == 1 and proxy.index(0, 0).data() == "3"
@@ -223,7 +228,7 @@ def test_flagged_rows_show_needs_review_with_a_badge_and_filter(qapp: Any) -> No
 
 def test_sorted_rows_follow_changed_values(qapp: Any) -> None:
     model = RowsModel()
-    proxy = RowsSortProxy()
+    proxy = RowsProxy()
     proxy.setSourceModel(model)
     model.set_scenarios(_scenarios(4))
     model.set_reports([_report(3, 50), _report(4, 10), _report(5, 30), _report(6, 20)])
@@ -238,7 +243,7 @@ def test_sorted_rows_follow_changed_values(qapp: Any) -> None:
 
 def test_sorting_by_status_leaves_gathered_run_news_for_its_own_update(qapp: Any) -> None:
     model = RowsModel()
-    proxy = RowsSortProxy()
+    proxy = RowsProxy()
     proxy.setSourceModel(model)
     model.set_scenarios(_scenarios(3))
     changes: list[int] = []
@@ -249,3 +254,116 @@ def test_sorting_by_status_leaves_gathered_run_news_for_its_own_update(qapp: Any
     assert [proxy.data(proxy.index(i, COL_ROW)) for i in range(3)] == ["3", "4", "5"]
     model.flush_row_status()
     assert [proxy.data(proxy.index(i, COL_STATUS)) for i in range(3)] == ["FAILED", "Not run", "Not run"]
+
+
+def test_status_filter_follows_run_news_while_it_is_shown(qapp: Any) -> None:
+    model = RowsModel()
+    model.set_scenarios(_scenarios(4))  # sheet rows 3-6
+    proxy = RowsProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(COL_ROW, Qt.SortOrder.AscendingOrder)
+    proxy.set_status_filter("COMPLETED")
+    assert proxy.rowCount() == 0
+    for row in (4, 6):
+        model.set_row_status(row, "COMPLETED")
+    model.flush_row_status()  # announced for the status columns only: the filter still sees it
+    assert [proxy.index(i, COL_ROW).data() for i in range(proxy.rowCount())] == ["4", "6"]
+    model.set_row_status(4, "FAILED")
+    model.flush_row_status()
+    assert [proxy.index(i, COL_ROW).data() for i in range(proxy.rowCount())] == ["6"]
+
+
+def test_issue_filter_matches_whole_codes_and_combines_with_status(qapp: Any) -> None:
+    from desktop.gui.rows.filtering import ANY, NO_ISSUES
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3))
+    issue = Issue(Severity.WARNING, IssueCode.OUT_OF_RANGE, "Initial_Vitals.HR", "HR out of range.")
+    model.set_reports([RowReport(row=3, case_id="", score=90, issues=[issue]), _report(4, 130)])
+    model.set_run_info({3: RunInfo("FAILED", 0.0, "2026-01-05T09:07")})
+    proxy = RowsProxy()
+    proxy.setSourceModel(model)
+    shown = lambda: [proxy.index(i, COL_ROW).data() for i in range(proxy.rowCount())]  # noqa: E731
+    proxy.set_issue_filter(IssueCode.OUT_OF_RANGE.value)
+    assert shown() == ["3"]
+    proxy.set_issue_filter(IssueCode.OUT_OF_RANGE.value[:-1])  # a code's prefix is another code
+    assert shown() == []
+    proxy.set_issue_filter(NO_ISSUES)  # row 5 is not validated: no issues found either
+    assert shown() == ["4", "5"]
+    proxy.set_issue_filter(IssueCode.OUT_OF_RANGE.value)
+    proxy.set_status_filter("COMPLETED")
+    assert shown() == []
+    proxy.set_status_filter("FAILED")
+    assert shown() == ["3"]
+    proxy.set_status_filter(ANY)
+    proxy.set_issue_filter(ANY)
+    assert shown() == ["3", "4", "5"]
+
+
+def test_showing_run_news_and_painting_the_table_call_no_python(qapp: Any, qtbot: QtBot) -> None:
+    """Qt reads the stored cells: during a run every call from Qt into Python would wait for the
+    interpreter lock held by the workers (a repaint took 100-300 ms of the GUI thread that way)."""
+    import sys
+    from types import FrameType
+
+    from desktop.gui.rows.view import RowsView
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(300))
+    view = RowsView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.proxy.set_status_filter("")  # an empty filter, as in a run
+    for row in range(3, 303):
+        model.set_row_status(row, "PROCESSING")
+    called: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_name in {
+            "data", "index", "rowCount", "columnCount", "headerData", "flags", "filterAcceptsRow", "lessThan",
+        }:
+            called.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        model.flush_row_status()
+        view.table.viewport().repaint()
+        view.proxy.sort(COL_STATUS, Qt.SortOrder.DescendingOrder)
+        view.table.viewport().repaint()
+    finally:
+        sys.setprofile(None)
+    assert called == []
+    assert view.proxy.index(0, COL_STATUS).data() == "PROCESSING"
+
+
+def test_a_large_change_is_stored_a_slice_per_turn_of_the_event_loop(qapp: Any, qtbot: QtBot) -> None:
+    from desktop.gui.rows.model import SLICE_ROWS
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(4 * SLICE_ROWS))
+    announced: list[int] = []
+    model.dataChanged.connect(lambda first, last, *_r: announced.append(last.row() - first.row() + 1))
+    done = RunInfo("COMPLETED", 0.001, "2026-01-05T09:07")
+    model.set_run_info({s.row: done for s in _scenarios(4 * SLICE_ROWS)})
+    assert sum(announced) == SLICE_ROWS and not model.cells_current  # the rest waits for the next turns
+    assert model.entry(4 * SLICE_ROWS - 1).status == "COMPLETED"  # the entries are current at once
+    qtbot.waitUntil(lambda: model.cells_current, timeout=5000)
+    assert sum(announced) == 4 * SLICE_ROWS
+    assert model.data(model.index(4 * SLICE_ROWS - 1, COL_STATUS)) == "COMPLETED"
+
+
+def test_a_row_changed_and_back_before_it_is_shown_announces_nothing(qapp: Any) -> None:
+    from desktop.gui.rows.model import SLICE_ROWS
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(SLICE_ROWS + 1))
+    last = 3 + SLICE_ROWS  # the sheet row of the last model row: its change waits for the next turn
+    model.set_run_info({s.row: RunInfo("FAILED", 0.0, "") for s in _scenarios(SLICE_ROWS + 1)})
+    announced: list[int] = []
+    model.dataChanged.connect(lambda first, *_r: announced.append(first.row()))
+    model.set_run_info({s.row: RunInfo("FAILED", 0.0, "") for s in _scenarios(SLICE_ROWS)})  # last: not run
+    assert model.cells_current and announced == []  # stored cells already say "Not run" for it
+    assert model.entry_for_row(last) is not None
+    assert model.data(model.index(SLICE_ROWS, COL_STATUS)) == "Not run"

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.gui.app import new_main_window
 from desktop.gui.mainwindow.actions import Action
-from desktop.gui.rows.view import NO_ISSUES
+from desktop.gui.rows.filtering import NO_ISSUES
 from desktop.journal import Journal
 from tests.gui.conftest import MessageLog, wait_idle
 from tests.gui.test_main_window import PLANTED_CRITICAL, OpenWindow

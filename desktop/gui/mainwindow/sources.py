@@ -20,6 +20,7 @@ from desktop.app.rows import Loaded, latest_run_info, load_source, reread_and_va
 from desktop.domain.models import RowReport, Scenario
 from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.background import Background
+from desktop.gui.qt.gc_guard import collect_everything
 from desktop.gui.rows.columns import RowEntry, RunInfo, entries_for
 from desktop.jobs.colleagues import claims_text
 from desktop.services.source import Source
@@ -123,6 +124,7 @@ class SourceController(QObject):
             self._cache_rows(loaded.locator, loaded.scenarios)
         self.opened.emit(loaded)
         self.refresh_run_info()
+        collect_everything()  # the user waited for the source anyway: no run is being shown
 
     def _reread(self, reread: Reread) -> None:
         scenarios, reports, entries = reread

@@ -1,4 +1,4 @@
-"""What each cell of the rows table shows: text, sort value, tooltip and severity icon."""
+"""What each cell of the rows table shows: text, sort value, tooltip, severity icon and alignment."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ from desktop.gui.rows.columns import (
     COL_ROW,
     COL_SCORE,
     COL_SEVERITY,
+    COL_STATUS,
     COL_TITLE,
+    FILTER_ROLE,
     NEEDS_REVIEW_TEXT,
     NOT_RUN,
     NOT_VALIDATED,
     OK,
+    SORT_ROLE,
     RowEntry,
 )
+from desktop.gui.rows.filtering import filter_text
 from desktop.journal import NEEDS_REVIEW
 
 _SEVERITY_RANK = {
@@ -42,7 +46,69 @@ _SEVERITY_COLOURS = {
 }
 _SCORE_MAX = 130
 
+_RIGHT_ALIGNED = frozenset((COL_ROW, COL_SCORE, COL_ISSUES, COL_COST))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_SORT = int(SORT_ROLE)
+_FILTER = int(FILTER_ROLE)
+
+#: The cells that show each field of a row entry (as text, sort value, tooltip, badge or, for the Row
+#: column, the filter text).
+_FIELD_COLUMNS: dict[str, frozenset[int]] = {
+    "row": frozenset((COL_ROW,)),
+    "case_id": frozenset((COL_CASE,)),
+    "title": frozenset((COL_TITLE,)),
+    "score": frozenset((COL_SCORE, COL_ISSUES, COL_SEVERITY)),
+    "issues": frozenset((COL_ISSUES,)),
+    "critical": frozenset((COL_ISSUES,)),
+    "warnings": frozenset((COL_ISSUES,)),
+    "severity": frozenset((COL_SEVERITY,)),
+    "status": frozenset((COL_STATUS, COL_ROW)),
+    "cost": frozenset((COL_COST,)),
+    "last_run": frozenset((COL_LAST_RUN,)),
+    "codes": frozenset((COL_ROW,)),
+    "claimed_by": frozenset((COL_STATUS,)),
+}
+
 _icon_cache: dict[str, QIcon] = {}
+
+
+def cell_roles(entry: RowEntry, column: int) -> dict[int, Any]:
+    """Everything one cell shows, by item data role, as the rows model stores it (GUI thread: icons).
+
+    The Row column also carries the row's filter text (``FILTER_ROLE``).
+    """
+    roles: dict[int, Any] = {
+        _DISPLAY: cell_text(entry, column),
+        _SORT: sort_key(entry, column),
+        _TOOLTIP: tooltip_text(entry, column),
+        _DECORATION: _badge(entry, column),  # None takes a badge away
+    }
+    if column in _RIGHT_ALIGNED:
+        roles[_ALIGNMENT] = _RIGHT
+    if column == COL_ROW:
+        roles[_FILTER] = filter_text(entry.status, entry.codes)
+    return roles
+
+
+def changed_columns(old: RowEntry, new: RowEntry) -> set[int]:
+    """The cells that look different (or filter differently) after a row's entry changed."""
+    columns: set[int] = set()
+    for name, before, after in zip(RowEntry._fields, old, new, strict=True):
+        if before != after:
+            columns |= _FIELD_COLUMNS[name]
+    return columns
+
+
+def _badge(entry: RowEntry, column: int) -> QIcon | None:
+    if column == COL_SEVERITY and entry.severity:
+        return severity_icon(entry.severity)
+    if column == COL_STATUS and entry.status == NEEDS_REVIEW:
+        return severity_icon(Severity.WARNING.value)
+    return None
 
 
 def severity_icon(severity: str) -> QIcon:

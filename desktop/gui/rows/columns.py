@@ -17,12 +17,8 @@ COLUMNS: tuple[str, ...] = (
 
 #: Raw, sortable value of a cell (numbers stay numbers).
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: The row's worst severity as text: "critical", "warning", "info", "ok" or "" before validation.
-SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2
-#: The issue codes of the row (a frozenset of str; empty before validation).
-CODES_ROLE = Qt.ItemDataRole.UserRole + 3
-#: The row's run status as stored (e.g. "COMPLETED"), or NOT_RUN.
-STATUS_ROLE = Qt.ItemDataRole.UserRole + 4
+#: What the status and issue filters match, on the Row column: see gui/rows/filtering.py.
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 2
 
 NOT_VALIDATED = "—"
 NOT_RUN = "Not run"

@@ -1,45 +1,40 @@
-"""Table model over the scenario rows: one plain tuple per row, nothing recomputed per cell.
+"""Table model over the scenario rows: one plain tuple per row, every cell's text stored in Qt.
 
 Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run (gui/rows/columns.py);
-what a cell shows is gui/rows/cells.py; sorting goes through gui/rows/sorting.py.
+what a cell shows is gui/rows/cells.py; sorting and filtering are the proxies' (gui/rows/sorting.py).
+
+The model is a ``QStandardItemModel`` that is written to, never asked: painting the table, sorting and
+filtering read the stored cells in Qt's own code. A Python ``data()`` would be called some 4,000 times
+per repaint, and during a run each call from Qt into Python waits for the interpreter lock that the
+worker threads hold: a repaint of the table took 100-300 ms of the GUI thread (bench/gui_latency.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QStandardItemModel
 
-from desktop.domain.models import RowReport, Scenario, Severity
-from desktop.gui.rows.cells import cell_text, severity_icon, sort_key, tooltip_text
+from desktop.domain.models import RowReport, Scenario
+from desktop.gui.rows.cells import cell_roles, changed_columns
 from desktop.gui.rows.columns import (
-    CODES_ROLE,
     COL_CASE,
-    COL_COST,
-    COL_ISSUES,
-    COL_LAST_RUN,
     COL_ROW,
-    COL_SCORE,
-    COL_SEVERITY,
-    COL_STATUS,
     COLUMNS,
     NOT_RUN,
-    SEVERITY_ROLE,
-    SORT_ROLE,
-    STATUS_ROLE,
     RowEntry,
     RunInfo,
     entries_for,
     with_report,
 )
-from desktop.journal import NEEDS_REVIEW
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 #: How long run news for rows is gathered before the table shows it.
 STATUS_BATCH_MS = 100
 #: More blocks of changed rows than this are announced as one span.
 _MAX_BLOCKS = 20
+#: Rows whose changed cells are stored in one turn of the event loop (a few ms of the GUI thread).
+SLICE_ROWS = 20
 
 
 def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -53,11 +48,12 @@ def _blocks(positions: Iterable[int]) -> list[tuple[int, int]]:
     return blocks
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(QStandardItemModel):
     """The scenario rows of the open source with their latest validation outcome."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
         self._entries: list[RowEntry] = []
         self._position: dict[int, int] = {}  # sheet row number -> model row
         self._pending_status: dict[int, str] = {}  # sheet row -> run status not shown yet
@@ -65,6 +61,17 @@ class RowsModel(QAbstractTableModel):
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(STATUS_BATCH_MS)
         self._status_timer.timeout.connect(self.flush_row_status)
+        self._stale: dict[int, RowEntry] = {}  # model row -> the entry its stored cells still show
+        self._slice_timer = QTimer(self)
+        self._slice_timer.setSingleShot(True)
+        self._slice_timer.setInterval(0)
+        self._slice_timer.timeout.connect(self._store_slice)
+
+    @property
+    def cells_current(self) -> bool:
+        """Whether every stored cell shows its row's entry (large changes are stored over a few turns
+        of the event loop; the entries themselves are always current)."""
+        return not self._stale
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -82,24 +89,66 @@ class RowsModel(QAbstractTableModel):
         With ``keep_run_info`` — the same source read again, e.g. after a run wrote to it — rows whose
         numbers are unchanged keep their status, cost and last run, and the rows are updated in place:
         the view keeps its selection and scroll position, no row flashes "Not run" until the run
-        information is read again, and only rows that look different are announced, without the Row
-        column (a change there would make the sorted view sort every row again).
+        information is read again, and only cells that look different are announced.
         """
         entries = list(entries) if entries is not None else entries_for(scenarios, reports)
         if keep_run_info and [e.row for e in entries] == [e.row for e in self._entries]:
-            old_entries = self._entries
-            self._entries = [
-                new._replace(status=old.status, cost=old.cost, last_run=old.last_run)
-                for new, old in zip(entries, old_entries, strict=True)
-            ]
-            pairs = enumerate(zip(self._entries, old_entries, strict=True))
-            changed = [pos for pos, (new, old) in pairs if new != old]
-            self._announce(changed, COL_CASE, COL_SEVERITY)
+            self._replace(
+                (pos, new._replace(status=old.status, cost=old.cost, last_run=old.last_run))
+                for pos, (new, old) in enumerate(zip(entries, self._entries, strict=True))
+            )
             return
+        self._slice_timer.stop()
+        self._stale.clear()
         self.beginResetModel()
-        self._entries = entries
-        self._position = {e.row: i for i, e in enumerate(self._entries)}
+        self.blockSignals(True)  # one reset, not a signal per cell
+        try:
+            self.setRowCount(0)
+            self.setRowCount(len(entries))
+            self._entries = entries
+            self._position = {e.row: i for i, e in enumerate(self._entries)}
+            for pos, entry in enumerate(entries):
+                for column in range(len(COLUMNS)):
+                    self.setItemData(self.index(pos, column), cell_roles(entry, column))
+        finally:
+            self.blockSignals(False)
         self.endResetModel()
+
+    def _replace(self, changes: Iterable[tuple[int, RowEntry]]) -> None:
+        """Take new entries for model rows; the cells that look different are stored and announced
+        (which cells is worked out a slice at a time, when they are stored)."""
+        entries, stale = self._entries, self._stale
+        for pos, new in changes:
+            old = entries[pos]
+            if new != old:
+                entries[pos] = new
+                stale.setdefault(pos, old)
+        self._store_slice()
+
+    def _store_slice(self) -> None:
+        """Store the out-of-date cells of up to ``SLICE_ROWS`` rows and announce them; the rest follow
+        in the next turns of the event loop, so no change keeps the GUI thread for long."""
+        if not self._stale:
+            return
+        positions = sorted(self._stale)[:SLICE_ROWS]
+        columns: set[int] = set()
+        self.blockSignals(True)  # one announcement per block of rows below, not one per cell
+        try:
+            for pos in positions:
+                entry = self._entries[pos]
+                changed = changed_columns(self._stale.pop(pos), entry)
+                columns |= changed
+                for column in changed:
+                    self.setItemData(self.index(pos, column), cell_roles(entry, column))
+        finally:
+            self.blockSignals(False)
+        # A Row cell changes only in its filter text; it is announced through the row's other cells:
+        # announcing the Row column would make a view sorted by row sort every changed row again.
+        shown = columns - {COL_ROW} or {COL_CASE}
+        changed_rows = positions if columns else []  # a row changed and back again shows nothing new
+        self._announce(changed_rows, min(shown), max(shown))
+        if self._stale:
+            self._slice_timer.start()
 
     def _announce(self, positions: Sequence[int], first_column: int, last_column: int) -> None:
         """One ``dataChanged`` per block of adjacent changed rows; one over them all when scattered
@@ -112,45 +161,31 @@ class RowsModel(QAbstractTableModel):
 
     def set_reports(self, reports: Iterable[RowReport]) -> None:
         """Store validation reports for the rows they name; other rows keep what they had."""
-        touched: list[int] = []
+        changes: list[tuple[int, RowEntry]] = []
         for report in reports:
             pos = self._position.get(report.row)
-            if pos is None:
-                continue
-            self._entries[pos] = with_report(self._entries[pos], report)
-            touched.append(pos)
-        if touched:
-            self.dataChanged.emit(
-                self.index(min(touched), COL_SCORE), self.index(max(touched), COL_SEVERITY)
-            )
+            if pos is not None:
+                changes.append((pos, with_report(self._entries[pos], report)))
+        self._replace(changes)
 
     def set_run_info(self, info: Mapping[int, RunInfo]) -> None:
         """Store each row's latest run status, cost and time; rows not named show "Not run"."""
         self._status_timer.stop()
         self._pending_status.clear()  # the journal's word is newer than any news still gathered
-        changed: list[int] = []
+        changes: list[tuple[int, RowEntry]] = []
         for pos, entry in enumerate(self._entries):
-            run = info.get(entry.row)
-            new = (
-                entry._replace(status=NOT_RUN, cost=None, last_run="")
-                if run is None
-                else entry._replace(status=run.status, cost=run.cost, last_run=run.when)
-            )
-            if new != entry:
-                self._entries[pos] = new
-                changed.append(pos)
-        self._announce(changed, COL_STATUS, COL_LAST_RUN)
+            status, cost, when = info.get(entry.row) or (NOT_RUN, None, "")
+            if (entry.status, entry.cost, entry.last_run) != (status, cost, when):
+                changes.append((pos, entry._replace(status=status, cost=cost, last_run=when)))
+        self._replace(changes)
 
     def set_claims(self, claims: Mapping[str, str]) -> None:
         """Show which rows colleagues hold, by case ID (``{case_id: "in progress by …, since …"}``);
         rows not named are nobody else's."""
-        changed: list[int] = []
-        for pos, entry in enumerate(self._entries):
-            new = entry._replace(claimed_by=claims.get(entry.case_id, ""))
-            if new != entry:
-                self._entries[pos] = new
-                changed.append(pos)
-        self._announce(changed, COL_STATUS, COL_STATUS)
+        self._replace(
+            (pos, entry._replace(claimed_by=claims.get(entry.case_id, "")))
+            for pos, entry in enumerate(self._entries)
+        )
 
     def set_row_status(self, sheet_row: int, status: str) -> None:
         """Show a run's news for one row: its status changes, its cost and last run stay (a row
@@ -170,17 +205,13 @@ class RowsModel(QAbstractTableModel):
         """Show the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
         self._status_timer.stop()
         pending, self._pending_status = self._pending_status, {}
-        changed: list[int] = []
+        changes: list[tuple[int, RowEntry]] = []
         for sheet_row, status in pending.items():
             pos = self._position.get(sheet_row)
-            if pos is None:
-                continue
-            entry = self._entries[pos]
-            new = entry._replace(status=status, cost=entry.cost or 0.0)
-            if new != entry:
-                self._entries[pos] = new
-                changed.append(pos)
-        self._announce(changed, COL_STATUS, COL_LAST_RUN)
+            if pos is not None:
+                entry = self._entries[pos]
+                changes.append((pos, entry._replace(status=status, cost=entry.cost or 0.0)))
+        self._replace(changes)
 
     def clear(self) -> None:
         """Remove every row."""
@@ -198,67 +229,7 @@ class RowsModel(QAbstractTableModel):
         pos = self._position.get(sheet_row)
         return None if pos is None else self._entries[pos]
 
-    def sort_keys(self, column: int) -> list[Any]:
-        """The raw sort value of every row in ``column``, in model order.
-
-        Run news still being gathered is not shown first: this is called while the proxy sorts, and
-        showing it announces changes from inside the sort; the news re-sorts the rows when it is shown.
-        """
-        return [sort_key(entry, column) for entry in self._entries]
-
     def entries(self) -> Sequence[RowEntry]:
         """Every entry, in sheet order."""
         self.flush_row_status()
         return tuple(self._entries)
-
-    # --- Qt model API --------------------------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: ModelIndex = QModelIndex()) -> QModelIndex:
-        """The index of a cell (invalid outside the table); one call where Qt's default makes three."""
-        if parent.isValid() or not (0 <= row < len(self._entries) and 0 <= column < len(COLUMNS)):
-            return QModelIndex()
-        return self.createIndex(row, column)
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        """Number of scenario rows (0 under any parent: this is a flat table)."""
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        """Number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Display text, sort key, tooltip, severity icon and alignment of one cell."""
-        if not index.isValid():
-            return None
-        return self._value(self._entries[index.row()], index.column(), role)
-
-    @staticmethod
-    def _value(entry: RowEntry, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(entry, column)
-        if role == SORT_ROLE:
-            return sort_key(entry, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip_text(entry, column)
-        if role == SEVERITY_ROLE:
-            return entry.severity
-        if role == CODES_ROLE:
-            return entry.codes
-        if role == STATUS_ROLE:
-            return entry.status
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_SEVERITY and entry.severity:
-            return severity_icon(entry.severity)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS and entry.status == NEEDS_REVIEW:
-            return severity_icon(Severity.WARNING.value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ROW, COL_SCORE, COL_ISSUES, COL_COST):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None

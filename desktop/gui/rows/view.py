@@ -9,9 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -32,19 +29,17 @@ from desktop.domain.rowspec import format_row_spec, parse_row_spec
 from desktop.errors import UsageError
 from desktop.gui.rows.cells import COMPACT_TIME_SAMPLE
 from desktop.gui.rows.columns import (
-    CODES_ROLE,
     COL_LAST_RUN,
     COL_STATUS,
     COL_TITLE,
     NEEDS_REVIEW_TEXT,
     NOT_RUN,
-    STATUS_ROLE,
 )
+from desktop.gui.rows.filtering import ANY, NO_ISSUES
 from desktop.gui.rows.model import RowsModel
-from desktop.gui.rows.sorting import RowsSortProxy
+from desktop.gui.rows.sorting import RowsProxy
 from desktop.journal import NEEDS_REVIEW
 
-ANY = ""
 #: Status filter choices: (label, value); the value is matched against the row's run status.
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("Any status", ANY),
@@ -57,7 +52,6 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("Failed", "FAILED"),
     ("Cancelled", "CANCELLED"),
 )
-NO_ISSUES = "__none__"
 
 
 def issue_choices() -> list[tuple[str, str]]:
@@ -65,42 +59,6 @@ def issue_choices() -> list[tuple[str, str]]:
     choices = [("Any issues", ANY), ("No issues", NO_ISSUES)]
     choices += [(code.value.replace("_", " ").capitalize(), code.value) for code in IssueCode]
     return choices
-
-
-class RowFilterProxy(RowsSortProxy):
-    """Sorts by raw values and hides rows that do not match the status and issue filters."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._status = ANY
-        self._issue = ANY
-
-    def set_status_filter(self, status: str) -> None:
-        """Show only rows whose run status is ``status`` (``ANY`` for all)."""
-        self.beginFilterChange()
-        self._status = status
-        self.endFilterChange()
-
-    def set_issue_filter(self, code: str) -> None:
-        """Show only rows with issue ``code`` (``NO_ISSUES`` for clean rows, ``ANY`` for all)."""
-        self.beginFilterChange()
-        self._issue = code
-        self.endFilterChange()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        """Whether a row passes both filters."""
-        if not self._status and not self._issue:
-            return True  # no filter: skip the index and data lookups (asked for every row, often)
-        model = self.sourceModel()
-        index = model.index(source_row, 0, source_parent)
-        if self._status and model.data(index, STATUS_ROLE) != self._status:
-            return False
-        if self._issue:
-            codes = model.data(index, CODES_ROLE) or frozenset()
-            if self._issue == NO_ISSUES:
-                return not codes
-            return self._issue in codes
-        return True
 
 
 class RowsView(QWidget):
@@ -112,7 +70,7 @@ class RowsView(QWidget):
     def __init__(self, model: RowsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = RowFilterProxy(self)
+        self.proxy = RowsProxy(self)
         self.proxy.setSourceModel(model)
 
         self.status_filter = QComboBox()
@@ -143,6 +101,7 @@ class RowsView(QWidget):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)

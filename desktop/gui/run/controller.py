@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from desktop.app.live import live_run
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
+from desktop.gui.run.row_news import News, RowNews
 from desktop.jobs.colleague_watch import StaleClaim
 from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import WorkerGroup
@@ -99,13 +100,14 @@ class PoolExecutor:
 
 
 class _Listener:
-    """The engine's ``RunListener``: each hook only emits a controller signal (any thread)."""
+    """The engine's ``RunListener``: each hook only emits a controller signal or gathers row news
+    (any thread)."""
 
     def __init__(self, controller: RunController) -> None:
         self._controller = controller
 
     def row_changed(self, task: RowTask) -> None:
-        self._controller.row_changed.emit(task.row, task.shown_status)
+        self._controller.row_news.add(task.row, task.shown_status)
 
     def progress(self, snapshot: ProgressSnapshot) -> None:
         self._controller.progress.emit(snapshot)
@@ -128,7 +130,7 @@ def what_to_do(error: BaseException) -> str:
 class RunController(QObject):
     """Runs one job at a time off the GUI thread and reports through signals (GUI thread only)."""
 
-    #: A row's status changed: (sheet row, ``RowStatus`` value).
+    #: A row's status changed: (sheet row, ``RowStatus`` value); delivered in batches, in order.
     row_changed = Signal(int, str)
     #: A ``ProgressSnapshot`` of the live run.
     progress = Signal(object)
@@ -148,6 +150,7 @@ class RunController(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setExpiryTimeout(5_000)
+        self.row_news = RowNews(self._rows_changed, self)
         self._live: LiveRun | None = None
         self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
@@ -257,7 +260,12 @@ class RunController(QObject):
 
     # -- outcomes ----------------------------------------------------------------------------------
 
+    def _rows_changed(self, news: News) -> None:
+        for row, status in news:
+            self.row_changed.emit(row, status)
+
     def _live_done(self, outcome: RunOutcome) -> None:
+        self.row_news.deliver()  # every row's news before the end
         self._handle = None
         self._set_state(RunState.IDLE)
         self.finished.emit(outcome)
@@ -270,6 +278,7 @@ class RunController(QObject):
         self.finished.emit(value)
 
     def _job_failed(self, error: BaseException) -> None:
+        self.row_news.deliver()
         self._handle = None
         self._live = None
         self._set_state(RunState.IDLE)

@@ -43,7 +43,7 @@ class PatientMonitor(QWidget):
         super().__init__(parent)
         self._vitals: dict[str, object] = {}
         self._title = ""
-        self._samples: list[float] = []
+        self._samples: list[float] | None = []  # None: worked out when next painted
         self.setMinimumSize(QSize(360, 200))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Monitor preview of the selected state")
@@ -52,7 +52,7 @@ class PatientMonitor(QWidget):
         """Show this vitals object (missing values read ``--``)."""
         self._vitals = dict(vitals)
         self._title = title
-        self._samples = trace_samples(self._vitals)
+        self._samples = None  # drawn when shown: a hidden Review tab costs nothing at the end of a run
         self.update()
 
     def clear(self) -> None:
@@ -77,4 +77,6 @@ class PatientMonitor(QWidget):
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Draw the monitor into ``area`` of any paint device."""
+        if self._samples is None:
+            self._samples = trace_samples(self._vitals)
         paint_monitor(painter, area, self._vitals, self._samples, title=self._title, font=self.font())
