@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 #: How often a run on a local workbook mirrors row progress to the Batch_Progress tab.
 MIRROR_INTERVAL_SEC = 3.0
+#: The same for a source that saves the whole file on every write (a local workbook): each progress
+#: write took about as much CPU as writing the rows back (a second for 1,000 rows), and nobody can
+#: watch the tab while the file is being written. The journal keeps the progress meanwhile.
+WHOLE_FILE_MIRROR_INTERVAL_SEC = 15.0
 
 
 def live_client(settings: Settings) -> LLMClient:
@@ -83,13 +87,18 @@ def live_run(
     ``on_stale`` instead offers them to the user while the run waits (see ``SharedRows``).
     """
     shared = shared_rows_for(journal, source, run_id, take_over=take_over, on_stale=on_stale)
-    engine_options.setdefault(
-        "mirror_interval", SHARED_MIRROR_INTERVAL_SEC if shared is not None else MIRROR_INTERVAL_SEC
-    )
+    engine_options.setdefault("mirror_interval", mirror_interval(source, shared is not None))
     return LiveRun(
         journal, source, run_id, generate, workers=workers, executor=executor, listener=listener,
         shared=shared, **engine_options,
     )
+
+
+def mirror_interval(source: Source, shared: bool) -> float:
+    """Seconds between a live run's writes of the progress tab of ``source``."""
+    if shared:
+        return SHARED_MIRROR_INTERVAL_SEC
+    return WHOLE_FILE_MIRROR_INTERVAL_SEC if source.writes_whole_file else MIRROR_INTERVAL_SEC
 
 
 def resume_settings(run: RunRecord, settings: Settings, workers: int | None = None) -> int:

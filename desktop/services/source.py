@@ -66,6 +66,9 @@ class Source(ABC):
     #: A stable identifier (``gsheet:<id>`` or an absolute path) stored in the journal.
     locator: str
     scenario_tab: str
+    #: Every write reads and saves the whole file (a local workbook): writes cost CPU in proportion
+    #: to the workbook, so a run writes its progress tab less often.
+    writes_whole_file: bool = False
 
     @abstractmethod
     def read_layout(self) -> SheetLayout:

@@ -51,6 +51,8 @@ EXCEL_CELL_LIMIT = 32_767
 class XlsxSource(Source):
     """A local .xlsx workbook with a scenario tab and a ``Batch_Progress`` tab."""
 
+    writes_whole_file = True
+
     def __init__(self, path: str | Path, scenario_tab: str = DEFAULT_SCENARIO_TAB) -> None:
         self.path = Path(path).expanduser().absolute()
         self.locator = str(self.path)
