@@ -11,7 +11,7 @@ from desktop.gui.qt.gc_guard import install_gui_thread_collector
 
 def test_the_gui_thread_waits_at_most_a_tenth_of_a_millisecond_for_the_interpreter(qapp: Any) -> None:
     """Each call from Qt into Python on the GUI thread waits for the GIL up to one switch interval
-    while workers run Python; a repaint makes hundreds (see desktop/gui/qt/gc_guard.py for the figures)."""
+    while workers run Python (see desktop/gui/qt/gc_guard.py for the figures)."""
     install_gui_thread_collector(qapp)
     assert sys.getswitchinterval() <= 0.0001
 

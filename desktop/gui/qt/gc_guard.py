@@ -11,10 +11,11 @@
   source is opened (``collect_everything``), where the user waits anyway; a cycle among long-lived
   objects waits for that.
 - The interpreter hands the GIL over far more often (every 0.1 ms instead of 5 ms). While workers run
-  Python (reading a workbook, validating rows), each call from Qt into Python on the GUI thread —
-  a repaint makes hundreds, one per ``data()`` — waits for the GIL up to one switch interval. Going
-  from 1 ms to 0.1 ms took the 99th-percentile stall of a 1,000-row run from 29-41 ms to 13-15 ms,
-  and the run itself was no slower (bench/gui_latency.py).
+  Python (reading a workbook, validating rows), each call from Qt into Python on the GUI thread waits
+  for the GIL up to one switch interval. Going from 1 ms to 0.1 ms took the 99th-percentile stall of a
+  1,000-row run from 29-41 ms to 13-15 ms when the rows table still answered every cell from Python;
+  with the table's cells stored in Qt, 0.5 ms is no better and 1-2 ms make the longest stall 85-152 ms
+  instead of about 30 ms (bench/gui_latency.py).
 """
 
 from __future__ import annotations
