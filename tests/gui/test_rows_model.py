@@ -367,3 +367,22 @@ def test_a_row_changed_and_back_before_it_is_shown_announces_nothing(qapp: Any) 
     assert model.cells_current and announced == []  # stored cells already say "Not run" for it
     assert model.entry_for_row(last) is not None
     assert model.data(model.index(SLICE_ROWS, COL_STATUS)) == "Not run"
+
+
+def test_news_for_many_rows_is_taken_in_a_share_per_turn(qapp: Any, qtbot: QtBot) -> None:
+    """At a run's start every row turns PENDING at once; taken in at once that was 5-10 ms of CPU."""
+    from desktop.gui.rows.model import NEWS_PER_TURN
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(3 * NEWS_PER_TURN))
+    for scenario in _scenarios(3 * NEWS_PER_TURN):
+        model.set_row_status(scenario.row, "PENDING")
+    statuses = lambda: [model.entry(i).status for i in range(3 * NEWS_PER_TURN)]  # noqa: E731
+    first: list[int] = []
+    model.dataChanged.connect(lambda *_a: first or first.append(statuses().count("PENDING")))
+    qtbot.waitUntil(lambda: bool(first), timeout=2000)
+    assert first == [NEWS_PER_TURN]  # the first share shown; the rest in the next turns
+    qtbot.waitUntil(lambda: statuses().count("PENDING") == 3 * NEWS_PER_TURN, timeout=2000)
+    model.set_row_status(3, "COMPLETED")
+    again = model.entry_for_row(3)
+    assert again is not None and again.status == "COMPLETED"

@@ -31,6 +31,9 @@ from desktop.gui.rows.columns import (
 
 #: How long run news for rows is gathered before the table shows it.
 STATUS_BATCH_MS = 100
+#: Rows whose gathered news is taken in per turn of the event loop (all 1,000 rows of a run turn
+#: PENDING at once at its start: taking them in at once was 5-10 ms of the GUI thread's CPU).
+NEWS_PER_TURN = 200
 #: More blocks of changed rows than this are announced as one span.
 _MAX_BLOCKS = 20
 #: Rows whose changed cells are stored in one turn of the event loop (a few ms of the GUI thread).
@@ -60,7 +63,7 @@ class RowsModel(QStandardItemModel):
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
         self._status_timer.setInterval(STATUS_BATCH_MS)
-        self._status_timer.timeout.connect(self.flush_row_status)
+        self._status_timer.timeout.connect(self._take_news)
         self._stale: dict[int, RowEntry] = {}  # model row -> the entry its stored cells still show
         self._slice_timer = QTimer(self)
         self._slice_timer.setSingleShot(True)
@@ -199,14 +202,21 @@ class RowsModel(QStandardItemModel):
             return
         self._pending_status[sheet_row] = status
         if not self._status_timer.isActive():
-            self._status_timer.start()
+            self._status_timer.start(STATUS_BATCH_MS)
 
     def flush_row_status(self) -> None:
-        """Show the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
+        """Show all the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
         self._status_timer.stop()
-        pending, self._pending_status = self._pending_status, {}
+        self._take_news(len(self._pending_status))
+
+    def _take_news(self, most: int = NEWS_PER_TURN) -> None:
+        """Take in the news of up to ``most`` rows; the rest follows in the next turn of the event loop."""
+        pending = self._pending_status
+        taken = [pending.popitem() for _ in range(min(most, len(pending)))]  # any order: one news per row
+        if pending:
+            self._status_timer.start(0)
         changes: list[tuple[int, RowEntry]] = []
-        for sheet_row, status in pending.items():
+        for sheet_row, status in taken:
             pos = self._position.get(sheet_row)
             if pos is not None:
                 entry = self._entries[pos]
