@@ -1,12 +1,12 @@
 """Table model over the scenario rows: one plain tuple per row, every cell's text stored in Qt.
 
 Columns: Row, Case ID, Title, Score, Issues, Severity, Status, Cost, Last run (gui/rows/columns.py);
-what a cell shows is gui/rows/cells.py; sorting and filtering are the proxies' (gui/rows/sorting.py).
+what a cell shows is gui/rows/cells.py; sorting and filtering are the proxy's (gui/rows/sorting.py).
 
 The model is a ``QStandardItemModel`` that is written to, never asked: painting the table, sorting and
 filtering read the stored cells in Qt's own code. A Python ``data()`` would be called some 4,000 times
 per repaint, and during a run each call from Qt into Python waits for the interpreter lock that the
-worker threads hold: a repaint of the table took 100-300 ms of the GUI thread (bench/gui_latency.py).
+worker threads hold: a repaint of the table took 100-134 ms of the GUI thread (bench/gui_latency.py).
 """
 
 from __future__ import annotations
