@@ -90,19 +90,22 @@ def parse_row_spec(text: str) -> RowSpec:
     return RowSpec(all_rows=False, rows=rows)
 
 
+def consecutive_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """The numbers, sorted and without repeats, as (first, last) runs of consecutive ones:
+    ``[7, 1, 2, 3, 3]`` → ``[(1, 3), (7, 7)]``."""
+    runs: list[tuple[int, int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
 def format_row_spec(rows: Iterable[int]) -> str:
     """The compact text for a set of rows, e.g. ``"3-7,9"`` (empty text for no rows)."""
-    parts: list[str] = []
-    ordered = sorted(set(rows))
-    start = prev = None
-    for row in [*ordered, None]:
-        if start is not None and prev is not None and (row is None or row != prev + 1):
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if row is not None and start is None:
-            start = row
-        prev = row
-    return ",".join(parts)
+    runs = consecutive_runs(rows)
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
 
 
 def format_rows(rows: Iterable[int]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from desktop.domain.models import CellValue
+from desktop.domain.rowspec import consecutive_runs
 from desktop.errors import InputError
 from desktop.services.grid import Grid
 from desktop.services.sheets import a1, column_letters
@@ -59,16 +60,11 @@ def value_grid(values: list[list[CellValue]], first_row: int) -> Grid:
 def read_ranges(tab: str, by_column: dict[int, list[int]]) -> tuple[list[str], list[tuple[int, int]]]:
     """Ranges covering the wanted rows of each column: one per run of consecutive rows, or one
     span per column when the runs would be too many. Also (column, first row) of each range."""
-    runs: list[tuple[int, int, int]] = []  # column, first row, last row
-    for column, rows in sorted(by_column.items()):
-        ordered = sorted(set(rows))
-        start = prev = ordered[0]
-        for row in ordered[1:]:
-            if row != prev + 1:
-                runs.append((column, start, prev))
-                start = row
-            prev = row
-        runs.append((column, start, prev))
+    runs = [  # column, first row, last row
+        (column, first, last)
+        for column, rows in sorted(by_column.items())
+        for first, last in consecutive_runs(rows)
+    ]
     if len(runs) > MAX_READ_RANGES:
         runs = [(column, min(rows), max(rows)) for column, rows in sorted(by_column.items())]
     ranges = [a1(tab, f"{column_letters(c)}{first}:{column_letters(c)}{last}") for c, first, last in runs]

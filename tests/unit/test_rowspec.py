@@ -110,3 +110,10 @@ def test_format_and_parse_round_trip(rows: set[int]) -> None:
     text = format_row_spec(rows)
     assert parse_row_spec(text).rows == tuple(sorted(rows))
     assert format_row_spec(parse_row_spec(text).rows) == text
+
+
+def test_consecutive_runs_sort_and_merge_numbers() -> None:
+    from desktop.domain.rowspec import consecutive_runs
+
+    assert consecutive_runs([7, 1, 2, 3, 3, 9, 8]) == [(1, 3), (7, 9)]
+    assert consecutive_runs([]) == []

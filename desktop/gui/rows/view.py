@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.models import IssueCode
-from desktop.domain.rowspec import format_row_spec, parse_row_spec
+from desktop.domain.rowspec import consecutive_runs, format_row_spec, parse_row_spec
 from desktop.errors import UsageError
 from desktop.gui.rows.cells import COMPACT_TIME_SAMPLE
 from desktop.gui.rows.columns import (
@@ -166,7 +166,7 @@ class RowsView(QWidget):
         selection = QItemSelection()
         last_column = self.proxy.columnCount() - 1
         # one range per run of adjacent table rows, not one per row
-        for top, bottom in _runs(hits):
+        for top, bottom in consecutive_runs(hits):
             selection.select(self.proxy.index(top, 0), self.proxy.index(bottom, last_column))
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         self.table.selectionModel().select(selection, flags)
@@ -210,14 +210,3 @@ class RowsView(QWidget):
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count_label.setText(f"{shown} of {total} rows" if shown != total else f"{total} rows")
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Ascending numbers as (first, last) runs of consecutive ones: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
