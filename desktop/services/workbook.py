@@ -3,7 +3,8 @@
 Reads stream the file in openpyxl's read-only mode and close it straight away, so other programs
 can open it between operations. Writes load the whole workbook (formulas, styles, other tabs and
 defined names included), change only the given cells and replace the file atomically: save to a
-temporary file in the same folder, fsync, then rename over the original (``workbook_file``).
+temporary file in the same folder, fsync, then rename over the original (``workbook_file``). Both
+run in the workbook helper process (``workbook_helper``), beside the app rather than inside it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,15 @@ from desktop.services.source import (
     ScenarioTable,
     Source,
 )
-from desktop.services.workbook_file import modify_file, open_for_reading, parse_grid, require_file, worksheet
+from desktop.services.workbook_file import (
+    has_tab,
+    modify_file,
+    read_tab,
+    read_tab_if_present,
+    require_file,
+    worksheet,
+)
+from desktop.services.workbook_helper import in_helper
 from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -88,10 +98,9 @@ class XlsxSource(Source):
 
     def read_progress(self) -> list[list[CellValue]]:
         """The progress tab's data rows, each padded to 15 cells; empty when the tab is missing."""
-        with open_for_reading(self.path) as wb:
-            if PROGRESS_TAB not in wb.sheetnames:
-                return []
-            grid = parse_grid(wb, wb[PROGRESS_TAB], None)
+        grid = in_helper(read_tab_if_present, self.path, PROGRESS_TAB)
+        if grid is None:
+            return []
         lines = [cells for n, cells in sorted(grid.items()) if n > 1 and not is_empty_row(cells)]
         return [progress_cells(cells) for cells in lines]
 
@@ -123,48 +132,25 @@ class XlsxSource(Source):
 
     def write_cells(self, values: Mapping[CellRef, CellValue]) -> None:
         """Write all the given cells in one atomic save; nothing else in the workbook changes."""
-        if not values:
-            return
-
-        def change(wb: Workbook) -> None:
-            ws = worksheet(wb, self.scenario_tab, self.display_name)
-            top = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS)]
-            layout = find_layout(top, self.scenario_tab)
-            for ref, value in values.items():
-                require_data_row(layout, ref.row, self.scenario_tab)
-                _set_cell(ws, ref.row, layout.column_for(ref.column).index, value)
-
-        self._modify(change)
+        if values:
+            self._modify(_CellWrites(self.scenario_tab, self.display_name, dict(values)))
 
     def ensure_progress_tab(self) -> bool:
         """Create the progress tab with its 15 headers if missing; True when it was created."""
-        with open_for_reading(self.path) as wb:
-            if PROGRESS_TAB in wb.sheetnames:
-                return False
+        if in_helper(has_tab, self.path, PROGRESS_TAB):
+            return False
         self._modify(_progress_sheet)
         return True
 
     def write_progress(self, rows: Sequence[Sequence[CellValue]]) -> None:
         """Upsert progress rows keyed by (Batch_ID, Row_Number), in one atomic save."""
-        if not rows:
-            return
-
-        def change(wb: Workbook) -> None:
-            ws = _progress_sheet(wb)
-            grid: Grid = {cells[0].row: [c.value for c in cells] for cells in ws.iter_rows(min_row=2)}
-            index, last = progress_index(grid)
-            targets, _ = place_progress(index, last, rows)
-            for target, cells in targets.items():
-                for column, value in enumerate(cells, start=1):
-                    _set_cell(ws, target, column, value)
-
-        self._modify(change)
+        if rows:
+            self._modify(_ProgressWrites([list(cells) for cells in rows]))
 
     # ----------------------------------------------------------------------------- the file
 
     def _read_grid(self, tab: str, max_row: int | None = None) -> Grid:
-        with open_for_reading(self.path) as wb:
-            return parse_grid(wb, worksheet(wb, tab, self.display_name), max_row)
+        return in_helper(read_tab, self.path, tab, self.display_name, max_row)
 
     def hold_for_writing(self) -> None:
         """Take the workbook's lock file (``WorkbookInUse`` names the SimBatch that holds it); it is
@@ -186,10 +172,47 @@ class XlsxSource(Source):
         for_this_save = self._lock is None or not self._lock.held  # outside a run: held for one save
         self.hold_for_writing()
         try:
-            modify_file(self.path, self.display_name, change)
+            in_helper(modify_file, self.path, self.display_name, change)
         finally:
             if for_this_save:
                 self.close()
+
+
+# --------------------------------------------------------------------------------- changes
+# Each change runs in the workbook helper process, so it is a module-level class or function.
+
+
+@dataclass(frozen=True)
+class _CellWrites:
+    """Set scenario cells, each found by its header in the tab's header row."""
+
+    tab: str
+    display_name: str
+    values: dict[CellRef, CellValue]
+
+    def __call__(self, wb: Workbook) -> None:
+        ws = worksheet(wb, self.tab, self.display_name)
+        top = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS)]
+        layout = find_layout(top, self.tab)
+        for ref, value in self.values.items():
+            require_data_row(layout, ref.row, self.tab)
+            _set_cell(ws, ref.row, layout.column_for(ref.column).index, value)
+
+
+@dataclass(frozen=True)
+class _ProgressWrites:
+    """Upsert progress rows keyed by (Batch_ID, Row_Number)."""
+
+    rows: list[list[CellValue]]
+
+    def __call__(self, wb: Workbook) -> None:
+        ws = _progress_sheet(wb)
+        grid: Grid = {cells[0].row: [c.value for c in cells] for cells in ws.iter_rows(min_row=2)}
+        index, last = progress_index(grid)
+        targets, _ = place_progress(index, last, self.rows)
+        for target, cells in targets.items():
+            for column, value in enumerate(cells, start=1):
+                _set_cell(ws, target, column, value)
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -121,9 +121,31 @@ def parse_grid(wb: Any, ws: Any, max_row: int | None) -> Grid:
     return grid
 
 
+def read_tab(path: Path, tab: str, display_name: str, max_row: int | None = None) -> Grid:
+    """The cells of the tab ``tab`` up to ``max_row`` (all when None); ``InputError`` naming the tabs
+    there are when it is missing."""
+    with open_for_reading(path) as wb:
+        return parse_grid(wb, worksheet(wb, tab, display_name), max_row)
+
+
+def read_tab_if_present(path: Path, tab: str) -> Grid | None:
+    """Every cell of the tab ``tab``, or None when the workbook has no such tab."""
+    with open_for_reading(path) as wb:
+        if tab not in wb.sheetnames:
+            return None
+        return parse_grid(wb, wb[tab], None)
+
+
+def has_tab(path: Path, tab: str) -> bool:
+    """True when the workbook has a tab named ``tab``."""
+    with open_for_reading(path) as wb:
+        return tab in wb.sheetnames
+
+
 def modify_file(path: Path, display_name: str, change: Callable[[Workbook], object]) -> None:
     """Load the full workbook (formulas, styles, other tabs, defined names and macros kept), apply
-    ``change`` and save it atomically."""
+    ``change`` and save it atomically (in the workbook helper, ``change`` must be picklable: a
+    module-level function or an instance of a module-level class)."""
     with _save_lock(path):
         with file_errors(path):
             keep_vba = path.suffix.lower() == ".xlsm"

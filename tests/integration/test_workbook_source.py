@@ -153,8 +153,8 @@ def test_failed_replace_leaves_original_and_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(InputError, match="could not be saved"):
-        XlsxSource(rich_workbook).write_cells({CellRef(3, "State1_Vitals"): VITALS})
+    with pytest.raises(InputError, match="could not be saved"):  # the save itself, in this process
+        workbook_file.modify_file(rich_workbook, "rich.xlsx", set_first_vitals)
     assert rich_workbook.read_bytes() == original
     assert sorted(p.name for p in rich_workbook.parent.iterdir()) == ["rich.xlsx"]
 
@@ -170,8 +170,8 @@ def test_crash_during_save_leaves_original_and_no_temp(
         raise KeyboardInterrupt  # the process is stopped half-way through the save
 
     monkeypatch.setattr(Workbook, "save", crashing_save)
-    with pytest.raises(KeyboardInterrupt):
-        XlsxSource(rich_workbook).write_progress([["b1", 3, "C-1", "PENDING"]])
+    with pytest.raises(KeyboardInterrupt):  # the save itself, in this process
+        workbook_file.modify_file(rich_workbook, "rich.xlsx", set_first_vitals)
     assert rich_workbook.read_bytes() == original
     assert sorted(p.name for p in rich_workbook.parent.iterdir()) == ["rich.xlsx"]
 
@@ -254,9 +254,42 @@ def test_file_locked_by_another_program(rich_workbook: Path, monkeypatch: pytest
         raise PermissionError(13, "The process cannot access the file because it is being used")
 
     monkeypatch.setattr(workbook_file, "load_workbook", locked)
-    with pytest.raises(InputError, match="open in another program") as info:
-        XlsxSource(rich_workbook).read_scenarios()
+    with pytest.raises(InputError, match="open in another program") as info:  # in this process
+        workbook_file.read_tab(rich_workbook, TAB, "rich.xlsx")
     assert str(rich_workbook) in str(info.value)
+
+
+def test_reads_and_saves_run_in_the_helper_process(
+    rich_workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl never runs in the app's own interpreter: a 1,000-row save there kept the window's
+    thread waiting for the interpreter lock."""
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a workbook was opened in the app's own process")
+
+    monkeypatch.setattr(workbook_file, "load_workbook", not_here)
+    monkeypatch.setattr(Workbook, "save", not_here)
+    source = XlsxSource(rich_workbook)
+    source.write_cells({CellRef(3, "State1_Vitals"): VITALS})
+    assert source.ensure_progress_tab()
+    source.write_progress([["b1", 3, "C-1", "PENDING"]])
+    assert source.read_scenarios([3]).scenarios[0].vitals["State1_Vitals"] == VITALS
+    assert source.read_progress()[0][:4] == ["b1", 3, "C-1", "PENDING"]
+    assert source.read_cells([CellRef(3, "State1_Vitals")]) == {CellRef(3, "State1_Vitals"): VITALS}
+
+
+def test_errors_in_the_helper_arrive_as_the_same_sentence(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match=r"not an Excel workbook \(\.xlsx\) or is damaged"):
+        XlsxSource(damaged).read_scenarios()
+
+
+def set_first_vitals(wb: Workbook) -> None:
+    """A change for ``modify_file``: the first data row's State1 vitals (column D of the rich
+    workbook)."""
+    wb[TAB]["D3"] = VITALS
 
 
 def test_text_longer_than_an_excel_cell_is_refused(rich_workbook: Path) -> None:

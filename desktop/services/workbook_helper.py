@@ -1,0 +1,112 @@
+"""The workbook's slow work in a helper process: parsing a tab, and loading, changing and saving the
+whole file.
+
+openpyxl is pure Python. Parsing a 1,000-row tab or saving the workbook keeps the interpreter busy
+for about a second, and in the app that second is shared with the window's thread, which then
+waits for the interpreter lock for everything it draws (a run's write-back made up nearly half of
+the interpreter's time during a 1,000-row run). In a helper process the work runs beside the app
+instead of inside it.
+
+One helper per app process, started on first use with ``spawn`` (never a fork of a process that
+runs Qt), does one job at a time. A job is a module-level function whose arguments and result are
+plain data; errors come back as the same exception with the same sentence. A helper that dies (killed,
+out of memory) is replaced once for the job; the jobs are safe to repeat, as a save replaces the file
+only when it is complete. A job that gives no answer within ``JOB_TIMEOUT_SEC`` stops the helper
+rather than keep a run waiting for ever.
+
+The helper starts the app's own program again (``spawn``), which imports the main script without
+running it: every entry point runs its work under ``if __name__ == "__main__"``, and a bundled app
+calls ``multiprocessing.freeze_support()`` first (``desktop/__main__.py``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import ParamSpec, TypeVar
+
+from desktop.errors import SimBatchError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Far longer than any workbook takes to read or save (1,000 rows: about a second).
+JOB_TIMEOUT_SEC = 300.0
+_guard = threading.Lock()
+_helper: ProcessPoolExecutor | None = None
+
+
+class HelperStopped(SimBatchError):
+    """The workbook helper process stopped twice during one job."""
+
+
+def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run ``job(*args, **kwargs)`` in the workbook helper and return its result (or raise its error).
+
+    Blocks the calling thread, which holds no interpreter lock meanwhile; call it from a worker
+    thread, as every workbook read and write is.
+    """
+    for attempt in (1, 2):
+        helper = _running_helper()
+        try:
+            return helper.submit(job, *args, **kwargs).result(timeout=JOB_TIMEOUT_SEC)
+        except BrokenProcessPool:
+            _discard(helper)
+            if attempt == 2:
+                break
+        except TimeoutError:
+            _discard(helper, kill=True)
+            raise HelperStopped(
+                f"The helper process that reads and saves workbooks gave no answer in "
+                f"{JOB_TIMEOUT_SEC:.0f} s and was stopped; try again."
+            ) from None
+    raise HelperStopped("The helper process that reads and saves workbooks stopped unexpectedly; try again.")
+
+
+def stop_helper() -> None:
+    """Stop the helper process (it starts again when next needed)."""
+    global _helper
+    with _guard:
+        helper, _helper = _helper, None
+    if helper is not None:
+        helper.shutdown(wait=True, cancel_futures=True)
+
+
+def _running_helper() -> ProcessPoolExecutor:
+    global _helper
+    with _guard:
+        if _helper is None:
+            _helper = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_follow_parent
+            )
+        return _helper
+
+
+def _follow_parent() -> None:
+    """In the helper: end it when the app's process ends, however that ends (killed, crashed), rather
+    than wait for a next job that never comes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
+def _discard(helper: ProcessPoolExecutor, *, kill: bool = False) -> None:
+    global _helper
+    with _guard:
+        if _helper is helper:
+            _helper = None
+    if kill:
+        for process in list(getattr(helper, "_processes", {}).values()):
+            process.kill()
+    helper.shutdown(wait=False, cancel_futures=True)

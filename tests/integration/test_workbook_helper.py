@@ -1,0 +1,59 @@
+"""The workbook helper process: replaced when it dies, gone when the app's process is gone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.services.workbook_helper import in_helper
+from tests.conftest import REPO_ROOT
+
+#: A stand-in for the app: starts the helper, says the helper's process id, then waits to be killed.
+APP = """
+import os, sys, time
+from desktop.services.workbook_helper import in_helper
+if __name__ == "__main__":
+    print(in_helper(os.getpid), flush=True)
+    time.sleep(60)
+"""
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its parent counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_helper_that_died_is_replaced() -> None:
+    helper_pid = in_helper(os.getpid)
+    assert helper_pid != os.getpid()
+    os.kill(helper_pid, signal.SIGKILL)
+    assert in_helper(os.getpid) not in (helper_pid, os.getpid())
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_the_helper_ends_when_the_app_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert app.stdout is not None
+        helper_pid = int(app.stdout.readline())
+        assert alive(helper_pid)
+    finally:
+        app.kill()
+        app.wait()
+    deadline = time.monotonic() + 10
+    while alive(helper_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(helper_pid), "the helper outlived the app"
