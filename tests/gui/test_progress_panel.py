@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.app.live import prepare_live_run
+from desktop.gui.run import progress_panel
 from desktop.gui.run.controller import controller_for
-from desktop.gui.run.progress_panel import ProgressPanel, counts_text
+from desktop.gui.run.progress_panel import ProgressPanel, counts_text, nice_ceiling
+from desktop.jobs.live_outcome import ProgressSnapshot
 from desktop.journal import Journal, RunStatus
 from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.run_helpers import fake_fixture, make_context  # noqa: F401
@@ -79,3 +82,31 @@ def test_a_past_runs_chart_draws_at_most_a_few_hundred_points() -> None:
     assert thinned[0] == points[0] and thinned[-1] == points[-1]
     assert thinned == sorted(thinned)  # in order, no point twice
     assert thin(points[:10]) == points[:10]
+
+
+def test_the_live_chart_rescales_its_axes_a_few_times_per_run(
+    qtbot: QtBot, journal: Journal, demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each axis range change lays the chart out again (5-14 ms on the GUI thread): the axes grow in
+    round steps, and the rows axis spans the run's rows from the start."""
+    monkeypatch.setattr(progress_panel, "CHART_POINT_SECONDS", 0.0)  # a point for every snapshot
+    panel = ProgressPanel(make_context(demo_copy, journal, workers=2))
+    qtbot.addWidget(panel)
+    changes: list[str] = []
+    for name, axis in (("x", panel.x_axis), ("rows", panel.rows_axis), ("cost", panel.cost_axis)):
+        axis.rangeChanged.connect(lambda _low, _high, name=name: changes.append(name))
+    total = 1000
+    for done in range(1, total + 1):
+        counts = {"COMPLETED": done, "PENDING": total - done}
+        panel.show_snapshot(ProgressSnapshot("run-1", total, counts, 60.0, None, done * 0.00029, done * 0.75))
+    assert panel.done_series.count() == total
+    assert panel.rows_axis.max() == total
+    assert panel.x_axis.max() >= total * 0.75 / 60 and panel.cost_axis.max() >= total * 0.00029
+    assert changes.count("rows") <= 1
+    assert len(changes) <= 20, changes  # was one change per axis per point: about 2,000
+
+
+def test_nice_ceiling() -> None:
+    assert [nice_ceiling(v) for v in (0.0003, 0.1, 0.11, 0.25, 3, 7.5, 10, 10.5, 999)] == [
+        0.0005, 0.1, 0.2, 0.5, 5, 10, 10, 20, 1000
+    ]

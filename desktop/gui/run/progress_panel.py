@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -45,6 +46,19 @@ def counts_text(counts: dict[str, int] | Any) -> str:
     """``12 completed · 1 failed · 30 waiting`` (statuses with no rows left out)."""
     parts = [f"{counts.get(s.value, 0):,} {word}" for s, word in COUNT_ORDER if counts.get(s.value, 0)]
     return " · ".join(parts) or "no rows yet"
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (a positive number).
+
+    The live chart's axes grow in these steps rather than to each new point: every range change lays
+    the whole chart out again and redraws it, 5-14 ms on the GUI thread.
+    """
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-9):
+            return step * power
+    return 10.0 * power
 
 
 def chart_points(finished: list[tuple[str, float]]) -> list[tuple[float, int, float]]:
@@ -192,6 +206,7 @@ class ProgressPanel(QWidget):
         """Show a progress snapshot of the current run."""
         if self.snapshot is None or self.snapshot.run_id != snapshot.run_id:
             self._start_chart()
+            self.rows_axis.setRange(0, max(snapshot.total, 1))  # known from the start: no rescaling
         self.snapshot = snapshot
         self.report_export.set_run(snapshot.run_id)
         self.bar.setValue(round(snapshot.percent))
@@ -229,9 +244,9 @@ class ProgressPanel(QWidget):
     def _add_point(self, minutes: float, done: int, cost: float) -> None:
         self.done_series.append(minutes, done)
         self.cost_series.append(minutes, cost)
-        self.x_axis.setRange(0, max(minutes, self.x_axis.max(), 0.1))
-        self.rows_axis.setRange(0, max(done, self.rows_axis.max(), 1))
-        self.cost_axis.setRange(0, max(cost * 1.1, self.cost_axis.max(), 0.0001))
+        _grow(self.x_axis, minutes)
+        _grow(self.rows_axis, done)
+        _grow(self.cost_axis, cost)
 
     # -- past runs (journal reads on a worker thread) ----------------------------------------------
 
@@ -291,3 +306,9 @@ class ProgressPanel(QWidget):
 
     def _read_failed(self, error: BaseException) -> None:
         self.add_message(f"The journal could not be read: {error}", "warning")
+
+
+def _grow(axis: QValueAxis, value: float) -> None:
+    """Widen ``axis`` to the next round value when ``value`` is beyond its end (never narrow it)."""
+    if value > axis.max():
+        axis.setRange(0, nice_ceiling(value))
