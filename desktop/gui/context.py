@@ -11,13 +11,13 @@ signals instead of reaching into each other or keeping copies.
 - ``scenarios`` / ``reports``: the loaded rows and their latest validation reports;
 - ``offline``: True while the rows shown come from the journal's cached copy.
 
-The state is read-only from outside: ``set_source``, ``set_rows``, ``set_reports`` and ``set_row_status``
-change it, and each announces the change. Signals are emitted on the GUI thread only.
+The state is read-only from outside: ``set_source``, ``set_rows``, ``set_reports`` and
+``set_row_statuses`` change it, and each announces the change. Signals are emitted on the GUI thread only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -53,8 +53,8 @@ class AppContext(QObject):
     rows_changed = Signal(object)
     #: The user selected other rows (sheet row numbers, sorted).
     selection_changed = Signal(list)
-    #: One row's run status changed (sheet row number); the rows table refreshes that row.
-    row_status_changed = Signal(int)
+    #: Rows' run statuses changed (a list of sheet row numbers); the rows table refreshes them.
+    row_statuses_changed = Signal(list)
     #: The settings were updated or re-read: the new ``Settings``.
     settings_changed = Signal(object)
 
@@ -129,10 +129,15 @@ class AppContext(QObject):
         """Each loaded row's case id, by sheet row."""
         return {s.row: s.case_id for s in self.scenarios}
 
-    def set_row_status(self, row: int, status: str) -> None:
-        """Record a row's run status and announce it with ``row_status_changed``."""
-        self._row_status[row] = status
-        self.row_status_changed.emit(row)
+    def set_row_statuses(self, statuses: Iterable[tuple[int, str]]) -> None:
+        """Record rows' run statuses, given as (sheet row, status) in the order they happened, and
+        announce them with one ``row_statuses_changed``: a run reports thousands, in batches."""
+        changed: list[int] = []
+        for row, status in statuses:
+            self._row_status[row] = status
+            changed.append(row)
+        if changed:
+            self.row_statuses_changed.emit(changed)
 
     @property
     def row_status(self) -> Mapping[int, str]:

@@ -39,7 +39,7 @@ def test_live_run_through_the_widgets_writes_results_and_they_are_reviewable(
     qtbot.waitUntil(lambda: side.run_panel.estimate_box.estimate is not None, timeout=TIMEOUT_MS)
     assert side.run_panel.estimate_box.values["live"].text().startswith("$")
     seen_rows: list[int] = []
-    context.row_status_changed.connect(seen_rows.append)
+    context.row_statuses_changed.connect(seen_rows.extend)
 
     with qtbot.waitSignal(side.controller.finished, timeout=TIMEOUT_MS) as finished:
         side.run_panel.start_button.click()

@@ -29,8 +29,8 @@ def _running(qtbot: QtBot, fake: FakeOpenAI, journal: Journal, demo_copy: Path) 
     rows = [s.row for s in context.scenarios]
     prepared = prepare_live_run(journal, context.source, rows, context.settings, 2)
     completed: list[int] = []
-    controller.row_changed.connect(
-        lambda row, status: completed.append(row) if status == "COMPLETED" else None
+    controller.statuses_changed.connect(
+        lambda news: completed.extend(row for row, status in news if status == "COMPLETED")
     )
     controller.start_live(journal, context.source, prepared.run_id, prepared.client.generate, 2)
     qtbot.waitUntil(lambda: len(completed) >= 2, timeout=TIMEOUT_MS)

@@ -130,9 +130,9 @@ def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: An
     model.dataChanged.connect(
         lambda first, last, *_r: changed.append((first.row(), first.column(), last.row(), last.column()))
     )
-    model.set_row_status(4, "PROCESSING")
-    model.set_row_status(3, "PENDING")
-    model.set_row_status(99, "PENDING")  # not loaded: ignored
+    model.set_row_statuses([(4, "PROCESSING")])
+    model.set_row_statuses([(3, "PENDING")])
+    model.set_row_statuses([(99, "PENDING")])  # not loaded: ignored
     assert changed == []  # gathered, shown together a moment later
     qtbot.waitUntil(lambda: bool(changed), timeout=1000)
     # one repaint for the two adjacent rows, of the cells that changed: status, and the cost of row 3
@@ -182,12 +182,12 @@ def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> 
     changed: list[tuple[int, int]] = []
     model.dataChanged.connect(lambda first, last, *_r: changed.append((first.row(), last.row())))
     for row in (3, 4, 5, 6, 9, 10, 12):
-        model.set_row_status(row, "PENDING")
-    model.set_row_status(4, "PROCESSING")  # the latest news of a row wins
+        model.set_row_statuses([(row, "PENDING")])
+    model.set_row_statuses([(4, "PROCESSING")])  # the latest news of a row wins
     model.flush_row_status()
     assert changed == [(0, 3), (6, 7), (9, 9)]
     assert [e.status for e in model.entries()][:3] == ["PENDING", "PROCESSING", "PENDING"]
-    model.set_row_status(5, "COMPLETED")
+    model.set_row_statuses([(5, "COMPLETED")])
     entry = model.entry_for_row(5)  # a lookup sees the news at once
     assert entry is not None and entry.status == "COMPLETED"
 
@@ -248,7 +248,7 @@ def test_sorting_by_status_leaves_gathered_run_news_for_its_own_update(qapp: Any
     model.set_scenarios(_scenarios(3))
     changes: list[int] = []
     model.dataChanged.connect(lambda top, _bottom, _roles=None: changes.append(top.row()))
-    model.set_row_status(4, "FAILED")  # gathered for STATUS_BATCH_MS, not shown yet
+    model.set_row_statuses([(4, "FAILED")])  # gathered for STATUS_BATCH_MS, not shown yet
     proxy.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
     assert changes == []  # the sort announced nothing
     assert [proxy.data(proxy.index(i, COL_ROW)) for i in range(3)] == ["3", "4", "5"]
@@ -265,10 +265,10 @@ def test_status_filter_follows_run_news_while_it_is_shown(qapp: Any) -> None:
     proxy.set_status_filter("COMPLETED")
     assert proxy.rowCount() == 0
     for row in (4, 6):
-        model.set_row_status(row, "COMPLETED")
+        model.set_row_statuses([(row, "COMPLETED")])
     model.flush_row_status()  # announced for the status columns only: the filter still sees it
     assert [proxy.index(i, COL_ROW).data() for i in range(proxy.rowCount())] == ["4", "6"]
-    model.set_row_status(4, "FAILED")
+    model.set_row_statuses([(4, "FAILED")])
     model.flush_row_status()
     assert [proxy.index(i, COL_ROW).data() for i in range(proxy.rowCount())] == ["6"]
 
@@ -317,7 +317,7 @@ def test_showing_run_news_and_painting_the_table_call_no_python(qapp: Any, qtbot
     qtbot.waitExposed(view)
     view.proxy.set_status_filter("")  # an empty filter, as in a run
     for row in range(3, 303):
-        model.set_row_status(row, "PROCESSING")
+        model.set_row_statuses([(row, "PROCESSING")])
     called: list[str] = []
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
@@ -376,13 +376,13 @@ def test_news_for_many_rows_is_taken_in_a_share_per_turn(qapp: Any, qtbot: QtBot
     model = RowsModel()
     model.set_scenarios(_scenarios(3 * NEWS_PER_TURN))
     for scenario in _scenarios(3 * NEWS_PER_TURN):
-        model.set_row_status(scenario.row, "PENDING")
+        model.set_row_statuses([(scenario.row, "PENDING")])
     statuses = lambda: [model.entry(i).status for i in range(3 * NEWS_PER_TURN)]  # noqa: E731
     first: list[int] = []
     model.dataChanged.connect(lambda *_a: first or first.append(statuses().count("PENDING")))
     qtbot.waitUntil(lambda: bool(first), timeout=2000)
     assert first == [NEWS_PER_TURN]  # the first share shown; the rest in the next turns
     qtbot.waitUntil(lambda: statuses().count("PENDING") == 3 * NEWS_PER_TURN, timeout=2000)
-    model.set_row_status(3, "COMPLETED")
+    model.set_row_statuses([(3, "COMPLETED")])
     again = model.entry_for_row(3)
     assert again is not None and again.status == "COMPLETED"

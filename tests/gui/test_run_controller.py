@@ -41,7 +41,7 @@ def test_engine_news_arrives_on_the_gui_thread_and_the_run_completes(
     def on_gui_thread() -> None:
         threads.add(threading.current_thread() is threading.main_thread())
 
-    controller.row_changed.connect(lambda row, status: (on_gui_thread(), rows.append((row, status))))
+    controller.statuses_changed.connect(lambda news: (on_gui_thread(), rows.extend(news)))
     controller.progress.connect(lambda snap: (on_gui_thread(), snapshots.append(snap)))
     controller.message.connect(lambda text, _level: (on_gui_thread(), messages.append(text)))
     controller.state_changed.connect(states.append)
@@ -67,8 +67,8 @@ def test_pause_holds_new_requests_resume_continues_and_cancel_ends_the_run(
     fake.latency = 0.15
     controller = RunController()
     completed: list[int] = []
-    controller.row_changed.connect(
-        lambda row, status: completed.append(row) if status == "COMPLETED" else None
+    controller.statuses_changed.connect(
+        lambda news: completed.extend(row for row, status in news if status == "COMPLETED")
     )
     run_id = _start(qtbot, controller, journal, demo_copy, workers=2)
     qtbot.waitUntil(lambda: len(completed) >= 2, timeout=TIMEOUT_MS)

@@ -53,7 +53,7 @@ from desktop.gui.rows.detail_pane import DetailPane
 from desktop.gui.rows.model import RowsModel
 from desktop.gui.rows.view import RowsView
 from desktop.gui.run.review import ReviewPanel
-from desktop.gui.run.side import install_run_side, show_row_status
+from desktop.gui.run.side import install_run_side, show_row_statuses
 from desktop.gui.widgets.banner import OfflineBanner
 from desktop.paths import APP_NAME, demo_copy_path
 
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.rows_view = RowsView(self.model)
         self.rows_view.selection_changed.connect(self._selection_changed)
         context.set_selection_provider(self.rows_view.selected_rows)
-        context.row_status_changed.connect(functools.partial(show_row_status, self.model, context))
+        context.row_statuses_changed.connect(functools.partial(show_row_statuses, self.model, context))
         self.banner = OfflineBanner()
         left = QWidget()
         left_layout = QVBoxLayout(left)

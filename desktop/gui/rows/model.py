@@ -177,18 +177,20 @@ class RowsModel(QStandardItemModel):
             for pos, entry in enumerate(self._entries)
         )
 
-    def set_row_status(self, sheet_row: int, status: str) -> None:
-        """Show a run's news for one row: its status changes, its cost and last run stay (a row
-        never run before costs $0 so far).
+    def set_row_statuses(self, statuses: Iterable[tuple[int, str]]) -> None:
+        """Show a run's news, (sheet row, status) in the order it happened: each row's status changes,
+        its cost and last run stay (a row never run before costs $0 so far); rows not loaded are left
+        out.
 
         News is gathered for ``STATUS_BATCH_MS`` and then shown at once, one repaint per block of
         adjacent rows: a run sends a few events per row, and announcing each to the view (and the
         filter proxy behind it) cost the GUI thread more than the events were worth.
         """
-        if sheet_row not in self._position:
-            return
-        self._pending_status[sheet_row] = status
-        if not self._status_timer.isActive():
+        position, pending = self._position, self._pending_status
+        for sheet_row, status in statuses:
+            if sheet_row in position:
+                pending[sheet_row] = status
+        if pending and not self._status_timer.isActive():
             self._status_timer.start(STATUS_BATCH_MS)
 
     def flush_row_status(self) -> None:

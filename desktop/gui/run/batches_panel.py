@@ -219,10 +219,13 @@ class BatchesPanel(QWidget):
             stamp = f"{_dt.datetime.now():%H:%M:%S}"
             self.status.setText(f"{pending} batch(es) still running; checked at {stamp}.")
         if self.context.source is not None:
-            for statuses in sweep.row_status.values():
-                for row, status in statuses.items():
-                    if self.context.row_status.get(row) != status:
-                        self.context.set_row_status(row, status)
+            known = self.context.row_status
+            self.context.set_row_statuses(
+                (row, status)
+                for statuses in sweep.row_status.values()
+                for row, status in statuses.items()
+                if known.get(row) != status
+            )
         for outcome in sweep.finished_runs:
             if outcome.run_id in was_in_flight:
                 self._submitted.discard(outcome.run_id)

@@ -130,8 +130,9 @@ def what_to_do(error: BaseException) -> str:
 class RunController(QObject):
     """Runs one job at a time off the GUI thread and reports through signals (GUI thread only)."""
 
-    #: A row's status changed: (sheet row, ``RowStatus`` value); delivered in batches, in order.
-    row_changed = Signal(int, str)
+    #: Rows' statuses changed: a list of (sheet row, ``RowStatus`` value) in the order they happened,
+    #: delivered in batches (``row_news``).
+    statuses_changed = Signal(list)
     #: A ``ProgressSnapshot`` of the live run.
     progress = Signal(object)
     #: A plain-language log line: (text, level).
@@ -261,8 +262,7 @@ class RunController(QObject):
     # -- outcomes ----------------------------------------------------------------------------------
 
     def _rows_changed(self, news: News) -> None:
-        for row, status in news:
-            self.row_changed.emit(row, status)
+        self.statuses_changed.emit(news)
 
     def _live_done(self, outcome: RunOutcome) -> None:
         self.row_news.deliver()  # every row's news before the end

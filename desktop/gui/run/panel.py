@@ -119,7 +119,7 @@ class RunPanel(QWidget):
         self.controller.state_changed.connect(self._update_buttons)
         self.controller.failed.connect(self._show_failure)
         self.controller.finished.connect(self._run_finished)
-        self.controller.row_changed.connect(self.context.set_row_status)
+        self.controller.statuses_changed.connect(self.context.set_row_statuses)
         settings = context.settings
         run_task(lambda _ctx: known_models(settings), on_result=self._fill_models, on_error=lambda _e: None)
         self._inputs_changed()
@@ -220,8 +220,7 @@ class RunPanel(QWidget):
         if source is None:
             self._tell("The source was closed before the run could start.")
             return
-        for row in prepared.rows:
-            self.context.set_row_status(row, RowStatus.PENDING.value)
+        self.context.set_row_statuses((row, RowStatus.PENDING.value) for row in prepared.rows)
         self.status.setText(f"Run {prepared.run_id} started.")
         self.controller.start_live(self.context.journal, source, prepared.run_id, prepared.client.generate,
                                    self.workers.value())

@@ -51,8 +51,7 @@ def install_run_side(context: AppContext, tabs: QTabWidget) -> RunSide:
     return side
 
 
-def show_row_status(model: RowsModel, context: AppContext, row: int) -> None:
-    """Show a row's status from the run in progress in the rows table, keeping its cost and last run."""
-    status = context.row_status.get(row)
-    if status is not None:
-        model.set_row_status(row, status)
+def show_row_statuses(model: RowsModel, context: AppContext, rows: list[int]) -> None:
+    """Show rows' statuses from the run in progress in the rows table, keeping their cost and last run."""
+    statuses = context.row_status
+    model.set_row_statuses((row, statuses[row]) for row in rows if row in statuses)
