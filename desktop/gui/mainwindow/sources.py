@@ -23,6 +23,7 @@ from desktop.gui.mainwindow.background import Background
 from desktop.gui.qt.gc_guard import collect_everything
 from desktop.gui.rows.columns import RowEntry, RunInfo, entries_for
 from desktop.jobs.colleagues import claims_text
+from desktop.journal import Journal
 from desktop.services.source import Source
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class SourceController(QObject):
         if locator:
             journal = self._context.journal
             self._background.side(
-                lambda _ctx: latest_run_info(journal, locator), on_result=self._run_info_read
+                lambda _ctx: _run_info(journal, locator), on_result=self._run_info_read
             )
 
     def close(self) -> None:
@@ -139,8 +140,8 @@ class SourceController(QObject):
         journal, rows = self._context.journal, list(scenarios)
         self._background.side(lambda _ctx: journal.cache_scenarios(locator, rows), on_result=lambda _v: None)
 
-    def _run_info_read(self, info: dict[int, tuple[str, float, str]]) -> None:
-        self.run_info_loaded.emit({row: RunInfo(*value) for row, value in info.items()})
+    def _run_info_read(self, info: dict[int, RunInfo]) -> None:
+        self.run_info_loaded.emit(info)
         source = self._context.source
         if source is not None:
             self._background.side(lambda _ctx: claims_text(source), on_result=self.claims_loaded.emit)
@@ -153,3 +154,9 @@ class SourceController(QObject):
             self._context.store.update(last_source=locator)
         except (OSError, ValueError) as exc:
             log.warning("Could not remember the last source: %s", exc)
+
+
+def _run_info(journal: Journal, locator: str) -> dict[int, RunInfo]:
+    """Each row's latest run information, made ready for the rows table (worker thread: a thousand
+    rows are a thousand objects, too many to make on the GUI thread at the end of a run)."""
+    return {row: RunInfo(*value) for row, value in latest_run_info(journal, locator).items()}

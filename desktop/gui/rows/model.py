@@ -173,8 +173,9 @@ class RowsModel(QStandardItemModel):
         """Show which rows colleagues hold, by case ID (``{case_id: "in progress by …, since …"}``);
         rows not named are nobody else's."""
         self._replace(
-            (pos, entry._replace(claimed_by=claims.get(entry.case_id, "")))
+            (pos, entry._replace(claimed_by=claimed))
             for pos, entry in enumerate(self._entries)
+            if entry.claimed_by != (claimed := claims.get(entry.case_id, ""))
         )
 
     def set_row_statuses(self, statuses: Iterable[tuple[int, str]]) -> None:
