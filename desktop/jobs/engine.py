@@ -75,7 +75,7 @@ class LiveRun:
         self._claims = (
             None if shared is None else LiveClaims(shared, self._rows, self.mirror, self._say, self.workers)
         )
-        self._writeback = LiveWriteBack(
+        self.writeback = LiveWriteBack(
             journal, source, run_id, mirror=self.mirror, say=self._say, shared=shared,
             interval=writeback_interval, batch=writeback_batch,
         )
@@ -134,7 +134,7 @@ class LiveRun:
         self._started = time.monotonic()
         if self._claims is not None:
             self._claims.start()
-        self._writeback.flush()  # results generated before a crash are written first
+        self.writeback.flush()  # results generated before a crash are written first
         pending = self.journal.tasks(self.run_id, [RowStatus.PENDING])
         if self._claims is None:
             self._rows.extend(pending)
@@ -142,11 +142,11 @@ class LiveRun:
             self._claims.feed()
         self._say(f"Run {self.run_id}: {len(pending)} rows to process with {self.workers} workers.")
         group = self._executor.start_workers(min(self.workers, max(1, len(pending))), self._work)
-        self._writeback.restart_clock()
+        self.writeback.restart_clock()
         try:
             while True:
                 finished = group.join(self._tick)
-                self._writeback.flush_if_due(time.monotonic())
+                self.writeback.flush_if_due(time.monotonic())
                 self.mirror.maybe_flush()
                 self._report_progress()
                 if self._claims is not None and not self._rows.stopped:
@@ -170,13 +170,13 @@ class LiveRun:
             self.journal.mark_status(self.run_id, rest, RowStatus.CANCELLED)
             for task in self.journal.tasks(self.run_id, [RowStatus.CANCELLED]):
                 self.mirror.enqueue(task)
-        self._writeback.flush()
+        self.writeback.flush()
         if self._claims is not None:
             self._claims.finish(self.journal, self.run_id)
         self.mirror.flush()
-        if self._fatal is None and self._writeback.last_error is not None:
+        if self._fatal is None and self.writeback.last_error is not None:
             # Results that never reached the source leave the run unfinished, so that resume writes them.
-            self._fatal = self._writeback.last_error
+            self._fatal = self.writeback.last_error
         totals = self.journal.run_totals(self.run_id)
         counts = totals.counts
         status = final_status(self._fatal, self._cancel_requested, counts)
@@ -185,7 +185,7 @@ class LiveRun:
         self._report_progress()
         self._say(ending_sentence(status, counts, totals.flagged, totals.cost_usd, error))
         return RunOutcome(
-            self.run_id, status, counts, totals.cost_usd, error, dict(self._writeback.conflicts), self._fatal
+            self.run_id, status, counts, totals.cost_usd, error, dict(self.writeback.conflicts), self._fatal
         )
 
     # -- workers ---------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class LiveRun:
             vitals_added=fields_added(generation.generated), warnings=generation.warnings,
             generated=generation.generated, flags=[issue.to_json() for issue in generation.flags],
         )
-        self._writeback.row_completed()
+        self.writeback.row_completed()
         self._finished(row, None, "info")
 
     def _finish_row_failed(self, row: int, reason: str) -> None:

@@ -42,8 +42,8 @@ class LiveWriteBack:
         self._mirror = mirror
         self._say = say
         self._shared = shared
-        self._interval = interval
-        self._batch = batch
+        self.interval = interval
+        self.batch = batch
         self._completed = 0
         self._last = time.monotonic()
         #: Cells changed by someone else since they were read, by row, over every write-back so far.
@@ -66,8 +66,8 @@ class LiveWriteBack:
         """Write back when the interval has passed, enough rows completed, or a shared block whose
         rows are all done can be written and released at once."""
         if (
-            now - self._last >= self._interval
-            or self._completed >= self._batch
+            now - self._last >= self.interval
+            or self._completed >= self.batch
             or (self._completed and self._shared and self._shared.block_to_release())
         ):
             self.flush()

@@ -237,12 +237,20 @@ def test_a_local_workbook_gets_its_progress_tab_less_often_and_complete_at_the_e
     fake: FakeOpenAI, journal: Journal, demo_copy: Path
 ) -> None:
     """Each write of a local workbook reads and saves the whole file (about a second of CPU for 1,000
-    rows): the progress tab is written every 15 s instead of every 3 s, and in full at the end."""
-    from desktop.app.live import MIRROR_INTERVAL_SEC, WHOLE_FILE_MIRROR_INTERVAL_SEC, live_run
+    rows): the progress tab is written every 15 s instead of every 3 s, results every 30 s rather than
+    every 250 rows, and both in full at the end."""
+    from desktop.app.live import (
+        MIRROR_INTERVAL_SEC,
+        WHOLE_FILE_MIRROR_INTERVAL_SEC,
+        WHOLE_FILE_WRITEBACK_ROWS,
+        live_run,
+    )
+    from desktop.jobs.live_writeback import WRITEBACK_BATCH_ROWS
 
     source, run_id = plan(journal, demo_copy, rows="3-12")
     live = live_run(journal, source, run_id, make_client(fake).generate, workers=3)
     assert live.mirror.interval == WHOLE_FILE_MIRROR_INTERVAL_SEC > MIRROR_INTERVAL_SEC
+    assert live.writeback.batch == WHOLE_FILE_WRITEBACK_ROWS > WRITEBACK_BATCH_ROWS
     live.execute()
     rows = {int(str(r[1])): r for r in XlsxSource(demo_copy).read_progress() if r[0] == run_id}
     assert sorted(rows) == list(range(3, 13)) and all(r[3] == "COMPLETED" for r in rows.values())
