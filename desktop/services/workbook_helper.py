@@ -21,6 +21,7 @@ calls ``multiprocessing.freeze_support()`` first (``desktop/__main__.py``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -37,6 +38,8 @@ R = TypeVar("R")
 
 #: Far longer than any workbook takes to read or save (1,000 rows: about a second).
 JOB_TIMEOUT_SEC = 300.0
+#: How much lower the helper's scheduling priority is than the app's (POSIX; Windows keeps it equal).
+HELPER_NICENESS = 5
 _guard = threading.Lock()
 _helper: ProcessPoolExecutor | None = None
 
@@ -88,8 +91,15 @@ def _running_helper() -> ProcessPoolExecutor:
 
 
 def _follow_parent() -> None:
-    """In the helper: end it when the app's process ends, however that ends (killed, crashed), rather
-    than wait for a next job that never comes."""
+    """In the helper: run below the app's priority, and end when the app's process ends, however that
+    ends (killed, crashed), rather than wait for a next job that never comes.
+
+    A save can wait a few milliseconds for a CPU; the window cannot (on two cores, a second-long save
+    at the end of a run competed with the window's own end-of-run work).
+    """
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(HELPER_NICENESS)
     parent = multiprocessing.parent_process()
     if parent is None:
         return

@@ -57,3 +57,10 @@ def test_the_helper_ends_when_the_app_is_killed(tmp_path: Path) -> None:
     while alive(helper_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(helper_pid), "the helper outlived the app"
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
+def test_the_helper_runs_below_the_apps_priority() -> None:
+    from desktop.services.workbook_helper import HELPER_NICENESS
+
+    assert in_helper(os.nice, 0) == min(19, os.nice(0) + HELPER_NICENESS)
