@@ -109,3 +109,25 @@ def test_flagged_filter_and_generated_fields(qtbot: QtBot) -> None:
         panel.resize(900, 500)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         panel.grab().save(str(SCREENSHOTS / "review_flagged.png"))
+
+
+def test_rows_loaded_behind_another_tab_are_listed_when_the_tab_is_shown(qtbot: QtBot) -> None:
+    """Listing a thousand rows at the end of a run took 10-15 ms of GUI-thread time while another tab
+    was shown: it waits until the Review tab is."""
+    from PySide6.QtWidgets import QLabel, QTabWidget
+
+    with Journal.open() as journal:
+        make_run(journal)
+        tabs = QTabWidget()
+        qtbot.addWidget(tabs)
+        front = QLabel("another tab")
+        tabs.addTab(front, "Other")
+        panel = ReviewPanel(AppContext(journal))
+        tabs.addTab(panel, "Review")
+        tabs.show()
+        panel.refresh()
+        qtbot.waitUntil(lambda: bool(panel.tasks), timeout=5_000)
+        qtbot.wait(50)
+        assert panel.rows_list.count() == 0  # loaded, not listed: the tab is hidden
+        tabs.setCurrentWidget(panel)
+        assert panel.rows_list.count() == 1 and panel.current_row() == 3

@@ -6,6 +6,7 @@ the journal (works offline); Revert needs the source."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -43,6 +44,8 @@ class ReviewPanel(QWidget):
         #: The sheet row of each line of the rows list, in its order.
         self._list_rows: list[int] = []
         self.runs: list[RunRecord] = []
+        #: Rows loaded while the tab was hidden behind another, listed when it is shown.
+        self._fill_when_shown = False
 
         self.run_box = QComboBox()
         self.run_box.setToolTip("The run whose results you review")
@@ -156,9 +159,22 @@ class ReviewPanel(QWidget):
 
     def _tasks_loaded(self, tasks: list[RowTask]) -> None:
         self.tasks = {t.row: t for t in tasks if t.result}
+        if self.window().isVisible() and not self.isVisible():
+            # Behind another tab: listing a thousand rows (and showing the first) at the end of a run
+            # was 10-15 ms of GUI-thread time that nobody saw; it is done when the tab is shown.
+            self._fill_when_shown = True
+            return
         self._fill_rows()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """List the rows loaded while the tab was hidden."""
+        super().showEvent(event)
+        if self._fill_when_shown:
+            self._fill_when_shown = False
+            self._fill_rows()
+
     def _fill_rows(self) -> None:
+        self._fill_when_shown = False
         flagged_only = self.filter_box.currentData() == FLAGGED_ROWS
         shown = [t for t in self.tasks.values() if t.flagged or not flagged_only]
         self.rows_list.clear()
