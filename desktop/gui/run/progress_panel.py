@@ -40,6 +40,9 @@ COUNT_ORDER = (
     (RowStatus.CANCELLED, "cancelled"),
 )
 CHART_POINT_SECONDS = 1.0
+#: The chart's axes start at these ends and grow in round steps (``nice_ceiling``).
+SMALLEST_MINUTES = 0.1
+SMALLEST_COST = 0.0001
 
 
 def counts_text(counts: dict[str, int] | Any) -> str:
@@ -237,9 +240,9 @@ class ProgressPanel(QWidget):
         self.done_series.clear()
         self.cost_series.clear()
         self._last_point = 0.0
-        self.x_axis.setRange(0, 1)
+        self.x_axis.setRange(0, SMALLEST_MINUTES)
         self.rows_axis.setRange(0, 1)
-        self.cost_axis.setRange(0, 0.001)
+        self.cost_axis.setRange(0, SMALLEST_COST)
 
     def _add_point(self, minutes: float, done: int, cost: float) -> None:
         self.done_series.append(minutes, done)
@@ -283,15 +286,14 @@ class ProgressPanel(QWidget):
         history, (points, done_points, cost_points) = loaded
         if history is None or (self.controller.active and history.run.run_id == self.controller.run_id):
             return
-        self._start_chart()
-        if points:
-            self.done_series.replace(done_points)
-            self.cost_series.replace(cost_points)
-            last_minutes, last_done, last_cost = points[-1]
-            self.x_axis.setRange(0, max(last_minutes, 0.1))
-            self.rows_axis.setRange(0, max(last_done, 1))
-            self.cost_axis.setRange(0, max(last_cost * 1.1, 0.0001))
         totals = history.run.totals
+        self.done_series.replace(done_points)
+        self.cost_series.replace(cost_points)
+        last_minutes, _done, last_cost = points[-1] if points else (0.0, 0, 0.0)
+        # The same round ranges the live chart grew to: a run just watched is not laid out again.
+        self.x_axis.setRange(0, nice_ceiling(max(last_minutes, SMALLEST_MINUTES)))
+        self.rows_axis.setRange(0, max(totals.rows, 1))
+        self.cost_axis.setRange(0, nice_ceiling(max(last_cost, SMALLEST_COST)))
         self.bar.setValue(round(100 * totals.finished / totals.rows) if totals.rows else 0)
         self.bar.setFormat(f"%p%  ({totals.finished:,} of {totals.rows:,} rows)")
         self.cost.setText(f"${totals.cost_usd:.4f}")
