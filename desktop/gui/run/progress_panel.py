@@ -226,7 +226,7 @@ class ProgressPanel(QWidget):
         now = time.monotonic()
         if now - self._last_point >= CHART_POINT_SECONDS or snapshot.done >= snapshot.total:
             self._last_point = now
-            self._add_point(snapshot.elapsed_seconds / 60.0, snapshot.done, snapshot.cost_usd)
+            self._add_point(snapshot)
 
     def add_message(self, text: str, level: str) -> None:
         """Append one plain-language line to the log."""
@@ -244,12 +244,16 @@ class ProgressPanel(QWidget):
         self.rows_axis.setRange(0, 1)
         self.cost_axis.setRange(0, SMALLEST_COST)
 
-    def _add_point(self, minutes: float, done: int, cost: float) -> None:
+    def _add_point(self, snapshot: ProgressSnapshot) -> None:
+        minutes, done, cost = snapshot.elapsed_seconds / 60.0, snapshot.done, snapshot.cost_usd
         self.done_series.append(minutes, done)
         self.cost_series.append(minutes, cost)
-        _grow(self.x_axis, minutes)
+        # The axes grow to where the run is heading (its end and its cost at this pace), so that they
+        # change a few times early in a run rather than every few seconds all through it.
+        eta_minutes = (snapshot.eta_seconds or 0.0) / 60.0
+        _grow(self.x_axis, minutes + eta_minutes)
         _grow(self.rows_axis, done)
-        _grow(self.cost_axis, cost)
+        _grow(self.cost_axis, cost * snapshot.total / done if done else cost)
 
     # -- past runs (journal reads on a worker thread) ----------------------------------------------
 
