@@ -22,7 +22,7 @@ from desktop.gui.context import AppContext
 from desktop.gui.mainwindow.background import Background
 from desktop.gui.qt.gc_guard import collect_everything
 from desktop.gui.rows.columns import RowEntry, RunInfo, entries_for
-from desktop.jobs.colleagues import claims_text
+from desktop.jobs.colleagues import ClaimsSeen, claims_text
 from desktop.journal import Journal
 from desktop.services.source import Source
 
@@ -57,6 +57,8 @@ class SourceController(QObject):
         self._background = background
         self._parent = parent
         self._last_text: str | None = None
+        #: What this window has seen of the open sheet's claims over its reads (stale ones told apart).
+        self._claims_seen = ClaimsSeen(context.settings.claim_lease_sec)
 
     def choose_workbook(self) -> None:
         """Ask for an .xlsx file and open it."""
@@ -119,6 +121,8 @@ class SourceController(QObject):
         self._context.set_source(
             loaded.source, offline=loaded.offline, locator=loaded.locator, offline_since=loaded.cached_at
         )
+        if previous is not loaded.source:
+            self._claims_seen = ClaimsSeen(self._context.settings.claim_lease_sec)
         self._context.set_rows(loaded.scenarios, None)
         if not loaded.offline:
             self._remember(loaded.locator)
@@ -144,7 +148,8 @@ class SourceController(QObject):
         self.run_info_loaded.emit(info)
         source = self._context.source
         if source is not None:
-            self._background.side(lambda _ctx: claims_text(source), on_result=self.claims_loaded.emit)
+            seen = self._claims_seen
+            self._background.side(lambda _ctx: claims_text(source, seen), on_result=self.claims_loaded.emit)
 
     def _remember(self, locator: str) -> None:
         """Store the last opened source through the settings store (only that field)."""
