@@ -187,9 +187,10 @@ def _release_cells(wb: Workbook) -> None:
     """Drop the loaded cells of every sheet.
 
     Each cell refers back to its sheet, so a discarded workbook is tens of thousands of reference
-    cycles that only the cyclic collector frees — and that runs on the GUI thread in the app, where
-    freeing a large workbook stalled the window for tens of milliseconds after every write. Without
-    the sheets' cell maps the cells are freed at once, here, by reference counting.
+    cycles that only the cyclic collector frees (in the app's own process, where saves once ran, that
+    stalled the window for tens of milliseconds after every write; in the workbook helper it would
+    keep a second workbook's worth of memory until the next collection). Without the sheets' cell
+    maps the cells are freed at once, here, by reference counting.
     """
     for ws in wb.worksheets:
         cells = getattr(ws, "_cells", None)

@@ -25,6 +25,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -95,8 +96,11 @@ def _follow_parent() -> None:
     ends (killed, crashed), rather than wait for a next job that never comes.
 
     A save can wait a few milliseconds for a CPU; the window cannot (on two cores, a second-long save
-    at the end of a run competed with the window's own end-of-run work).
+    at the end of a run competed with the window's own end-of-run work). Ctrl+C in a terminal reaches
+    the whole process group: the app decides what to stop and still saves through the helper, so the
+    helper ignores it rather than die half-way through a save.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(HELPER_NICENESS)
@@ -116,7 +120,7 @@ def _discard(helper: ProcessPoolExecutor, *, kill: bool = False) -> None:
     with _guard:
         if _helper is helper:
             _helper = None
-    if kill:
+    if kill:  # the executor has no public way to stop a worker that does not answer
         for process in list(getattr(helper, "_processes", {}).values()):
             process.kill()
     helper.shutdown(wait=False, cancel_futures=True)

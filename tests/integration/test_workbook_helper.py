@@ -64,3 +64,9 @@ def test_the_helper_runs_below_the_apps_priority() -> None:
     from desktop.services.workbook_helper import HELPER_NICENESS
 
     assert in_helper(os.nice, 0) == min(19, os.nice(0) + HELPER_NICENESS)
+
+
+def test_ctrl_c_in_a_terminal_leaves_the_helper_to_the_app() -> None:
+    """Ctrl+C reaches the whole process group; the app decides what to stop and saves through the
+    helper, so the helper must not die half-way through a save."""
+    assert in_helper(signal.getsignal, signal.SIGINT) == signal.SIG_IGN
