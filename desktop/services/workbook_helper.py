@@ -46,7 +46,7 @@ _helper: ProcessPoolExecutor | None = None
 
 
 class HelperStopped(SimBatchError):
-    """The workbook helper process stopped twice during one job."""
+    """The workbook helper process stopped twice during one job, or gave no answer in time."""
 
 
 def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -70,15 +70,6 @@ def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
                 f"{JOB_TIMEOUT_SEC:.0f} s and was stopped; try again."
             ) from None
     raise HelperStopped("The helper process that reads and saves workbooks stopped unexpectedly; try again.")
-
-
-def stop_helper() -> None:
-    """Stop the helper process (it starts again when next needed)."""
-    global _helper
-    with _guard:
-        helper, _helper = _helper, None
-    if helper is not None:
-        helper.shutdown(wait=True, cancel_futures=True)
 
 
 def _running_helper() -> ProcessPoolExecutor:

@@ -28,7 +28,7 @@ def alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie waiting for its parent counts as ended)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone, or going while being read
         return False
     return state != "Z"
 
@@ -70,3 +70,20 @@ def test_ctrl_c_in_a_terminal_leaves_the_helper_to_the_app() -> None:
     """Ctrl+C reaches the whole process group; the app decides what to stop and saves through the
     helper, so the helper must not die half-way through a save."""
     assert in_helper(signal.getsignal, signal.SIGINT) == signal.SIG_IGN
+
+
+def test_a_helper_that_gives_no_answer_is_stopped_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.services import workbook_helper
+    from desktop.services.workbook_helper import HelperStopped
+
+    stuck_pid = in_helper(os.getpid)
+    monkeypatch.setattr(workbook_helper, "JOB_TIMEOUT_SEC", 0.5)
+    started = time.monotonic()
+    with pytest.raises(HelperStopped, match="gave no answer"):
+        in_helper(time.sleep, 30)
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 10
+    while alive(stuck_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(stuck_pid)  # killed, not left sleeping
+    assert in_helper(os.getpid) not in (stuck_pid, os.getpid())
