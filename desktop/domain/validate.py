@@ -7,6 +7,7 @@ Every cell is parsed once per validation; messages are plain sentences for nurse
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from desktop.domain.layout import vitals_order
@@ -205,9 +206,11 @@ def summarize(reports: Sequence[RowReport]) -> dict[str, object]:
     """Totals for a validation: rows, critical issues, warnings and the average score (1 decimal)."""
     count = len(reports)
     average = round(sum(r.score for r in reports) / count, 1) if count else 0.0
+    # One pass over every issue: the window shows this on its GUI thread after each read of the rows.
+    severities = Counter(issue.severity for report in reports for issue in report.issues)
     return {
         "rows": count,
-        "critical": sum(r.critical_count for r in reports),
-        "warnings": sum(r.warning_count for r in reports),
+        "critical": severities[Severity.CRITICAL],
+        "warnings": severities[Severity.WARNING],
         "average_score": average,
     }
