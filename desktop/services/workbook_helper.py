@@ -12,7 +12,8 @@ runs Qt), does one job at a time. A job is a module-level function whose argumen
 plain data; errors come back as the same exception with the same sentence. A helper that dies (killed,
 out of memory) is replaced once for the job; the jobs are safe to repeat, as a save replaces the file
 only when it is complete. A job that gives no answer within ``JOB_TIMEOUT_SEC`` stops the helper
-rather than keep a run waiting for ever.
+rather than keep a run waiting for ever. Where no helper can start at all (a policy that forbids
+starting programs), the jobs run in the app's own process: slower for the window, but working.
 
 The helper starts the app's own program again (``spawn``), which imports the main script without
 running it: every entry point runs its work under ``if __name__ == "__main__"``, and a bundled app
@@ -22,6 +23,7 @@ calls ``multiprocessing.freeze_support()`` first (``desktop/__main__.py``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -32,7 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import ParamSpec, TypeVar
 
-from desktop.errors import SimBatchError
+from desktop.errors import SimBatchError, first_line
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +45,11 @@ JOB_TIMEOUT_SEC = 300.0
 HELPER_NICENESS = 5
 _guard = threading.Lock()
 _helper: ProcessPoolExecutor | None = None
+#: A job has come back from a helper in this process: a helper that fails later is replaced, not given up.
+_helper_worked = False
+#: No helper could ever start here: every job runs in this process.
+_in_this_process = False
+log = logging.getLogger(__name__)
 
 
 class HelperStopped(SimBatchError):
@@ -55,21 +62,41 @@ def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     Blocks the calling thread, which holds no interpreter lock meanwhile; call it from a worker
     thread, as every workbook read and write is.
     """
+    global _helper_worked
+    if _in_this_process:
+        return job(*args, **kwargs)
     for attempt in (1, 2):
         helper = _running_helper()
         try:
-            return helper.submit(job, *args, **kwargs).result(timeout=JOB_TIMEOUT_SEC)
-        except BrokenProcessPool:
-            _discard(helper)
-            if attempt == 2:
-                break
-        except TimeoutError:
+            result = helper.submit(job, *args, **kwargs).result(timeout=JOB_TIMEOUT_SEC)
+        except TimeoutError:  # before OSError, which it is a kind of
             _discard(helper, kill=True)
             raise HelperStopped(
                 f"The helper process that reads and saves workbooks gave no answer in "
                 f"{JOB_TIMEOUT_SEC:.0f} s and was stopped; try again."
             ) from None
+        except (BrokenProcessPool, OSError) as exc:  # OSError: the helper's program could not start
+            if isinstance(exc, OSError) and _helper_worked:
+                raise  # the job's own error, not the helper's
+            _discard(helper)
+            if attempt == 2:
+                if not _helper_worked:
+                    return _without_helper(exc, job, *args, **kwargs)
+                break
+            continue
+        _helper_worked = True
+        return result
     raise HelperStopped("The helper process that reads and saves workbooks stopped unexpectedly; try again.")
+
+
+def _without_helper(error: BaseException, job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """The helper never started on this computer (a policy that forbids starting programs, a broken
+    installation): do the work in this process from now on, slower for the window but working."""
+    global _in_this_process
+    _in_this_process = True
+    log.warning("The workbook helper process could not start (%s); workbooks are read and saved in the "
+                "app's own process.", first_line(error))
+    return job(*args, **kwargs)
 
 
 def _running_helper() -> ProcessPoolExecutor:

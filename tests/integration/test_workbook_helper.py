@@ -87,3 +87,29 @@ def test_a_helper_that_gives_no_answer_is_stopped_and_replaced(monkeypatch: pyte
         time.sleep(0.05)
     assert not alive(stuck_pid)  # killed, not left sleeping
     assert in_helper(os.getpid) not in (stuck_pid, os.getpid())
+
+
+def test_where_no_helper_can_start_workbooks_are_read_and_saved_in_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A locked-down computer may forbid starting the helper: the app must still open and save
+    workbooks (slower for the window) rather than fail on every one."""
+    import multiprocessing.spawn
+
+    from desktop.services import workbook_helper
+    from desktop.services.source import CellRef
+    from desktop.services.workbook import XlsxSource
+    from tests.torture.helpers import make_workbook
+
+    monkeypatch.setattr(workbook_helper, "_helper", None)  # the running helper is left alone
+    monkeypatch.setattr(workbook_helper, "_helper_worked", False)
+    monkeypatch.setattr(workbook_helper, "_in_this_process", False)
+    missing = tmp_path / "no-such-python"
+    program = str(missing) if os.name == "nt" else os.fsencode(missing)  # as set_executable stores it
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", program)
+    source = XlsxSource(make_workbook(tmp_path / "bank.xlsx", 5))
+    assert len(source.read_scenarios().scenarios) == 5
+    assert "could not start" in caplog.text
+    source.write_cells({CellRef(3, "Initial_Vitals"): '{"HR": 80}'})
+    assert source.read_scenarios([3]).scenarios[0].vitals["Initial_Vitals"] == '{"HR": 80}'
+    assert in_helper(os.getpid) == os.getpid()  # from now on, in this process
