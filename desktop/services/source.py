@@ -67,7 +67,7 @@ class Source(ABC):
     locator: str
     scenario_tab: str
     #: Every write reads and saves the whole file (a local workbook): writes cost CPU in proportion
-    #: to the workbook, so a run writes its progress tab less often.
+    #: to the workbook, so a run writes its results and its progress tab less often.
     writes_whole_file: bool = False
 
     @abstractmethod

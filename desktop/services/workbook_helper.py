@@ -68,22 +68,27 @@ def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     for attempt in (1, 2):
         helper = _running_helper()
         try:
-            result = helper.submit(job, *args, **kwargs).result(timeout=JOB_TIMEOUT_SEC)
-        except TimeoutError:  # before OSError, which it is a kind of
+            future = helper.submit(job, *args, **kwargs)  # starts the helper's program when needed
+        except OSError as exc:  # the program could not be started
+            _discard(helper)
+            if _helper_worked:
+                break
+            return _without_helper(exc, job, *args, **kwargs)
+        try:
+            result = future.result(timeout=JOB_TIMEOUT_SEC)
+        except TimeoutError:
             _discard(helper, kill=True)
             raise HelperStopped(
                 f"The helper process that reads and saves workbooks gave no answer in "
                 f"{JOB_TIMEOUT_SEC:.0f} s and was stopped; try again."
             ) from None
-        except (BrokenProcessPool, OSError) as exc:  # OSError: the helper's program could not start
-            if isinstance(exc, OSError) and _helper_worked:
-                raise  # the job's own error, not the helper's
+        except BrokenProcessPool as exc:
             _discard(helper)
-            if attempt == 2:
-                if not _helper_worked:
-                    return _without_helper(exc, job, *args, **kwargs)
+            if attempt == 1:
+                continue
+            if _helper_worked:
                 break
-            continue
+            return _without_helper(exc, job, *args, **kwargs)
         _helper_worked = True
         return result
     raise HelperStopped("The helper process that reads and saves workbooks stopped unexpectedly; try again.")
@@ -104,12 +109,12 @@ def _running_helper() -> ProcessPoolExecutor:
     with _guard:
         if _helper is None:
             _helper = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_follow_parent
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_helper_started
             )
         return _helper
 
 
-def _follow_parent() -> None:
+def _helper_started() -> None:
     """In the helper: run below the app's priority, and end when the app's process ends, however that
     ends (killed, crashed), rather than wait for a next job that never comes.
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from desktop.app.live import live_run
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
-from desktop.gui.run.row_news import News, RowNews
+from desktop.gui.run.row_news import RowNews
 from desktop.jobs.colleague_watch import StaleClaim
 from desktop.jobs.engine import Generator, LiveRun
 from desktop.jobs.executor import WorkerGroup
@@ -151,7 +151,7 @@ class RunController(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setExpiryTimeout(5_000)
-        self.row_news = RowNews(self._rows_changed, self)
+        self.row_news = RowNews(self.statuses_changed.emit, self)
         self._live: LiveRun | None = None
         self._handle: TaskHandle[Any] | None = None
         self.run_id: str | None = None
@@ -260,9 +260,6 @@ class RunController(QObject):
         return self._handle is None or self._handle.wait(timeout)
 
     # -- outcomes ----------------------------------------------------------------------------------
-
-    def _rows_changed(self, news: News) -> None:
-        self.statuses_changed.emit(news)
 
     def _live_done(self, outcome: RunOutcome) -> None:
         self.row_news.deliver()  # every row's news before the end

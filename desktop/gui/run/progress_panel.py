@@ -58,10 +58,7 @@ def nice_ceiling(value: float) -> float:
     the whole chart out again and redraws it, 5-14 ms on the GUI thread.
     """
     power = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 5.0, 10.0):
-        if step * power >= value * (1 - 1e-9):
-            return step * power
-    return 10.0 * power
+    return next((step * power for step in (1.0, 2.0, 5.0) if step * power >= value * (1 - 1e-9)), 10 * power)
 
 
 def chart_points(finished: list[tuple[str, float]]) -> list[tuple[float, int, float]]:

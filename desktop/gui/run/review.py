@@ -170,7 +170,6 @@ class ReviewPanel(QWidget):
         """List the rows loaded while the tab was hidden."""
         super().showEvent(event)
         if self._fill_when_shown:
-            self._fill_when_shown = False
             self._fill_rows()
 
     def _fill_rows(self) -> None:
