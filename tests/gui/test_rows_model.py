@@ -30,6 +30,18 @@ def _scenarios(n: int) -> list[Scenario]:
     return [Scenario(row=3 + i, case_id=f"CASE-{i:05d}", title=f"Case {i}") for i in range(n)]
 
 
+def _announced(model: RowsModel) -> list[tuple[int, int]]:
+    """The (model row, column) of each cell ``model`` announces from now on; each announcement is one cell."""
+    cells: list[tuple[int, int]] = []
+
+    def seen(first: Any, last: Any, *_roles: Any) -> None:
+        assert (first.row(), first.column()) == (last.row(), last.column())
+        cells.append((first.row(), first.column()))
+
+    model.dataChanged.connect(seen)
+    return cells
+
+
 def _report(row: int, score: int, *severities: Severity) -> RowReport:
     issues = [Issue(s, IssueCode.OUT_OF_RANGE, "Initial_Vitals.HR", "HR out of range.") for s in severities]
     return RowReport(row=row, case_id="", score=score, issues=issues)
@@ -49,14 +61,13 @@ def test_rows_show_placeholders_until_validated(qapp: Any) -> None:
 def test_reports_fill_score_issues_and_worst_severity(qapp: Any) -> None:
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
-    changed: list[tuple[int, int]] = []
-    model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    changed = _announced(model)
     model.set_reports([
         _report(3, 130),
         _report(4, 90, Severity.WARNING, Severity.CRITICAL, Severity.CRITICAL),
         _report(99, 10, Severity.CRITICAL),  # not loaded: ignored
     ])
-    assert changed == [(0, 1)]
+    assert changed == [(row, column) for row in (0, 1) for column in (COL_SCORE, COL_ISSUES, COL_SEVERITY)]
     assert model.data(model.index(0, COL_SEVERITY)) == "ok"
     assert model.data(model.index(1, COL_SCORE)) == "90"
     assert model.data(model.index(1, COL_ISSUES)) == "3"
@@ -126,17 +137,14 @@ def test_a_run_status_repaints_only_its_row_and_keeps_cost_and_last_run(qapp: An
     model = RowsModel()
     model.set_scenarios(_scenarios(3))
     model.set_run_info({4: RunInfo("COMPLETED", 0.01, "2026-01-05T09:07")})
-    changed: list[tuple[int, int, int, int]] = []
-    model.dataChanged.connect(
-        lambda first, last, *_r: changed.append((first.row(), first.column(), last.row(), last.column()))
-    )
+    changed = _announced(model)
     model.set_row_statuses([(4, "PROCESSING")])
     model.set_row_statuses([(3, "PENDING")])
     model.set_row_statuses([(99, "PENDING")])  # not loaded: ignored
     assert changed == []  # gathered, shown together a moment later
     qtbot.waitUntil(lambda: bool(changed), timeout=1000)
-    # one repaint for the two adjacent rows, of the cells that changed: status, and the cost of row 3
-    assert changed == [(0, COL_STATUS, 1, COL_COST)]
+    # only the cells that changed are repainted: the statuses, and the cost of row 3 (never run: $0)
+    assert changed == [(0, COL_STATUS), (0, COL_COST), (1, COL_STATUS)]
     again = model.entry_for_row(4)
     assert again is not None and (again.status, again.cost, again.last_run) == (
         "PROCESSING", 0.01, "2026-01-05T09:07"
@@ -152,22 +160,23 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     model.set_run_info({3: RunInfo("COMPLETED", 0.002, "2026-11-29T05:00:00.000Z")})
     resets: list[bool] = []
     model.modelReset.connect(lambda: resets.append(True))
-    changed: list[tuple[int, int, int, int]] = []
-    model.dataChanged.connect(lambda a, b: changed.append((a.row(), a.column(), b.row(), b.column())))
+    changed = _announced(model)
 
     fresh = [Scenario(row=s.row, case_id=s.case_id, title=f"Renamed {s.row}") for s in _scenarios(3)]
     model.set_scenarios(fresh, keep_run_info=True)
 
     # only the cells that changed are announced (titles; row 3's validation), never the Row column (the
     # sorted view would sort every row again); run columns stay
-    assert resets == [] and changed == [(0, COL_TITLE, 2, COL_SEVERITY)]
+    assert resets == [] and changed == [
+        (0, COL_TITLE), (0, COL_SCORE), (0, COL_ISSUES), (0, COL_SEVERITY), (1, COL_TITLE), (2, COL_TITLE)
+    ]
     entry = model.entry_for_row(3)
     assert entry is not None and (entry.status, entry.cost) == ("COMPLETED", 0.002)
     assert entry.title == "Renamed 3" and entry.score is None  # new cells; validation is cleared
 
-    changed.clear()  # read again with reports: one announcement, only the rows that look different
+    changed.clear()  # read again with reports: only the cells that look different
     model.set_scenarios(fresh, keep_run_info=True, reports={4: _report(4, 70, Severity.WARNING)})
-    assert changed == [(1, COL_SCORE, 1, COL_SEVERITY)]
+    assert changed == [(1, COL_SCORE), (1, COL_ISSUES), (1, COL_SEVERITY)]
     again = model.entry_for_row(4)
     assert again is not None and again.score == 70 and again.title == "Renamed 4"
 
@@ -176,16 +185,19 @@ def test_reading_the_same_rows_again_keeps_run_columns_and_updates_in_place(qapp
     assert model.data(model.index(0, COL_STATUS)) == "Not run"
 
 
-def test_run_news_for_many_rows_is_shown_in_one_repaint_per_block(qapp: Any) -> None:
+def test_run_news_for_many_rows_is_shown_at_once_in_the_cells_that_changed(qapp: Any) -> None:
     model = RowsModel()
     model.set_scenarios(_scenarios(10))  # sheet rows 3-12
-    changed: list[tuple[int, int]] = []
-    model.dataChanged.connect(lambda first, last, *_r: changed.append((first.row(), last.row())))
+    model.set_run_info({4: RunInfo("COMPLETED", 0.01, "2026-01-05T09:07")})
+    changed = _announced(model)
     for row in (3, 4, 5, 6, 9, 10, 12):
         model.set_row_statuses([(row, "PENDING")])
     model.set_row_statuses([(4, "PROCESSING")])  # the latest news of a row wins
     model.flush_row_status()
-    assert changed == [(0, 3), (6, 7), (9, 9)]
+    # each row's status, once; the rows never run before also show their cost so far ($0)
+    assert changed == [(0, COL_STATUS), (0, COL_COST), (1, COL_STATUS)] + [
+        (row, column) for row in (2, 3, 6, 7, 9) for column in (COL_STATUS, COL_COST)
+    ]
     assert [e.status for e in model.entries()][:3] == ["PENDING", "PROCESSING", "PENDING"]
     model.set_row_statuses([(5, "COMPLETED")])
     entry = model.entry_for_row(5)  # a lookup sees the news at once
@@ -343,14 +355,14 @@ def test_a_large_change_is_stored_a_slice_per_turn_of_the_event_loop(qapp: Any, 
 
     model = RowsModel()
     model.set_scenarios(_scenarios(4 * SLICE_ROWS))
-    announced: list[int] = []
-    model.dataChanged.connect(lambda first, last, *_r: announced.append(last.row() - first.row() + 1))
+    announced = _announced(model)
     done = RunInfo("COMPLETED", 0.001, "2026-01-05T09:07")
     model.set_run_info({s.row: done for s in _scenarios(4 * SLICE_ROWS)})
-    assert sum(announced) == SLICE_ROWS and not model.cells_current  # the rest waits for the next turns
+    rows = lambda: {row for row, _column in announced}  # noqa: E731
+    assert rows() == set(range(SLICE_ROWS)) and not model.cells_current  # the rest waits for the next turns
     assert model.entry(4 * SLICE_ROWS - 1).status == "COMPLETED"  # the entries are current at once
     qtbot.waitUntil(lambda: model.cells_current, timeout=5000)
-    assert sum(announced) == 4 * SLICE_ROWS
+    assert rows() == set(range(4 * SLICE_ROWS))
     assert model.data(model.index(4 * SLICE_ROWS - 1, COL_STATUS)) == "COMPLETED"
 
 
@@ -386,3 +398,33 @@ def test_news_for_many_rows_is_taken_in_a_share_per_turn(qapp: Any, qtbot: QtBot
     model.set_row_statuses([(3, "COMPLETED")])
     again = model.entry_for_row(3)
     assert again is not None and again.status == "COMPLETED"
+
+
+def test_storing_run_news_makes_no_call_that_lets_go_of_the_interpreter_lock(qapp: Any) -> None:
+    """``index()`` and a ``dataChanged.emit`` from Python let go of the interpreter lock; during a run the
+    GUI thread then got it back only after the workers' turn, 4-6 ms per slice of rows. Cells are found
+    with ``item()`` and announced by Qt's own ``emitDataChanged``."""
+    import sys
+    from types import FrameType
+
+    from desktop.gui.rows.model import SLICE_ROWS
+
+    model = RowsModel()
+    model.set_scenarios(_scenarios(SLICE_ROWS))
+    announced = _announced(model)
+    for scenario in _scenarios(SLICE_ROWS):
+        model.set_row_statuses([(scenario.row, "PROCESSING")])
+    calls: list[str] = []
+
+    def profile(_frame: FrameType, event: str, arg: object) -> None:
+        if event == "c_call":
+            calls.append(getattr(arg, "__name__", ""))
+
+    sys.setprofile(profile)
+    try:
+        model.flush_row_status()
+    finally:
+        sys.setprofile(None)
+    assert model.cells_current and {row for row, _column in announced} == set(range(SLICE_ROWS))
+    assert "setData" in calls and "emitDataChanged" in calls  # the profile saw the cells stored
+    assert [name for name in calls if name in {"index", "emit", "setItemData"}] == []

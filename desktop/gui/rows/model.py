@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from desktop.domain.models import RowReport, Scenario
-from desktop.domain.rowspec import consecutive_runs
 from desktop.gui.rows.cells import cell_roles, changed_columns
 from desktop.gui.rows.columns import (
     COL_CASE,
@@ -118,36 +117,39 @@ class RowsModel(QStandardItemModel):
         self._store_slice()
 
     def _store_slice(self) -> None:
-        """Store the out-of-date cells of up to ``SLICE_ROWS`` rows and announce them; the rest follow
-        in the next turns of the event loop, so no change keeps the GUI thread for long."""
+        """Store the out-of-date cells of up to ``SLICE_ROWS`` rows and announce each changed cell; the
+        rest follow in the next turns of the event loop, so no change keeps the GUI thread for long.
+
+        Cells are looked up with ``item()`` and announced by Qt's own ``emitDataChanged``: ``index()`` and
+        a ``dataChanged.emit`` from Python both let go of the interpreter lock, and during a run each took
+        it back only after the workers had had their turn (a 20-row slice waited 4-6 ms for the lock).
+        One cell at a time, the view repaints only what changed and the proxy looks again at those rows.
+        """
         if not self._stale:
             return
-        # In the order the rows changed: sorting every stale row for each slice made a 10,000-row change
-        # cost the GUI thread quadratic time.
-        positions = sorted(islice(self._stale, SLICE_ROWS))
-        columns: set[int] = set()
-        self.blockSignals(True)  # one announcement per block of rows below, not one per cell
+        announce: list[QStandardItem] = []
+        self.blockSignals(True)  # one announcement per cell below, not one per role
         try:
-            for pos in positions:
+            # In the order the rows changed: sorting every stale row for each slice made a 10,000-row
+            # change cost the GUI thread quadratic time.
+            for pos in sorted(islice(self._stale, SLICE_ROWS)):
                 entry = self._entries[pos]
                 changed = changed_columns(self._stale.pop(pos), entry)
-                columns |= changed
                 for column in changed:
-                    self.setItemData(self.index(pos, column), cell_roles(entry, column))
+                    cell = self.item(pos, column)
+                    for role, value in cell_roles(entry, column).items():
+                        cell.setData(value, role)  # None takes a role away
+                # A Row cell changes only in its filter text; it is announced through another cell of its
+                # row (the proxy filters the whole row again): announced itself, a view sorted by row
+                # would sort the row again.
+                shown = changed - {COL_ROW} or ({COL_CASE} if changed else set())
+                announce.extend(self.item(pos, column) for column in sorted(shown))
         finally:
             self.blockSignals(False)
-        # A Row cell changes only in its filter text; it is announced through the row's other cells:
-        # announcing the Row column would make a view sorted by row sort every changed row again.
-        shown = columns - {COL_ROW} or {COL_CASE}
-        changed_rows = positions if columns else []  # a row changed and back again shows nothing new
-        self._announce(changed_rows, min(shown), max(shown))
+        for cell in announce:
+            cell.emitDataChanged()
         if self._stale:
             self._slice_timer.start()
-
-    def _announce(self, positions: Sequence[int], first_column: int, last_column: int) -> None:
-        """One ``dataChanged`` per block of adjacent changed rows (a slice has at most ``SLICE_ROWS``)."""
-        for first, last in consecutive_runs(positions):
-            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
 
     def set_reports(self, reports: Iterable[RowReport]) -> None:
         """Store validation reports for the rows they name; other rows keep what they had."""
@@ -183,9 +185,9 @@ class RowsModel(QStandardItemModel):
         its cost and last run stay (a row never run before costs $0 so far); rows not loaded are left
         out.
 
-        News is gathered for ``STATUS_BATCH_MS`` and then shown at once, one repaint per block of
-        adjacent rows: a run sends a few events per row, and announcing each to the view (and the
-        filter proxy behind it) cost the GUI thread more than the events were worth.
+        News is gathered for ``STATUS_BATCH_MS`` and then shown at once, each row's latest status only:
+        a run sends a few events per row, and showing each one cost the GUI thread more than the events
+        were worth.
         """
         position, pending = self._position, self._pending_status
         for sheet_row, status in statuses:
@@ -195,7 +197,7 @@ class RowsModel(QStandardItemModel):
             self._status_timer.start(STATUS_BATCH_MS)
 
     def flush_row_status(self) -> None:
-        """Show all the gathered run news now, one ``dataChanged`` per block of adjacent changed rows."""
+        """Show all the gathered run news now."""
         self._status_timer.stop()
         self._take_news(len(self._pending_status))
 
