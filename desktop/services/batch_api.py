@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from desktop.errors import AuthError, ServiceError, SimBatchError, UsageError
-from desktop.services.llm_access import KEY_REFUSED, require_openai_key, resolve_base_url
+from desktop.services.llm_access import KEY_REFUSED, openai_client, require_openai_key, resolve_base_url
 from desktop.services.llm_wire import api_error_message, failure_kind, redact
 from desktop.services.retry import RetryPolicy
 
@@ -106,9 +106,7 @@ class BatchAPIClient:
         self.host = urlsplit(self.base_url).netloc or self.base_url
         self.retry = retry
         self._api_key = api_key
-        import openai
-
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key, max_retries=0, timeout=timeout)
+        self._client = openai_client(self.base_url, api_key, timeout)
 
     def __repr__(self) -> str:
         return f"BatchAPIClient(base_url={self.base_url!r})"

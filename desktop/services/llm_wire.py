@@ -18,7 +18,26 @@ from desktop.services.generation import Usage
 if TYPE_CHECKING:
     # The SDK takes about 2 s to import: it is imported where it is used, never at start-up
     # (tests/gui/test_startup_imports.py).
+    import httpx2
     import openai
+
+#: Where chat completions are posted, below the endpoint's base URL.
+CHAT_COMPLETIONS_PATH = "/chat/completions"
+
+
+def completion_from(response: httpx2.Response) -> Any:
+    """The chat completion in an endpoint's answer, read as the SDK reads one: leniently, so a local
+    server's reply that lacks a field still reads. A body that is not JSON under a non-JSON content type
+    is returned as its text (judged an unusable reply later); broken JSON under a JSON type raises."""
+    from openai.types.chat import ChatCompletion
+
+    try:
+        data = response.json()
+    except ValueError:
+        if response.headers.get("content-type", "*").split(";")[0].endswith("json"):
+            raise
+        return response.text
+    return ChatCompletion.construct(**data) if isinstance(data, Mapping) else data
 
 
 def is_format_refusal(exc: openai.APIStatusError) -> bool:

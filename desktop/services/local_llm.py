@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from desktop.domain.models import Scenario
 from desktop.errors import ServiceError, short_text
 from desktop.services.llm import from_settings
-from desktop.services.llm_access import LOCAL_KEY
+from desktop.services.llm_access import LOCAL_KEY, openai_client
 from desktop.services.llm_wire import api_error_message
 from desktop.services.output_memory import OutputMemory
 
@@ -30,7 +30,7 @@ def list_models(base_url: str, timeout: float = 10.0) -> list[str]:
         raise ServiceError(f"{base_url!r} is not a server address; it starts with http:// or https://.")
     import openai  # about 2 s to import: only when a server is asked for its models
 
-    client = openai.OpenAI(base_url=url, api_key=LOCAL_KEY, max_retries=0, timeout=timeout)
+    client = openai_client(url, LOCAL_KEY, timeout)
     try:
         models = [m.id for m in client.models.list()]
     except openai.APIConnectionError:
