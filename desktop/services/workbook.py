@@ -4,7 +4,7 @@ Reads stream the file in openpyxl's read-only mode and close it straight away, s
 can open it between operations. Writes load the whole workbook (formulas, styles, other tabs and
 defined names included), change only the given cells and replace the file atomically: save to a
 temporary file in the same folder, fsync, then rename over the original (``workbook_file``). Both
-run in the workbook helper process (``workbook_helper``), beside the app rather than inside it.
+run in the workbook helper process (``helper_process``), beside the app rather than inside it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from desktop.services.grid import (
     scenario_table,
     top_rows,
 )
+from desktop.services.helper_process import in_helper
 from desktop.services.source import (
     DEFAULT_SCENARIO_TAB,
     PROGRESS_COLUMNS,
@@ -50,7 +51,6 @@ from desktop.services.workbook_file import (
     require_file,
     worksheet,
 )
-from desktop.services.workbook_helper import in_helper
 from desktop.services.workbook_lock import WorkbookLock
 
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH

@@ -1,11 +1,12 @@
-"""The workbook's slow work in a helper process: parsing a tab, and loading, changing and saving the
-whole file.
+"""The app's slow pure-Python work in a helper process: parsing a workbook's tab, loading, changing and
+saving the whole file, and validating rows.
 
-openpyxl is pure Python. Parsing a 1,000-row tab or saving the workbook keeps the interpreter busy
-for about a second, and in the app that second is shared with the window's thread, which then
-waits for the interpreter lock for everything it draws (a run's write-back made up nearly half of
-the interpreter's time during a 1,000-row run). In a helper process the work runs beside the app
-instead of inside it.
+openpyxl is pure Python, and so is validation. Parsing a 1,000-row tab or saving the workbook keeps
+the interpreter busy for about a second, validating 1,000 rows for a quarter of one, and in the app
+that time is shared with the window's thread, which then waits for the interpreter lock for
+everything it draws (a run's write-back made up nearly half of the interpreter's time during a
+1,000-row run; the rows validated again at its end were most of its last second). In a helper process
+the work runs beside the app instead of inside it.
 
 One helper per app process, started on first use with ``spawn`` (never a fork of a process that
 runs Qt), does one job at a time. A job is a module-level function whose arguments and result are
@@ -39,7 +40,7 @@ from desktop.errors import SimBatchError, first_line
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Far longer than any workbook takes to read or save (1,000 rows: about a second).
+#: Far longer than any workbook takes to read or save, or its rows to validate (1,000 rows: about a second).
 JOB_TIMEOUT_SEC = 300.0
 #: How much lower the helper's scheduling priority is than the app's (POSIX; Windows keeps it equal).
 HELPER_NICENESS = 5
@@ -53,14 +54,14 @@ log = logging.getLogger(__name__)
 
 
 class HelperStopped(SimBatchError):
-    """The workbook helper process stopped twice during one job, or gave no answer in time."""
+    """The helper process stopped twice during one job, or gave no answer in time."""
 
 
 def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run ``job(*args, **kwargs)`` in the workbook helper and return its result (or raise its error).
+    """Run ``job(*args, **kwargs)`` in the helper process and return its result (or raise its error).
 
     Blocks the calling thread, which holds no interpreter lock meanwhile; call it from a worker
-    thread, as every workbook read and write is.
+    thread, as every workbook read and write and every validation is.
     """
     global _helper_worked
     if _in_this_process:
@@ -79,7 +80,7 @@ def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         except TimeoutError:
             _discard(helper, kill=True)
             raise HelperStopped(
-                f"The helper process that reads and saves workbooks gave no answer in "
+                f"The helper process (workbooks, validation) gave no answer in "
                 f"{JOB_TIMEOUT_SEC:.0f} s and was stopped; try again."
             ) from None
         except BrokenProcessPool as exc:
@@ -91,7 +92,7 @@ def in_helper(job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
             return _without_helper(exc, job, *args, **kwargs)
         _helper_worked = True
         return result
-    raise HelperStopped("The helper process that reads and saves workbooks stopped unexpectedly; try again.")
+    raise HelperStopped("The helper process (workbooks, validation) stopped unexpectedly; try again.")
 
 
 def _without_helper(error: BaseException, job: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -99,8 +100,8 @@ def _without_helper(error: BaseException, job: Callable[P, R], *args: P.args, **
     installation): do the work in this process from now on, slower for the window but working."""
     global _in_this_process
     _in_this_process = True
-    log.warning("The workbook helper process could not start (%s); workbooks are read and saved in the "
-                "app's own process.", first_line(error))
+    log.warning("The helper process could not start (%s); workbooks are read and saved, and rows "
+                "validated, in the app's own process.", first_line(error))
     return job(*args, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""The workbook helper process: replaced when it dies, gone when the app's process is gone."""
+"""The helper process: replaced when it dies, gone when the app's process is gone; rows are validated there."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop.services.workbook_helper import in_helper
+from desktop.services.helper_process import in_helper
 from tests.conftest import REPO_ROOT
 
 #: A stand-in for the app: starts the helper, says the helper's process id, then waits to be killed.
 APP = """
 import os, sys, time
-from desktop.services.workbook_helper import in_helper
+from desktop.services.helper_process import in_helper
 if __name__ == "__main__":
     print(in_helper(os.getpid), flush=True)
     time.sleep(60)
@@ -61,7 +61,7 @@ def test_the_helper_ends_when_the_app_is_killed(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
 def test_the_helper_runs_below_the_apps_priority() -> None:
-    from desktop.services.workbook_helper import HELPER_NICENESS
+    from desktop.services.helper_process import HELPER_NICENESS
 
     assert in_helper(os.nice, 0) == min(19, os.nice(0) + HELPER_NICENESS)
 
@@ -73,11 +73,11 @@ def test_ctrl_c_in_a_terminal_leaves_the_helper_to_the_app() -> None:
 
 
 def test_a_helper_that_gives_no_answer_is_stopped_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop.services import workbook_helper
-    from desktop.services.workbook_helper import HelperStopped
+    from desktop.services import helper_process
+    from desktop.services.helper_process import HelperStopped
 
     stuck_pid = in_helper(os.getpid)
-    monkeypatch.setattr(workbook_helper, "JOB_TIMEOUT_SEC", 0.5)
+    monkeypatch.setattr(helper_process, "JOB_TIMEOUT_SEC", 0.5)
     started = time.monotonic()
     with pytest.raises(HelperStopped, match="gave no answer"):
         in_helper(time.sleep, 30)
@@ -96,14 +96,14 @@ def test_where_no_helper_can_start_workbooks_are_read_and_saved_in_the_app(
     workbooks (slower for the window) rather than fail on every one."""
     import multiprocessing.spawn
 
-    from desktop.services import workbook_helper
+    from desktop.services import helper_process
     from desktop.services.source import CellRef
     from desktop.services.workbook import XlsxSource
     from tests.torture.helpers import make_workbook
 
-    monkeypatch.setattr(workbook_helper, "_helper", None)  # the running helper is left alone
-    monkeypatch.setattr(workbook_helper, "_helper_worked", False)
-    monkeypatch.setattr(workbook_helper, "_in_this_process", False)
+    monkeypatch.setattr(helper_process, "_helper", None)  # the running helper is left alone
+    monkeypatch.setattr(helper_process, "_helper_worked", False)
+    monkeypatch.setattr(helper_process, "_in_this_process", False)
     missing = tmp_path / "no-such-python"
     program = str(missing) if os.name == "nt" else os.fsencode(missing)  # as set_executable stores it
     monkeypatch.setattr(multiprocessing.spawn, "_python_exe", program)
@@ -113,3 +113,20 @@ def test_where_no_helper_can_start_workbooks_are_read_and_saved_in_the_app(
     source.write_cells({CellRef(3, "Initial_Vitals"): '{"HR": 80}'})
     assert source.read_scenarios([3]).scenarios[0].vitals["Initial_Vitals"] == '{"HR": 80}'
     assert in_helper(os.getpid) == os.getpid()  # from now on, in this process
+
+
+def test_rows_are_validated_in_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation is pure Python: on a thread of the app, the window's thread waited for it (250 ms of
+    the interpreter at the end of a 1,000-row run)."""
+    from desktop.app.rows import validate_rows
+    from desktop.domain import validate
+    from desktop.domain.models import IssueCode, Scenario
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rows were validated in the app's own process")
+
+    monkeypatch.setattr(validate, "validate_scenario", not_here)
+    rows = [Scenario(row=3, case_id="C-1", title="Chest pain"), Scenario(row=4, case_id="C-1", title="Again")]
+    reports = validate_rows(rows)
+    assert [r.row for r in reports] == [3, 4]
+    assert all(IssueCode.DUPLICATE_CASE_ID in {i.code for i in r.issues} for r in reports)  # whole-table checks too
