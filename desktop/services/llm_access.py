@@ -64,3 +64,15 @@ def _tls_context() -> ssl.SSLContext:
     import httpx2
 
     return httpx2.create_ssl_context()
+
+
+def warm_up() -> None:
+    """Import the SDK and make a first client, so that a run about to start need not (worker thread).
+
+    The first client of a process imports the SDK and builds its types and the TLS context: about a
+    second of pure Python under the interpreter lock, which a first run spent while the window was
+    showing its start (the window's thread waited for the lock). Nothing is sent.
+    """
+    from openai.types.chat import ChatCompletion  # noqa: F401  (the type every reply is read into)
+
+    openai_client("http://127.0.0.1/v1", LOCAL_KEY, 1.0).close()

@@ -110,3 +110,23 @@ def test_an_unreachable_endpoint_is_one_message(
     run_id = panel.controller.run_id
     assert run_id is not None
     assert not journal.tasks(run_id, [RowStatus.FAILED])
+
+
+def test_showing_the_run_tab_gets_the_llm_sdk_ready_in_the_background(
+    qtbot: QtBot, demo_copy: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run's first client imported the SDK and built its TLS context as the run started: about a
+    second of the interpreter that the window's thread waited for. Showing the Run tab does it first."""
+    from desktop.gui.run import panel as panel_module
+    from desktop.services import llm_access
+
+    monkeypatch.setattr(panel_module, "_sdk_warmed", False)
+    llm_access._tls_context.cache_clear()
+    hidden = RunPanel(make_context(demo_copy, journal))
+    qtbot.addWidget(hidden)
+    assert llm_access._tls_context.cache_info().currsize == 0  # made, not shown: nothing yet
+    hidden.show()
+    qtbot.waitUntil(lambda: llm_access._tls_context.cache_info().currsize == 1, timeout=TIMEOUT_MS)
+    hidden.hide()
+    hidden.show()  # once per process
+    assert llm_access._tls_context.cache_info().misses == 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,16 +27,27 @@ from desktop.app.live import PreparedLive, prepare_live_run
 from desktop.app.runs import known_models
 from desktop.domain.rowspec import format_rows
 from desktop.gui.context import AppContext
-from desktop.gui.qt.workers import run_task
+from desktop.gui.qt.workers import local_pool, run_task
 from desktop.gui.run.controller import RunController, RunState, controller_for, what_to_do
 from desktop.gui.run.estimate_box import EstimateBox
 from desktop.gui.run.take_over import TakeOverBar
 from desktop.jobs.batch_outcome import BatchOutcome
 from desktop.journal import RowStatus
+from desktop.services.llm_access import warm_up
 
 LIVE = "live"
 BATCH = "batch"
 TITLE = "SimBatch"
+
+
+log = logging.getLogger(__name__)
+
+#: The LLM SDK has been got ready in this process (``RunPanel.showEvent``).
+_sdk_warmed = False
+
+
+def _warm_up_failed(error: BaseException) -> None:
+    log.info("The LLM SDK could not be got ready ahead of a run: %s", error)
 
 
 class RunPanel(QWidget):
@@ -123,6 +135,17 @@ class RunPanel(QWidget):
         settings = context.settings
         run_task(lambda _ctx: known_models(settings), on_result=self._fill_models, on_error=lambda _e: None)
         self._inputs_changed()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first time the Run tab is shown in this process, get the LLM SDK ready in the background:
+        a run is likely to start soon, and its first client would otherwise cost the window a second of
+        waiting for the interpreter as the run starts."""
+        super().showEvent(event)
+        global _sdk_warmed
+        if not _sdk_warmed:
+            _sdk_warmed = True
+            run_task(lambda _ctx: warm_up(), on_result=lambda _v: None, on_error=_warm_up_failed,
+                     pool=local_pool())
 
     def _button(self, text: str, shortcut: str, tip: str) -> QPushButton:
         button = QPushButton(text)
