@@ -35,8 +35,9 @@ _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 
 def now_iso() -> str:
     """The current UTC time as ``2026-11-29T01:42:07.123Z`` (sortable, readable)."""
-    stamp = _dt.datetime.now(_dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    # Not strftime: it imports ``time`` on every call, and with Qt loaded every import goes through
+    # PySide's Python import hook (twice as slow, on every journal write of every worker).
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(value: str) -> _dt.datetime:

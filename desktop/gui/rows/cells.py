@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -174,7 +175,14 @@ def compact_time(iso: str) -> str:
         return iso[:16].replace("T", " ")
     if moment.tzinfo is not None:
         moment = moment.astimezone()
-    return f"{moment.day} {moment:%b %H:%M}"
+    return f"{moment.day} {_month_name(moment.month)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+@functools.cache
+def _month_name(month: int) -> str:
+    """The locale's short month name (strftime imports ``time`` on every call, through PySide's Python
+    import hook: the rows table formats a thousand times at the end of a run)."""
+    return _dt.date(2000, month, 1).strftime("%b")
 
 
 def sort_key(entry: RowEntry, column: int) -> Any:
