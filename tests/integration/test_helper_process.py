@@ -1,4 +1,4 @@
-"""The helper process: replaced when it dies, gone when the app's process is gone; rows are validated there."""
+"""The helper process: replaced when it dies, gone when the app's process is gone; it validates rows."""
 
 from __future__ import annotations
 
@@ -129,4 +129,5 @@ def test_rows_are_validated_in_the_helper(monkeypatch: pytest.MonkeyPatch) -> No
     rows = [Scenario(row=3, case_id="C-1", title="Chest pain"), Scenario(row=4, case_id="C-1", title="Again")]
     reports = validate_rows(rows)
     assert [r.row for r in reports] == [3, 4]
-    assert all(IssueCode.DUPLICATE_CASE_ID in {i.code for i in r.issues} for r in reports)  # whole-table checks too
+    # the whole-table checks too
+    assert all(IssueCode.DUPLICATE_CASE_ID in {i.code for i in r.issues} for r in reports)
