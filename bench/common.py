@@ -73,3 +73,23 @@ def _serve_fake_openai(connection: Connection, options: dict[str, Any]) -> None:
     with FakeOpenAI(**options) as fake:
         connection.send(fake.base_url)
         connection.recv()  # until the measuring process is done
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """(ticks stolen by the hypervisor, all ticks) of this machine so far, from ``/proc/stat``;
+    None where there is no such file (not Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(value) for value in fields[:8]]  # user nice system idle iowait irq softirq steal
+    return ticks[7], sum(ticks)
+
+
+def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the CPU time between two ``cpu_times()`` that the hypervisor gave to other
+    machines: a virtual machine's benchmark is not on a quiet machine when this is more than a few
+    percent, whatever its load average says."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
