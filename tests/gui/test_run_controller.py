@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.app.live import prepare_live_run
@@ -101,3 +104,30 @@ def test_pause_holds_new_requests_resume_continues_and_cancel_ends_the_run(
 def test_one_controller_per_context(journal: Journal, demo_copy: Path) -> None:
     context = make_context(demo_copy, journal)
     assert controller_for(context) is controller_for(context)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_engine_workers_run_below_the_windows_priority_once(qapp: Any) -> None:
+    """On two cores the window's thread competes with eight workers for a CPU: the workers give way."""
+    import os
+
+    from PySide6.QtCore import QThreadPool
+
+    from desktop.gui.qt.thread_priority import WORKER_NICENESS
+    from desktop.gui.run.controller import PoolExecutor
+
+    pool = QThreadPool()
+    pool.setMaxThreadCount(2)
+    app_nice = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        with lock:
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    for _ in range(3):  # the pool's threads are reused: lowered once, not once per run
+        assert PoolExecutor(pool).start_workers(2, work).join(10)
+    pool.waitForDone(10_000)
+    assert seen == [min(19, app_nice + WORKER_NICENESS)] * 6
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == app_nice  # the window's is unchanged

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desktop.app.live import live_run
 from desktop.errors import AuthError, ServiceError, SimBatchError, first_line
+from desktop.gui.qt.thread_priority import lower_this_thread
 from desktop.gui.qt.workers import TaskContext, TaskHandle, run_task
 from desktop.gui.run.row_news import RowNews
 from desktop.jobs.colleague_watch import StaleClaim
@@ -53,6 +54,7 @@ class _Worker(QRunnable):
         self._done = done
 
     def run(self) -> None:
+        lower_this_thread()  # the window's thread goes first when the CPU is short
         try:
             self._target()
         except BaseException:  # the engine catches row errors; this is a last resort
