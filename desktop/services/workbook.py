@@ -4,7 +4,7 @@ Reads stream the file in openpyxl's read-only mode and close it straight away, s
 can open it between operations. Writes load the whole workbook (formulas, styles, other tabs and
 defined names included), change only the given cells and replace the file atomically: save to a
 temporary file in the same folder, fsync, then rename over the original (``workbook_file``). Both
-run in the workbook helper process (``helper_process``), beside the app rather than inside it.
+run in the helper process (``helper_process``), beside the app rather than inside it.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ class XlsxSource(Source):
 
 
 # --------------------------------------------------------------------------------- changes
-# Each change runs in the workbook helper process, so it is a module-level class or function.
+# Each change runs in the helper process, so it is a module-level class or function.
 
 
 @dataclass(frozen=True)

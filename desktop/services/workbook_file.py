@@ -144,7 +144,7 @@ def has_tab(path: Path, tab: str) -> bool:
 
 def modify_file(path: Path, display_name: str, change: Callable[[Workbook], object]) -> None:
     """Load the full workbook (formulas, styles, other tabs, defined names and macros kept), apply
-    ``change`` and save it atomically (in the workbook helper, ``change`` must be picklable: a
+    ``change`` and save it atomically (in the helper process, ``change`` must be picklable: a
     module-level function or an instance of a module-level class)."""
     with _save_lock(path):
         with file_errors(path):
@@ -188,7 +188,7 @@ def _release_cells(wb: Workbook) -> None:
 
     Each cell refers back to its sheet, so a discarded workbook is tens of thousands of reference
     cycles that only the cyclic collector frees (in the app's own process, where saves once ran, that
-    stalled the window for tens of milliseconds after every write; in the workbook helper it would
+    stalled the window for tens of milliseconds after every write; in the helper process it would
     keep a second workbook's worth of memory until the next collection). Without the sheets' cell
     maps the cells are freed at once, here, by reference counting.
     """

@@ -15,8 +15,10 @@ import threading
 
 from PySide6.QtCore import QThread
 
-#: How many nice steps below the app the engine's worker threads run (Linux).
-WORKER_NICENESS = 5
+from desktop.services.helper_process import HELPER_NICENESS
+
+#: How many nice steps below the app the engine's worker threads run (Linux): as far as the helper.
+WORKER_NICENESS = HELPER_NICENESS
 
 
 def lower_this_thread() -> None:

@@ -205,8 +205,7 @@ class ProgressPanel(QWidget):
     def show_snapshot(self, snapshot: ProgressSnapshot) -> None:
         """Show a progress snapshot of the current run."""
         if self.snapshot is None or self.snapshot.run_id != snapshot.run_id:
-            self._start_chart()
-            self.rows_axis.setRange(0, max(snapshot.total, 1))  # known from the start: no rescaling
+            self._start_chart(rows=snapshot.total)  # known from the start: no rescaling
         self.snapshot = snapshot
         self.report_export.set_run(snapshot.run_id)
         self.bar.setValue(round(snapshot.percent))
@@ -233,12 +232,13 @@ class ProgressPanel(QWidget):
         if state is RunState.RUNNING and self.snapshot is None:
             self._start_chart()
 
-    def _start_chart(self) -> None:
+    def _start_chart(self, rows: int = 1) -> None:
+        """Empty the chart for a new run; each axis is set once (every range change lays it out)."""
         self.done_series.clear()
         self.cost_series.clear()
         self._last_point = 0.0
         self.x_axis.setRange(0, SMALLEST_MINUTES)
-        self.rows_axis.setRange(0, 1)
+        self.rows_axis.setRange(0, max(rows, 1))
         self.cost_axis.setRange(0, SMALLEST_COST)
 
     def _add_point(self, snapshot: ProgressSnapshot) -> None:
